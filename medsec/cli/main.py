@@ -1,0 +1,29 @@
+"""The ``medsec`` root command. Each domain adds its own sub-app here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from medsec.cli import profile
+from medsec.cli.output import errors
+from medsec.errors import Error
+
+app = typer.Typer(
+    name="medsec",
+    help="Share and check medical-device cybersecurity information.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(profile.app, name="profile")
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI, turning :class:`Error` into a diagnostic."""
+    try:
+        app()
+    except Error as e:
+        errors.print(e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
