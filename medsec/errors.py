@@ -25,6 +25,9 @@ class Error(Exception):
     #: HTTP status used when this error reaches the API.
     status: int = 400
     title: str = "Request could not be processed"
+    #: Keep the transaction's writes even though the request fails (a failed login's
+    #: audit event and failure counter must be stored).
+    keep_changes: bool = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from medsec.cli import profile
+from medsec.cli import admin, audit, profile, service
+from medsec.cli.demo import demo
 from medsec.cli.output import errors
 from medsec.errors import Error
 
@@ -18,6 +19,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(profile.app, name="profile")
+app.add_typer(service.db_app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(audit.app, name="audit")
+app.command()(service.serve)
+app.command()(demo)
 
 
 def main() -> None:
@@ -25,5 +31,6 @@ def main() -> None:
     try:
         app()
     except Error as e:
-        errors.print(e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"error: {e.diagnostics()}" if not e.diagnostics().startswith("error:")
+                     else e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)

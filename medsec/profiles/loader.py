@@ -231,6 +231,20 @@ def load_profile_text(text: str, file: str = "<profile>") -> ProductSecurityProf
     return build_profile(parse_document(text, file))
 
 
+@dataclass(frozen=True)
+class LoadedProfile:
+    """A valid profile together with where each of its parts sits in the source file."""
+
+    profile: ProductSecurityProfile
+    source: SourceMap
+
+
+def load_document(path: Path) -> LoadedProfile:
+    """Load a profile and keep its source map (for lint findings with line numbers)."""
+    parsed = parse_document(read_text(path), str(path))
+    return LoadedProfile(build_profile(parsed), parsed.source)
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 document, converting I/O failures to :class:`Error`."""
     try:

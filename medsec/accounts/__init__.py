@@ -1,0 +1,1 @@
+"""Organizations, users, roles, sessions, MFA, password policy and API tokens."""

@@ -1,0 +1,172 @@
+"""FastAPI dependencies: the database session of a request, who is asking, what they may do.
+
+Every route declares its access policy with exactly one of :func:`requires` (a
+:class:`Permission`), :func:`authenticated` (any logged-in user) or :func:`public`; the
+authorization-matrix test reads those declarations from the route table, so a route
+without one fails the suite.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from medsec.accounts.actor import Actor
+from medsec.accounts.authentication import SessionState, actor_for, resolve_session, session_state
+from medsec.accounts.models import LoginSession, User
+from medsec.accounts.roles import Permission
+from medsec.accounts.tokens import resolve_token
+from medsec.audit.services import Context
+from medsec.errors import AuthenticationRequired, Error, PermissionDenied
+from medsec.service import Instance
+
+SESSION_COOKIE = "medsec_session"
+CSRF_COOKIE = "medsec_csrf"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def instance(request: Request) -> Instance:
+    found = request.app.state.instance
+    assert isinstance(found, Instance)
+    return found
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed on success, rolled back on failure (except
+    errors marked ``keep_changes``, such as a failed login whose audit event must stay)."""
+    session = instance(request).db.sessions()
+    try:
+        yield session
+    except Error as e:
+        if e.keep_changes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        session.commit()
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+def request_context(request: Request) -> Context:
+    return Context(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+class Caller:
+    """The resolved caller of a request: a browser session, an API token, or nobody."""
+
+    def __init__(
+        self, user: User | None, login_session: LoginSession | None, actor: Actor | None,
+        state: SessionState | None, via: str,
+    ) -> None:
+        self.user = user
+        self.login_session = login_session
+        self.actor = actor
+        self.state = state
+        self.via = via
+
+
+def caller(request: Request, session: DbSession) -> Caller:
+    cached = getattr(request.state, "caller", None)
+    if isinstance(cached, Caller):
+        return cached
+    inst = instance(request)
+    context = request_context(request)
+    result = Caller(None, None, None, None, "anonymous")
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        found = resolve_token(session, auth[7:].strip())
+        if found is None:
+            raise AuthenticationRequired("the bearer token is invalid, expired or revoked")
+        user, token = found
+        actor = actor_for(session, user, None, inst.auth, context, frozenset(token.scopes))
+        result = Caller(user, None, actor, SessionState.OK, "token")
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        resolved = resolve_session(session, inst.auth, cookie)
+        if resolved is not None:
+            user, login_session = resolved
+            state = session_state(session, user, login_session)
+            actor = actor_for(session, user, login_session, inst.auth, context)
+            result = Caller(user, login_session, actor, state, "session")
+    request.state.caller = result
+    return result
+
+
+def check_csrf(request: Request, who: Caller, form_token: str | None) -> None:
+    """State-changing requests from a browser must carry the session's CSRF token (in a form
+    field or the X-CSRF-Token header); before login, the double-submit cookie's value."""
+    if request.method not in UNSAFE or who.via == "token":
+        return
+    sent = form_token or request.headers.get(CSRF_HEADER) or ""
+    expected = (
+        who.login_session.csrf_token if who.login_session else request.cookies.get(CSRF_COOKIE)
+    )
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise PermissionDenied(
+            "the form's security token is missing or stale", hint="reload the page and try again"
+        )
+
+
+async def _form_csrf(request: Request) -> str | None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
+    async def dependency(request: Request, session: DbSession) -> Actor:
+        who = caller(request, session)
+        if who.actor is None:
+            raise AuthenticationRequired("log in or send an API token (Authorization: Bearer)")
+        if who.state is not SessionState.OK:
+            raise AuthenticationRequired(
+                f"finish signing in first ({who.state.value if who.state else 'unknown'})"
+            )
+        check_csrf(request, who, await _form_csrf(request))
+        if permission is not None:
+            who.actor.require(permission)
+        return who.actor
+
+    return dependency
+
+
+def requires(permission: Permission) -> Any:
+    """Route dependency: an authenticated actor holding ``permission``."""
+    dependency = _actor_dependency(permission)
+    dependency.medsec_policy = f"permission:{permission.value}"  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+def authenticated() -> Any:
+    """Route dependency: any authenticated actor (own account pages, own tokens)."""
+    dependency = _actor_dependency(None)
+    dependency.medsec_policy = "authenticated"  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+def public() -> Any:
+    """Route dependency: no login needed (health, published documents, login and setup)."""
+
+    def dependency() -> None:
+        return None
+
+    dependency.medsec_policy = "public"  # type: ignore[attr-defined]
+    return Depends(dependency)

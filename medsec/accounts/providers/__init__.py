@@ -1,0 +1,1 @@
+"""Central-authentication adapters: one module per identity provider (LDAP, OIDC)."""

@@ -1,0 +1,77 @@
+"""Roles and the permissions they grant — declared once, here.
+
+Every route and service asks for a :class:`Permission`; :data:`ROLE_PERMISSIONS` says which
+roles hold it. ``docs/roles.md`` is checked against this table by a test.
+
+>>> Permission.AUDIT_READ in ROLE_PERMISSIONS[Role.AUDITOR]
+True
+>>> Permission.USERS_MANAGE in ROLE_PERMISSIONS[Role.AUDITOR]
+False
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    PRODUCT_SECURITY_OFFICER = "product-security-officer"
+    SECURITY_ANALYST = "security-analyst"
+    CLINICAL_ENGINEER = "clinical-engineer"
+    AUDITOR = "auditor"
+    REPORTER = "reporter"
+
+
+class OrganizationKind(enum.StrEnum):
+    MANUFACTURER = "manufacturer"
+    HEALTHCARE_PROVIDER = "healthcare-provider"
+    BOTH = "both"
+
+    @property
+    def is_manufacturer(self) -> bool:
+        return self in (OrganizationKind.MANUFACTURER, OrganizationKind.BOTH)
+
+    @property
+    def is_provider(self) -> bool:
+        return self in (OrganizationKind.HEALTHCARE_PROVIDER, OrganizationKind.BOTH)
+
+
+class Permission(enum.StrEnum):
+    """What an action needs. Names are ``subject:verb``."""
+
+    ORGANIZATION_READ = "organization:read"
+    ORGANIZATION_MANAGE = "organization:manage"
+    USERS_READ = "users:read"
+    USERS_MANAGE = "users:manage"
+    AUDIT_READ = "audit:read"
+    PRODUCTS_READ = "products:read"
+    PRODUCTS_WRITE = "products:write"
+    PRODUCTS_PUBLISH = "products:publish"
+    HOLDINGS_MANAGE = "holdings:manage"
+    TOKENS_OWN = "tokens:own"
+    REPORTS_SUBMIT = "reports:submit"
+
+
+_READ_ONLY = frozenset(
+    {Permission.ORGANIZATION_READ, Permission.PRODUCTS_READ, Permission.TOKENS_OWN}
+)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission) - {Permission.REPORTS_SUBMIT},
+    Role.PRODUCT_SECURITY_OFFICER: _READ_ONLY
+    | {Permission.PRODUCTS_WRITE, Permission.PRODUCTS_PUBLISH, Permission.USERS_READ},
+    Role.SECURITY_ANALYST: _READ_ONLY | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
+    Role.CLINICAL_ENGINEER: _READ_ONLY | {Permission.HOLDINGS_MANAGE},
+    Role.AUDITOR: _READ_ONLY | {Permission.AUDIT_READ, Permission.USERS_READ},
+    Role.REPORTER: frozenset({Permission.REPORTS_SUBMIT, Permission.TOKENS_OWN}),
+}
+
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.ADMIN: "Manages the organization, its users, tokens and settings; reads everything.",
+    Role.PRODUCT_SECURITY_OFFICER: "Manufacturer: authors, uploads and publishes profiles.",
+    Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings.",
+    Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds.",
+    Role.AUDITOR: "Read-only, including the audit log and the user-access review.",
+    Role.REPORTER: "Outside party (researcher, customer) that submits vulnerability reports.",
+}

@@ -1,0 +1,91 @@
+"""API tokens for automation: ``Authorization: Bearer msk_…``.
+
+A token is shown once. Its SHA-256 is stored, with the scopes (permission names) it may
+use, an expiry, and a revocation time. At use, a token can do only what both its scopes
+and its owner's current role allow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from medsec.accounts.actor import Actor
+from medsec.accounts.authentication import token_hash
+from medsec.accounts.models import ApiToken, User
+from medsec.accounts.roles import ROLE_PERMISSIONS, Permission
+from medsec.audit.services import record
+from medsec.audit.tags import Tag
+from medsec.db.base import utcnow
+from medsec.errors import Error, NotFound
+
+PREFIX = "msk_"
+MAX_DAYS = 366
+
+
+def create_token(
+    session: Session, actor: Actor, name: str, scopes: Sequence[str], days: int
+) -> tuple[ApiToken, str]:
+    actor.require(Permission.TOKENS_OWN)
+    if not 1 <= days <= MAX_DAYS:
+        raise Error(f"a token lives 1–{MAX_DAYS} days (asked for {days})")
+    if not name.strip():
+        raise Error("give the token a name that says what uses it")
+    allowed = {str(p) for p in ROLE_PERMISSIONS[actor.role]}
+    unknown = sorted(set(scopes) - {str(p) for p in Permission})
+    if unknown:
+        raise Error(f"unknown scope(s): {', '.join(unknown)}",
+                    hint=f"valid scopes: {', '.join(sorted(allowed))}")
+    beyond = sorted(set(scopes) - allowed)
+    if beyond:
+        raise Error(f"your role cannot grant: {', '.join(beyond)}")
+    if not scopes:
+        raise Error("a token needs at least one scope")
+    secret = secrets.token_urlsafe(32)
+    value = f"{PREFIX}{secret}"
+    token = ApiToken(
+        user_id=actor.user_id, name=name.strip()[:120], prefix=value[:12],
+        token_hash=token_hash(value), scopes=sorted(set(scopes)),
+        expires_at=utcnow() + dt.timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    record(session, Tag.TOKEN_CREATED, actor.context, target=f"api-token:{token.id}",
+           details={"name": token.name, "scopes": token.scopes, "days": days})
+    return token, value
+
+
+def list_tokens(session: Session, actor: Actor) -> Sequence[ApiToken]:
+    return session.execute(
+        select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc())
+    ).scalars().all()
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.user_id:
+        raise NotFound("no such token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(session, Tag.TOKEN_REVOKED, actor.context, target=f"api-token:{token.id}")
+
+
+def resolve_token(session: Session, value: str) -> tuple[User, ApiToken] | None:
+    if not value.startswith(PREFIX):
+        return None
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(value))
+    ).scalar_one_or_none()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at < now:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return user, token

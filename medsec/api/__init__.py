@@ -1,0 +1,1 @@
+"""HTTP API plumbing shared by every domain router: RFC 9457 problems, pagination."""

@@ -1,0 +1,97 @@
+"""The application factory: ``create_app(settings) -> FastAPI``. Nothing is built at import.
+
+>>> from medsec.settings import Settings
+>>> app = create_app(Settings(data_dir=Path("/tmp/medsec-doctest")))
+>>> app.openapi_url
+'/api/openapi.json'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from medsec.accounts.dependencies import public
+from medsec.api import problems
+from medsec.api.routes import ROUTERS
+from medsec.db.migrate import is_current
+from medsec.errors import Error
+from medsec.service import Instance
+from medsec.settings import Settings
+from medsec.web import views as web_views
+
+__all__ = ["Path", "create_app"]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
+    inst = instance or Instance.from_settings(settings)
+    app = FastAPI(
+        title="medsec",
+        version="0.1.0",
+        description="Share and check medical-device cybersecurity information.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.instance = inst
+    problems.install(app)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Error)
+        if request.url.path.startswith(("/api/", "/public/", "/healthz", "/readyz")):
+            return problems.error_response(exc)
+        return web_views.error_page(request, exc)
+
+    app.add_exception_handler(Error, on_error)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/") or request.cookies:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/healthz", tags=["health"], dependencies=[public()])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], dependencies=[public()], response_model=None)
+    def readyz() -> JSONResponse:
+        """The database answers and its schema is at the current migration."""
+        try:
+            with inst.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            current = is_current(inst.db.engine)
+        except Exception as e:  # any driver error means "not ready"
+            return JSONResponse({"status": "unavailable", "database": type(e).__name__},
+                                status_code=503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "migrations": "not current",
+                                 "hint": "run medsec db upgrade"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    for router in ROUTERS:
+        app.include_router(router)
+    web_views.install(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes: settings from ``MEDSEC_*``."""
+    return create_app(Settings())

@@ -1,0 +1,52 @@
+"""Audit event tags, ``source:subject:action`` (as warehouse names its events).
+
+A SIEM rule or a query selects by prefix: ``accounts:`` for everything about accounts,
+``accounts:login:`` for logins.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Tag(enum.StrEnum):
+    LOGIN_SUCCEEDED = "accounts:login:succeeded"
+    LOGIN_FAILED = "accounts:login:failed"
+    LOGOUT = "accounts:login:logout"
+    ACCOUNT_LOCKED = "accounts:user:locked"
+    SESSION_REVOKED = "accounts:session:revoked"
+    SESSION_EXPIRED = "accounts:session:expired"
+    SETUP_LINK_ISSUED = "accounts:setup:link-issued"
+    SETUP_COMPLETED = "accounts:setup:completed"
+    USER_CREATED = "accounts:user:created"
+    USER_ROLE_CHANGED = "accounts:user:role-changed"
+    USER_DISABLED = "accounts:user:disabled"
+    USER_ENABLED = "accounts:user:enabled"
+    USER_DELETED = "accounts:user:deleted"
+    PASSWORD_CHANGED = "accounts:password:changed"
+    PASSWORD_RESET = "accounts:password:reset"
+    MFA_ENROLLED = "accounts:mfa:enrolled"
+    MFA_RESET = "accounts:mfa:reset"
+    MFA_FAILED = "accounts:mfa:failed"
+    RECOVERY_CODE_USED = "accounts:mfa:recovery-code-used"
+    TOKEN_CREATED = "accounts:api-token:created"
+    TOKEN_REVOKED = "accounts:api-token:revoked"
+    ORGANIZATION_CREATED = "accounts:organization:created"
+    SETTINGS_CHANGED = "accounts:settings:changed"
+    ACCESS_REVIEW_EXPORTED = "accounts:access-review:exported"
+    PERMISSION_DENIED = "accounts:permission:denied"
+    PROFILE_UPLOADED = "products:profile:uploaded"
+    PROFILE_PUBLISHED = "products:profile:published"
+    PROFILE_EXPORTED = "products:profile:exported"
+    HOLDING_ADDED = "products:holding:added"
+    HOLDING_REMOVED = "products:holding:removed"
+    AUDIT_EXPORTED = "audit:log:exported"
+    BACKUP_CREATED = "instance:backup:created"
+    BACKUP_RESTORED = "instance:backup:restored"
+    INSTANCE_RESET = "instance:secrets:wiped"
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"

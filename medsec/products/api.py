@@ -1,0 +1,117 @@
+"""``/api/v1`` routes for products and profile versions, and the public documents."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, UploadFile
+from fastapi.responses import Response
+
+from medsec.accounts.actor import Actor
+from medsec.accounts.dependencies import DbSession, public, requires
+from medsec.accounts.roles import Permission
+from medsec.api.pagination import Page, PageParams, page_params
+from medsec.products import services
+from medsec.products.artifacts import MEDIA_TYPES, Artifact, parse_artifact, render
+from medsec.products.schemas import CatalogOut, HoldingIn, ProductOut, VersionOut
+
+router = APIRouter(prefix="/api/v1", tags=["products"])
+public_router = APIRouter(prefix="/public", tags=["public documents"])
+
+Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
+
+
+@lru_cache(maxsize=256)
+def _rendered(version_id: int, sha256: str, source: str, filename: str, artifact: Artifact) -> bytes:
+    """Published versions are immutable, so their artifacts are rendered once per process."""
+    from medsec.profiles.loader import build_profile, parse_document
+
+    del version_id, sha256  # part of the cache key only
+    return render(build_profile(parse_document(source, filename)), artifact)
+
+
+def _artifact_response(version: Any, name: str) -> Response:
+    artifact = parse_artifact(name)
+    body = _rendered(version.id, version.sha256, version.source, version.filename, artifact)
+    headers = {"ETag": f'"{version.sha256[:32]}-{artifact.value}"'}
+    if version.status == "published":
+        headers["Cache-Control"] = "public, max-age=300"
+    return Response(body, media_type=MEDIA_TYPES[artifact], headers=headers)
+
+
+@router.get("/products")
+def list_products(
+    actor: Reader, session: DbSession, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[ProductOut]:
+    products = services.list_products(session, actor)
+    items = [ProductOut.model_validate(p) for p in products[page.offset : page.offset + page.limit]]
+    return Page(items=items, total=len(products), offset=page.offset, limit=page.limit)
+
+
+@router.post("/profiles", status_code=201)
+async def upload_profile(
+    file: UploadFile, actor: Annotated[Actor, requires(Permission.PRODUCTS_WRITE)],
+    session: DbSession,
+) -> VersionOut:
+    """Upload a profile (YAML or JSON); it is validated and linted, and stored as a draft."""
+    content = await file.read(services.MAX_UPLOAD_BYTES + 1)
+    version = services.upload(session, actor, file.filename or "profile.yaml", content)
+    return VersionOut.model_validate(version)
+
+
+@router.get("/products/{product_id}/versions")
+def list_versions(product_id: int, actor: Reader, session: DbSession) -> list[VersionOut]:
+    return [VersionOut.model_validate(v) for v in services.versions(session, actor, product_id)]
+
+
+@router.get("/profile-versions/{version_id}")
+def get_version(version_id: int, actor: Reader, session: DbSession) -> VersionOut:
+    return VersionOut.model_validate(services.get_version(session, actor, version_id))
+
+
+@router.get("/profile-versions/{version_id}/artifacts/{name}")
+def get_artifact(version_id: int, name: str, actor: Reader, session: DbSession) -> Response:
+    return _artifact_response(services.get_version(session, actor, version_id), name)
+
+
+@router.post("/profile-versions/{version_id}/publish")
+def publish(
+    version_id: int, actor: Annotated[Actor, requires(Permission.PRODUCTS_PUBLISH)],
+    session: DbSession,
+) -> VersionOut:
+    return VersionOut.model_validate(services.publish(session, actor, version_id))
+
+
+@router.get("/profile-versions/{old_id}/diff/{new_id}")
+def diff(old_id: int, new_id: int, actor: Reader, session: DbSession) -> list[dict[str, Any]]:
+    return services.compare(session, actor, old_id, new_id)
+
+
+@router.get("/catalog")
+def catalog(actor: Reader, session: DbSession) -> list[CatalogOut]:
+    return [CatalogOut(**vars(entry)) for entry in services.catalog(session, actor)]
+
+
+@router.post("/holdings", status_code=201)
+def add_holding(
+    body: HoldingIn, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
+    session: DbSession,
+) -> dict[str, int]:
+    holding = services.hold(session, actor, body.product_id, body.note)
+    return {"product_id": holding.product_id}
+
+
+@router.delete("/holdings/{product_id}", status_code=204)
+def remove_holding(
+    product_id: int, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
+    session: DbSession,
+) -> Response:
+    services.release(session, actor, product_id)
+    return Response(status_code=204)
+
+
+@public_router.get("/profiles/{version_id}/{name}", dependencies=[public()])
+def public_artifact(version_id: int, name: str, session: DbSession) -> Response:
+    """A published version's guide, security.txt or profile — no login needed."""
+    return _artifact_response(services.published_version(session, version_id), name)

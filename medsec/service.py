@@ -1,0 +1,42 @@
+"""The running instance's parts, built once from :class:`Settings` by the app factory or
+the CLI: database, password hasher, secret sealer, authentication configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from medsec.accounts.authentication import AuthConfig
+from medsec.accounts.passwords import PasswordHasher
+from medsec.accounts.sealing import Sealer
+from medsec.db.engine import Database
+from medsec.settings import Settings
+
+
+@dataclass
+class Instance:
+    settings: Settings
+    db: Database
+    auth: AuthConfig
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Instance:
+        secret = settings.resolved_secret_key()
+        auth = AuthConfig(
+            hasher=PasswordHasher(),
+            sealer=Sealer(secret),
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_absolute_hours),
+            reauth=dt.timedelta(minutes=settings.reauth_minutes),
+            setup_link=dt.timedelta(hours=settings.setup_link_hours),
+            login_rate_per_minute=settings.login_rate_per_minute,
+            lockout_threshold=settings.lockout_threshold,
+            providers=central_providers(settings),
+            central_organization=settings.central_organization,
+        )
+        return cls(settings=settings, db=Database(settings.resolved_database_url()), auth=auth)
+
+
+def central_providers(settings: Settings) -> tuple[tuple[object, object], ...]:
+    """LDAP (when ``MEDSEC_LDAP_URI`` is set) with its group → role mapping."""
+    return ()

@@ -1,0 +1,80 @@
+"""Settings of a medsec instance, from ``MEDSEC_*`` environment variables, ``.env`` and a
+secrets directory (pydantic-settings). Built by the app factory and the CLI, never at import.
+
+>>> s = Settings(data_dir=Path("/tmp/medsec-doc"))
+>>> s.resolved_database_url()
+'sqlite:////tmp/medsec-doc/medsec.db'
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from medsec.errors import ConfigurationError
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "medsec"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MEDSEC_", env_file=".env", extra="ignore", secrets_dir=None
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in data_dir."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for signing and encrypting secrets at rest; generated into "
+        "data_dir/secret_key (mode 0600) when not given.",
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the UI.")
+    session_idle_minutes: int = 15
+    session_absolute_hours: int = 12
+    reauth_minutes: int = Field(default=5, description="How recent a login a sensitive action needs.")
+    cookie_secure: bool = True
+    setup_link_hours: int = 24
+    dormant_days: int = 90
+    login_rate_per_minute: int = Field(default=10, description="Login attempts per IP per minute.")
+    lockout_threshold: int = Field(default=5, description="Failures before an account locks.")
+    central_organization: str | None = Field(
+        default=None, description="Organization that LDAP/OIDC users are provisioned into."
+    )
+    audit_syslog_host: str | None = None
+    audit_syslog_port: int = 6514
+    audit_syslog_tls: bool = True
+    audit_syslog_ca_file: Path | None = None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'medsec.db'}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The instance secret: from settings, else from ``data_dir/secret_key`` (created once)."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value().encode()
+            if len(value) < 32:
+                raise ConfigurationError(
+                    "MEDSEC_SECRET_KEY is shorter than 32 characters",
+                    hint="generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                )
+            return value
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_bytes().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        return key
