@@ -37,6 +37,13 @@ from medsec.errors import AuthenticationRequired, Conflict, Error, NotFound
 GENERIC_FAILURE = "invalid username or password"
 
 
+class LoginFailed(AuthenticationFailed):
+    """A failed sign-in whose consequences must be stored although the request fails: the
+    failure counter, the lockout and the audit event (the transaction is committed)."""
+
+    keep_changes = True
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -158,7 +165,7 @@ def _fail(session: Session, config: AuthConfig, user: User | None, username: str
                    details={"minutes": lock.total_seconds() / 60, "failures": user.failed_logins})
     record(session, Tag.LOGIN_FAILED, context, outcome=Outcome.FAILURE,
            target=f"user:{username[:120]}", organization_id=org_id, details={"reason": reason})
-    return AuthenticationFailed(GENERIC_FAILURE)
+    return LoginFailed(GENERIC_FAILURE, reason=reason)
 
 
 def _provision_external(
@@ -231,6 +238,12 @@ def login(
     ratelimit.hit(session, f"login:user:{name[:120]}", limit=config.login_rate_per_minute,
                   window=dt.timedelta(minutes=1))
     user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+    if user is None or not user.active or user.auth_source != "local" or (
+        user.locked_until and user.locked_until > utcnow()
+    ):
+        # No local password will be checked: spend the same time anyway, so the response
+        # time does not tell which accounts exist or are locked.
+        config.hasher.dummy_verify(password)
     if user is not None and user.locked_until and user.locked_until > utcnow():
         raise _fail(session, config, None, name, context, "account locked")
     if user is not None and not user.active:
@@ -422,7 +435,7 @@ def complete_mfa(
             user.failed_logins += 1
             if user.failed_logins >= config.lockout_threshold * 2:
                 login_session.revoked_at = utcnow()
-            raise AuthenticationFailed("that code is not valid")
+            raise LoginFailed("that code is not valid", reason="wrong MFA code")
         codes[index].used_at = utcnow()
         via = "recovery-code"
         record(session, Tag.RECOVERY_CODE_USED, context, target=f"user:{user.username}",

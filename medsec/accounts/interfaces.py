@@ -5,9 +5,9 @@ Adapters live beside this module (``providers/ldap.py``, ``providers/oidc.py``,
 the frozen result types defined here, so a deployment can plug in another directory
 or an online breach check without touching the services.
 
-Roles (:class:`medsec.accounts.roles.Role`) are decided by a :class:`RoleMapping`: an ordered list of rules from a
-directory group (or an OIDC group/role claim value) to a medsec role, where the
-**first matching rule wins**.
+Roles (:class:`medsec.accounts.roles.Role`) are decided by a :class:`RoleMapping`: an
+ordered list of rules from a directory group (or an OIDC group/role claim value) to a
+medsec role, where the **first matching rule wins**.
 
 >>> identity = ExternalIdentity(
 ...     provider="ldap", subject="8c1e…", username="alice", email=None,
@@ -29,7 +29,6 @@ from typing import Protocol, runtime_checkable
 
 from medsec.accounts.roles import Role
 from medsec.errors import ConfigurationError, Error
-
 
 #: What every failed password sign-in says, whatever the cause.
 GENERIC_FAILURE = "invalid username or password"

@@ -53,7 +53,8 @@ def qr_svg(uri: str) -> str:
 
 def totp_code(secret: str, at: dt.datetime) -> str:
     """The code an authenticator shows at ``at`` (for tests and the setup page)."""
-    return _totp(secret).generate_otp(_step(secret, at))
+    totp = _totp(secret)
+    return totp.generate_otp(_step(totp, at))
 
 
 def verify_totp(
@@ -66,10 +67,10 @@ def verify_totp(
     as the new ``last_used_step``. ``at`` must be timezone-aware; it defaults to now.
     """
     code = re.sub(r"\s", "", code)
-    if not re.fullmatch(rf"\d{{{TOTP_DIGITS}}}", code):
+    if not re.fullmatch(f"[0-9]{{{TOTP_DIGITS}}}", code):
         return None
-    now = _step(secret, at or dt.datetime.now(dt.UTC))
     totp = _totp(secret)
+    now = _step(totp, at or dt.datetime.now(dt.UTC))
     for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
         if last_used_step is not None and step <= last_used_step:
             continue
@@ -79,18 +80,16 @@ def verify_totp(
 
 
 def _totp(secret: str) -> pyotp.TOTP:
-    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS)
     try:
-        totp.byte_secret()
+        return pyotp.TOTP(secret, digits=TOTP_DIGITS)
     except (binascii.Error, ValueError) as e:
         raise ConfigurationError("a stored TOTP secret is not valid base32") from e
-    return totp
 
 
-def _step(secret: str, at: dt.datetime) -> int:
+def _step(totp: pyotp.TOTP, at: dt.datetime) -> int:
     if at.tzinfo is None:
         raise ValueError("`at` must be timezone-aware; a naive time would shift the TOTP step")
-    return _totp(secret).timecode(at)
+    return totp.timecode(at)
 
 
 # -- recovery codes ------------------------------------------------------------------

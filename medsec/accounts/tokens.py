@@ -47,10 +47,11 @@ def create_token(
         raise Error("a token needs at least one scope")
     secret = secrets.token_urlsafe(32)
     value = f"{PREFIX}{secret}"
+    now = utcnow()
     token = ApiToken(
         user_id=actor.user_id, name=name.strip()[:120], prefix=value[:12],
         token_hash=token_hash(value), scopes=sorted(set(scopes)),
-        expires_at=utcnow() + dt.timedelta(days=days),
+        created_at=now, expires_at=now + dt.timedelta(days=days),
     )
     session.add(token)
     session.flush()

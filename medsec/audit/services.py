@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from medsec.audit.models import AuditEvent, AuditHead
@@ -71,17 +73,21 @@ def row_hash(event: AuditEvent) -> str:
 def _head(session: Session) -> AuditHead:
     """The chain head, locked for this transaction (row lock on PostgreSQL; SQLite
     serialises writers anyway). Created on first use."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    locked = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    head = session.execute(locked).scalar_one_or_none()
     if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-    else:
-        # Take SQLite's write lock now, so two writers cannot read the same head.
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq))
-        session.refresh(head)
+        # Several first writers may race here: the insert that loses waits for the winner
+        # and does nothing, then every writer locks the one head row.
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(
+            insert(AuditHead)
+            .values(id=1, last_seq=0, last_hash=GENESIS)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = session.execute(locked.execution_options(populate_existing=True)).scalar_one()
+    # Take SQLite's write lock now, so two writers cannot read the same head.
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq))
+    session.refresh(head)
     return head
 
 
@@ -165,14 +171,32 @@ def verify(session: Session, batch: int = 5000) -> VerifyReport:
             expected_seq += 1
             last = event.seq
         session.expunge_all()
+    return _check_head(session, checked, expected_seq - 1, expected_prev)
+
+
+def _check_head(session: Session, checked: int, last_seq: int, last_hash: str) -> VerifyReport:
+    """Compare the end of the chain with the head, which every append updates."""
     head = session.get(AuditHead, 1)
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
+    if head is None:
+        if last_seq == 0:
+            return VerifyReport(checked)
+        return VerifyReport(checked, last_seq + 1, "the chain head is missing: it was "
+                            "deleted, and rows may have been removed from the end")
+    if head.last_seq < last_seq:
         return VerifyReport(
-            checked,
-            expected_seq,
-            f"the chain ends at row {expected_seq - 1} but the head records row "
-            f"{head.last_seq}: rows were removed from the end",
+            checked, head.last_seq + 1,
+            f"row {head.last_seq + 1} was inserted: the head records row {head.last_seq} as "
+            f"the last, but the chain goes on to row {last_seq}",
         )
+    if head.last_seq > last_seq:
+        return VerifyReport(
+            checked, last_seq + 1,
+            f"the chain ends at row {last_seq} but the head records row {head.last_seq}: "
+            "rows were removed from the end",
+        )
+    if head.last_hash != last_hash:
+        return VerifyReport(checked, last_seq, f"row {last_seq} was replaced: its hash is "
+                            "not the one the head records")
     return VerifyReport(checked)
 
 
@@ -187,7 +211,7 @@ class AuditQuery:
     until: dt.datetime | None = None
 
 
-def _filtered(query: AuditQuery) -> Select[tuple[AuditEvent]]:
+def _filtered(query: AuditQuery) -> Select[AuditEvent]:
     stmt = select(AuditEvent)
     if query.organization_id is not None:
         stmt = stmt.where(AuditEvent.organization_id == query.organization_id)

@@ -32,7 +32,8 @@ def _password() -> str:
     if from_env:
         return from_env
     if sys.stdin.isatty():
-        return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        entered: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        return entered
     line = sys.stdin.readline().rstrip("\n")
     if not line:
         raise Error("no password given", hint="pipe it on stdin or set MEDSEC_NEW_PASSWORD")

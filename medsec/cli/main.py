@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from medsec.cli import admin, audit, profile, service
+from medsec.cli import admin, audit, mds2, profile, service
 from medsec.cli.demo import demo
 from medsec.cli.output import errors
 from medsec.errors import Error
@@ -22,6 +22,7 @@ app.add_typer(profile.app, name="profile")
 app.add_typer(service.db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(audit.app, name="audit")
+app.add_typer(mds2.app, name="mds2")
 app.command()(service.serve)
 app.command()(demo)
 

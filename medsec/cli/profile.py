@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from medsec.cli.output import FormatOption, Format, console, errors, print_json
+from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.cli.profile_render import diff_command, render_command
 from medsec.errors import DocumentError, Error
 from medsec.profiles.loader import load_profile
 from medsec.profiles.schema import json_schema
@@ -53,3 +54,7 @@ def validate(files: Files, format: FormatOption = Format.TEXT) -> None:
         print_json(results)
     if failed:
         raise typer.Exit(1)
+
+
+app.command("render")(render_command)
+app.command("diff")(diff_command)

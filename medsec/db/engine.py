@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from medsec.errors import ConfigurationError
+from medsec.errors import ConfigurationError, Error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,9 +51,24 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on any error."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session in a transaction: committed on success, rolled back on any error —
+        except an :class:`Error` marked ``keep_changes`` (a failed login's counter and
+        audit event must be stored), whose transaction is committed before it propagates."""
+        with self.sessions() as session:
+            session.begin()
+            try:
+                yield session
+            except Error as e:
+                if e.keep_changes:
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            else:
+                session.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

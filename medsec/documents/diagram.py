@@ -121,7 +121,9 @@ def _arrows(profile: ProductSecurityProfile, endpoint: str) -> tuple[Arrow, ...]
         personal_arrow = any(line.personal for line in lines)
         arrows.append(Arrow(to_device, tuple(lines), personal_arrow, declared_flow=True))
     for service in profile.network.services:
-        peers = service.server if service.direction is Direction.OUTBOUND else service.expected_client
+        peers = (
+            service.server if service.direction is Direction.OUTBOUND else service.expected_client
+        )
         if endpoint not in peers or service.id in carried:
             continue
         label = f"{service.name} {port_label(service)} (connection only, no data flow declared)"
@@ -159,6 +161,42 @@ def _arrow(x_from: float, x_to: float, y: float, arrow: Arrow) -> list[str]:
         f'<polygon points="{x_to:.0f},{y:.0f} {x_to + step:.0f},{y - 5:.0f} '
         f'{x_to + step:.0f},{y + 5:.0f}" fill="{colour}"/>',
     ]
+
+
+def _row(
+    row: Row, node_x: float, y: float, near: float, far: float, *, endpoint_on_left: bool
+) -> list[str]:
+    """One endpoint box and its arrows, each in a group a reader (or a test) can find."""
+    ident = _text(row.endpoint.id)
+    out = [
+        f'<g class="endpoint" data-endpoint="{ident}">',
+        f"<title>{_text(row.endpoint.name)}</title>",
+        f'<rect x="{node_x:.0f}" y="{y:.0f}" width="{NODE_WIDTH}" height="{row.height}" '
+        'rx="4" fill="#f7f7f7" stroke="#444" stroke-width="1"/>',
+    ]
+    for i, line in enumerate(row.name_lines):
+        out.append(_label_text(node_x + PAD, y + PAD + (i + 1) * LINE, line, bold=True))
+    kind_y = y + PAD + (len(row.name_lines) + 1) * LINE
+    out.append(_label_text(node_x + PAD, kind_y, f"({row.endpoint.kind.value})"))
+    out.append("</g>")
+    lane = y + PAD
+    for arrow in row.arrows:
+        kind = "flow" if arrow.declared_flow else "connection"
+        personal = " personal" if arrow.personal else ""
+        direction = "to-device" if arrow.to_device else "from-device"
+        out.append(
+            f'<g class="{kind}{personal}" data-endpoint="{ident}" data-direction="{direction}">'
+        )
+        for i, label in enumerate(arrow.lines):
+            colour = PERSONAL if label.personal else "#000"
+            out.append(_label_text(near + 12, lane + (i + 1) * LINE, label.text, fill=colour))
+        line_y = lane + len(arrow.lines) * LINE + 8
+        rightwards = arrow.to_device == endpoint_on_left
+        start, end = (near, far) if rightwards else (far, near)
+        out.extend(_arrow(start, end, line_y, arrow))
+        out.append("</g>")
+        lane += arrow.height
+    return out
 
 
 def flow_diagram_svg(profile: ProductSecurityProfile) -> str:
@@ -202,32 +240,13 @@ def flow_diagram_svg(profile: ProductSecurityProfile) -> str:
 
     for side, column in ((0, left), (1, right)):
         node_x = MARGIN if side == 0 else right_x
+        # A lane runs between `near` (its left end) and `far`: from the endpoint box to the
+        # device box in the left column, from the device box to the endpoint box on the right.
         near = MARGIN + NODE_WIDTH if side == 0 else device_x + DEVICE_WIDTH
         far = device_x if side == 0 else right_x
         y = float(TOP)
         for row in column:
-            out.append(
-                f'<rect x="{node_x:.0f}" y="{y:.0f}" width="{NODE_WIDTH}" height="{row.height}" '
-                'rx="4" fill="#f7f7f7" stroke="#444" stroke-width="1"/>'
-            )
-            for i, line in enumerate(row.name_lines):
-                out.append(_label_text(node_x + PAD, y + PAD + (i + 1) * LINE, line, bold=True))
-            kind_y = y + PAD + (len(row.name_lines) + 1) * LINE
-            out.append(_label_text(node_x + PAD, kind_y, f"({row.endpoint.kind.value})"))
-            lane = y + PAD
-            for arrow in row.arrows:
-                for i, label in enumerate(arrow.lines):
-                    colour = PERSONAL if label.personal else "#000"
-                    out.append(
-                        _label_text(near + 12, lane + (i + 1) * LINE, label.text, fill=colour)
-                    )
-                line_y = lane + len(arrow.lines) * LINE + 8
-                # "near" is the left end of the lane: the endpoint box on the left column,
-                # the device box on the right column.
-                rightwards = arrow.to_device == (side == 0)
-                start, end = (near, far) if rightwards else (far, near)
-                out.extend(_arrow(start, end, line_y, arrow))
-                lane += arrow.height
+            out.extend(_row(row, node_x, y, near, far, endpoint_on_left=side == 0))
             y += row.height + ROW_GAP
 
     legend = [

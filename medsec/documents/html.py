@@ -23,6 +23,7 @@ from medsec.documents.diagram import flow_diagram_svg
 from medsec.documents.guide import NOT_STATED, build_guide, href, yes_no
 from medsec.profiles.psp import ProductSecurityProfile
 
+
 @functools.cache
 def _environment() -> Environment:
     env = Environment(
@@ -38,6 +39,7 @@ def _environment() -> Environment:
     return env
 
 
+@functools.cache
 def _stylesheet() -> Markup:
     # Our own file, not profile text: it is trusted and must not be escaped.
     return Markup(files("medsec.documents").joinpath("templates/guide.css").read_text("utf-8"))  # noqa: S704

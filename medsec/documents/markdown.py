@@ -27,9 +27,10 @@ from medsec.profiles.psp import ProductSecurityProfile
 # CommonMark §2.4: any ASCII punctuation may be backslash-escaped. These are the ones
 # that can start inline syntax (emphasis, code, links, raw HTML, entities, tables).
 _INLINE = re.compile(r"([\\`*_\[\]<>|&~])")
-# Characters that start a block (heading, list, quote, setext line) at a line's start.
-_BLOCK_START = re.compile(r"^([#+=-])")
-_ORDERED_LIST = re.compile(r"^(\d+)([.)])")
+# What makes a line's start a block (CommonMark §4–5): an ATX heading, a bullet or an
+# ordered-list marker followed by a space, or a line of only "=" / "-" (setext heading).
+_BLOCK_MARKER = re.compile(r"^(#{1,6}|[-+])(?=\s|$)|^([=-])(?=[=-]*$)")
+_ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 class Markdown(str):
@@ -46,7 +47,7 @@ def escape(value: Any) -> str:
         return ""
     text = " ".join(str(value).split())
     text = _INLINE.sub(r"\\\1", text)
-    text = _BLOCK_START.sub(r"\\\1", text)
+    text = _BLOCK_MARKER.sub(lambda m: "\\" + m.group(0), text)
     return _ORDERED_LIST.sub(r"\1\\\2", text)
 
 
@@ -70,9 +71,9 @@ def or_not_stated(value: Any) -> Any:
 @functools.cache
 def _environment() -> Environment:
     # Not HTML, so no HTML autoescaping: `finalize` applies Markdown escaping instead.
-    env = Environment(  # noqa: S701
+    env = Environment(
         loader=PackageLoader("medsec.documents", "templates"),
-        autoescape=False,
+        autoescape=False,  # noqa: S701 - Markdown, escaped by `finalize`
         finalize=escape,
         undefined=StrictUndefined,
         trim_blocks=True,

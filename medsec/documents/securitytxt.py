@@ -21,8 +21,9 @@ break of every ``text/*`` media type (RFC 2046 §4.1.1), which is how security.t
 served, and it is the form an OpenPGP cleartext signature is computed over (RFC 4880
 §7.1), so the file we write is byte-for-byte what a signer canonicalises to.
 
-No library on PyPI validates RFC 9116 offline without pulling in a web crawler, and the
-grammar (RFC 9116 §4) is a dozen lines, so the parser below is written by hand.
+The validator is written by hand. The one maintained Python validator, ``sectxt`` (used by
+internet.nl), is built around fetching a domain over HTTPS and brings requests, PGPy and
+four more packages; the grammar of RFC 9116 §4 is a dozen ABNF lines, mirrored below.
 """
 
 from __future__ import annotations
@@ -60,14 +61,15 @@ URI_FIELDS = ("Acknowledgments", "Canonical", "Contact", "CSAF", "Encryption", "
 # RFC 3986 §3.1 scheme, then anything without whitespace or controls.
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+$")
 # RFC 3339 §5.6 date-time.
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 # Well-formed BCP 47 (RFC 5646) tags, simplified: subtags of 1–8 letters/digits, the
 # first of 2–8 letters (or the private-use "x" / grandfathered "i").
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,8}|[xXiI])(-[A-Za-z0-9]{1,8})*$")
-# RFC 5322 §3.6.8 field-name: printable US-ASCII except ":".
-_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*?)[ \t]*$")
+# RFC 9116 §4: field = field-name fs SP value, then eol = *WSP [CR] LF. The field-name
+# (RFC 5322 §3.6.8) is printable US-ASCII except ":".
+_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):(.*?)[ \t]*$")
+# comment = "#" *(WSP / VCHAR / %x80-FFFFF): no control characters but tab.
+_COMMENT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class SecurityTxtError(Error):
@@ -246,13 +248,20 @@ def parse_security_txt(text: str) -> tuple[list[Field], list[str]]:
         lines = body
     fields = []
     for number, line in enumerate(lines, start=1 + offset):
-        if not line.strip() or line.startswith("#"):
+        if line.startswith("#"):
+            if _COMMENT_CONTROL.search(line):
+                problems.append(f"line {number}: a comment contains a control character")
+            continue
+        if not line.strip():
             continue
         match = _FIELD.match(line)
         if match is None:
             problems.append(f"line {number}: neither a comment nor a 'Field: value' line")
             continue
-        fields.append(Field(match.group(1), match.group(2), number))
+        name, rest = match.groups()
+        if not rest.startswith(" "):
+            problems.append(f"line {number}: the ':' after {name} must be followed by a space")
+        fields.append(Field(name, rest[1:] if rest.startswith(" ") else rest, number))
     return fields, problems
 
 

@@ -124,6 +124,8 @@ class Mds2Document(BaseModel):
     def _fits_the_form(self) -> Self:
         form = hn1_2019()
         for key, answer in self.answers.items():
+            if key not in form:
+                raise ValueError(f"'{key}' is not a question of MDS2 {form.name}")
             question = form.question(key)
             if answer.question != key:
                 raise ValueError(f"{key}: answer is for {answer.question}")

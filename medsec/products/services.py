@@ -137,12 +137,14 @@ def get_version(session: Session, actor: Actor, version_id: int) -> ProfileVersi
 
 def publish(session: Session, actor: Actor, version_id: int) -> ProfileVersion:
     actor.require(Permission.PRODUCTS_PUBLISH)
-    version = get_version(session, actor, version_id)
-    if not _own(version.product, actor):
-        raise NotFound(f"no profile version {version_id}")
+    # Before looking the version up, as for every sensitive action: the answer is the same
+    # whether or not the id exists.
     if not actor.recently_authenticated:
         raise AuthenticationRequired("publishing needs a recent login",
                                      hint="log in again, then publish")
+    version = get_version(session, actor, version_id)
+    if not _own(version.product, actor):
+        raise NotFound(f"no profile version {version_id}")
     if version.status == "published":
         raise Conflict(f"version {version.version} is already published")
     errors = version.lint.get("summary", {}).get("errors", 0)
@@ -220,6 +222,8 @@ def hold(session: Session, actor: Actor, product_id: int, note: str | None = Non
 
 def release(session: Session, actor: Actor, product_id: int) -> None:
     actor.require(Permission.HOLDINGS_MANAGE)
+    if not actor.organization_kind.is_provider:
+        raise PermissionDenied("only healthcare-provider organizations hold products")
     holding = session.execute(
         select(Holding).where(Holding.organization_id == actor.organization_id,
                               Holding.product_id == product_id)
@@ -238,4 +242,4 @@ def compare(
 
     old = profile_of(get_version(session, actor, old_id))
     new = profile_of(get_version(session, actor, new_id))
-    return [change.to_json() for change in diff_profiles(old, new)]
+    return [change.as_json() for change in diff_profiles(old, new)]

@@ -241,10 +241,11 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
 
     yield from _lifecycle(profile, source)
 
-    for key in profile.mds2:
-        if not re.match(r"^[A-Z]{3,4}-\d+(\.\d+)*$", key):
+    for question in profile.mds2:
+        if not re.match(r"^[A-Z]{3,4}-\d+(\.\d+)*$", question):
             yield source.problem(
-                ("mds2", key), f"'{key}' is not an MDS2 question id (like AUTH-1 or MPII-2.3)"
+                ("mds2", question),
+                f"'{question}' is not an MDS2 question id (like AUTH-1 or MPII-2.3)",
             )
 
 

@@ -326,11 +326,16 @@ class Data(Section):
 # --------------------------------------------------------------------------- monitoring (3)
 
 
+IdentityField = Literal["vendor", "model", "serial", "firmware", "software", "hostname", "mac"]
+
+
+def _core_identity_fields() -> list[IdentityField]:
+    return ["vendor", "model", "serial", "firmware"]
+
+
 class IdentityReporting(Section):
     methods: list[Text] = Field(description="How vendor/model/serial/firmware are read centrally.")
-    fields: list[Literal["vendor", "model", "serial", "firmware", "software", "hostname", "mac"]] = (
-        Field(default_factory=lambda: ["vendor", "model", "serial", "firmware"])
-    )
+    fields: list[IdentityField] = Field(default_factory=_core_identity_fields)
 
 
 class SbomReference(Section):

@@ -194,10 +194,17 @@ def _write_ca(directory: Path, name: str) -> tuple[ec.EllipticCurvePrivateKey, x
         .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                          content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),  # fmt: skip
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .sign(key, hashes.SHA256())
@@ -280,8 +287,14 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
     _write_server_cert(run, ca_key, ca, host)
     conf = run / "slapd.conf"
     conf.write_text(
-        SLAPD_CONF.format(schemas=SCHEMAS, modules=MODULES, run=run, base=BASE,
-                          root_dn=ROOT_DN, root_password=ROOT_PASSWORD)  # fmt: skip
+        SLAPD_CONF.format(
+            schemas=SCHEMAS,
+            modules=MODULES,
+            run=run,
+            base=BASE,
+            root_dn=ROOT_DN,
+            root_password=ROOT_PASSWORD,
+        )
     )
     ldap_port, ldaps_port = free_port(), free_port()
     urls = f"ldap://{host}:{ldap_port}/ ldaps://{host}:{ldaps_port}/"

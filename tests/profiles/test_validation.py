@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -474,3 +476,32 @@ def test_alias_bomb_is_refused_before_expansion() -> None:
         load_profile_text(alias_bomb(5), "bomb.yaml")
     assert re.search(r"alias|nodes|too large", caught.value.diagnostics())
     assert len(caught.value.problems) == 1
+
+
+# --------------------------------------------------------------------------- through the CLI
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_example_with_port_70000_fails_in_the_cli_at_that_port(tmp_path: Path) -> None:
+    """A real profile with one bad port: exit 1, one line pointing at it, no traceback."""
+    lines = (REPO / "examples" / "infusion-pump.yaml").read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip() == "default_port: 8443")
+    column = lines[index].index("default_port") + 1
+    lines[index] = lines[index].replace("8443", "70000")
+    copy = tmp_path / "infusion-pump.yaml"
+    copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    script = Path(sys.executable).with_name("medsec")
+    result = subprocess.run(
+        [str(script), "profile", "validate", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert f"error: {copy}:{index + 1}:{column}: " in result.stderr
+    assert "70000 is not a port (1–65535)" in result.stderr

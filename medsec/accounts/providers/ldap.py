@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import ssl
 import unicodedata
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,10 @@ class LdapSettings:
         if self.group_search_base is not None and "{user_dn}" not in self.group_filter:
             _invalid(f"group_filter {self.group_filter!r} has no {{user_dn}}")
         if bool(self.service_bind_dn) != bool(self.service_password):
-            _invalid("service_bind_dn and service_password go together (an empty password "
-                     "would be an unauthenticated bind)")  # fmt: skip
+            _invalid(
+                "service_bind_dn and service_password go together (an empty password "
+                "would be an unauthenticated bind)"
+            )
         if self.ca_file is not None and not self.ca_file.is_file():
             _invalid(f"ca_file {self.ca_file} does not exist")
         if self.connect_timeout <= 0 or self.receive_timeout <= 0:
@@ -125,7 +128,7 @@ class _Entry:
             return []
         found = self.attributes.get(name, [])
         items = found if isinstance(found, list | tuple) else [found]
-        return [str(item) for item in items if item not in (None, "", b"")]
+        return [_text(name, item) for item in items if item not in (None, "", b"")]
 
     def first(self, name: str | None) -> str | None:
         values = self.values(name)
@@ -218,8 +221,13 @@ class LdapProvider:
 
     def _user_attributes(self) -> list[str]:
         s = self.settings
-        wanted = [s.username_attribute, s.email_attribute, s.display_name_attribute,
-                  s.subject_attribute, s.member_of_attribute]  # fmt: skip
+        wanted = [
+            s.username_attribute,
+            s.email_attribute,
+            s.display_name_attribute,
+            s.subject_attribute,
+            s.member_of_attribute,
+        ]
         return [name for name in wanted if name]
 
     def _server(self) -> ldap3.Server:
@@ -240,17 +248,26 @@ class LdapProvider:
         )
 
     def _connect(self, dn: str | None, password: str | None) -> ldap3.Connection:
+        """An open, bound connection; closed again if any step fails."""
         s = self.settings
-        return ldap3.Connection(
+        conn = ldap3.Connection(
             self._server(),
             user=dn,
             password=password,
             authentication=ldap3.SIMPLE if dn else ldap3.ANONYMOUS,
-            auto_bind=ldap3.AUTO_BIND_TLS_BEFORE_BIND if s.start_tls else ldap3.AUTO_BIND_NO_TLS,
             read_only=True,
             raise_exceptions=True,
             receive_timeout=s.receive_timeout,
         )
+        try:
+            conn.open()
+            if s.start_tls:
+                conn.start_tls()
+            conn.bind()
+        except BaseException:
+            _close(conn)
+            raise
+        return conn
 
     @contextmanager
     def _bind_as_user(self, dn: str, password: str) -> Iterator[ldap3.Connection]:
@@ -261,7 +278,7 @@ class LdapProvider:
         try:
             yield conn
         finally:
-            conn.unbind()
+            _close(conn)
 
     @contextmanager
     def _bind_as_service(self) -> Iterator[ldap3.Connection]:
@@ -277,7 +294,7 @@ class LdapProvider:
         try:
             yield conn
         finally:
-            conn.unbind()
+            _close(conn)
 
     def _search(
         self,
@@ -290,8 +307,9 @@ class LdapProvider:
         limit: int = 0,
     ) -> list[_Entry]:
         try:
-            conn.search(base, search_filter, search_scope=scope, attributes=attributes,
-                        size_limit=limit)  # fmt: skip
+            conn.search(
+                base, search_filter, search_scope=scope, attributes=attributes, size_limit=limit
+            )
         except ldap_errors.LDAPNoSuchObjectResult as e:
             raise ConfigurationError(f"LDAP: search base {base} does not exist") from e
         return [
@@ -323,6 +341,27 @@ class LdapProvider:
             ) from e
         except ldap_errors.LDAPException as e:
             raise ConfigurationError(f"LDAP: {uri} answered with an error: {e}") from e
+
+
+def _close(conn: ldap3.Connection) -> None:
+    """Unbind and close; a connection that is already broken only needs closing."""
+    try:
+        conn.unbind()
+    except (ldap_errors.LDAPException, OSError):
+        with suppress(ldap_errors.LDAPException, OSError):
+            conn.strategy.close()
+
+
+def _text(name: str, value: object) -> str:
+    """An attribute value as text; binary ones (AD's ``objectGUID``) in a stable form."""
+    if not isinstance(value, bytes):
+        return str(value)
+    if name.casefold() == "objectguid" and len(value) == 16:
+        return str(uuid.UUID(bytes_le=value))  # the form AD tools show
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.hex()
 
 
 def _has_control(text: str) -> bool:

@@ -19,11 +19,23 @@ book = RuleBook()
 #: (a "login failed" event is no evidence that successful logins are recorded).
 LOGIN = r"\blog ?(?:in|on|out|off)s?\b|sign.?in|authenticat"
 EVENT_WORDS: dict[str, tuple[str, str | None]] = {
-    "AUDT-2.1": (LOGIN, r"(?:log ?in|authenticat)\w* fail|fail\w* (?:log ?in|authenticat)|\bfailed\b"),
-    "AUDT-2.2": (r"(?:log ?(?:in|on)|authenticat|sign.?in).*fail|fail.*(?:log ?(?:in|on)|authenticat)", None),
+    "AUDT-2.1": (
+        LOGIN,
+        r"(?:log ?in|authenticat)\w* fail|fail\w* (?:log ?in|authenticat)|\bfailed\b",
+    ),
+    "AUDT-2.2": (
+        r"(?:log ?(?:in|on)|authenticat|sign.?in).*fail|fail.*(?:log ?(?:in|on)|authenticat)",
+        None,
+    ),
     "AUDT-2.3": (r"privilege|\broles?\b|permission", None),
-    "AUDT-2.4": (r"user accounts?|\baccounts? (?:creat|chang|delet|modif)|users? (?:creat|add|delet|remov)", None),
-    "AUDT-2.5": (r"display|view(?:ing)? of|print|presentation|access to (?:patient|phi|pii|record)", None),
+    "AUDT-2.4": (
+        r"user accounts?|\baccounts? (?:creat|chang|delet|modif)|users? (?:creat|add|delet|remov)",
+        None,
+    ),
+    "AUDT-2.5": (
+        r"display|view(?:ing)? of|print|presentation|access to (?:patient|phi|pii|record)",
+        None,
+    ),
     "AUDT-2.6": (r"(?:patient|clinical|health) data|records? (?:creat|chang|modif|delet)", None),
     "AUDT-2.7": (r"\busb\b|removable|media", None),
     "AUDT-2.8": (r"transmi|receiv|network (?:connection|traffic)", None),
@@ -86,7 +98,7 @@ def documented(ctx: Context) -> Derived | None:
         return None
     return yes(
         "monitoring.events",
-        note=f"The event catalog describes {len(events)} events with meaning and recommended action.",
+        note=f"The event catalog describes {len(events)} events, their meaning and action.",
     )
 
 

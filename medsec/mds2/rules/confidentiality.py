@@ -5,7 +5,7 @@ from __future__ import annotations
 from medsec.mds2.answers import Choice
 from medsec.mds2.rules.facts import CABLE, authenticated
 from medsec.mds2.rules.registry import Context, Derived, RuleBook, na, no, yes
-from medsec.profiles.psp import EncryptionKind
+from medsec.profiles.psp import DEVICE, EncryptionKind
 
 book = RuleBook()
 
@@ -52,9 +52,7 @@ def all_personal_encrypted(ctx: Context) -> Derived | None:
     if plain:
         names = ", ".join(f"{s.item.category} ({s.item.location})" for s in plain)
         return no(*sources, note=f"Not encrypted at rest: {names}.")
-    described = "; ".join(
-        f"{s.item.category}: {s.item.method or 'encrypted'}" for s in stored
-    )
+    described = "; ".join(f"{s.item.category}: {s.item.method or 'encrypted'}" for s in stored)
     return yes(*sources, note=f"Personal data at rest: {described}.")
 
 
@@ -109,7 +107,7 @@ def configurable_encryption(ctx: Context) -> Derived | None:
 
 @book.rule("TXCF-3")
 def fixed_destinations(ctx: Context) -> Derived | None:
-    flows = [f for f in ctx.facts.personal_flows if f.item.source == "device"]
+    flows = [f for f in ctx.facts.personal_flows if f.item.source == DEVICE]
     if not flows:
         return _no_personal(ctx)
     peers = sorted({ctx.profile.endpoint_name(f.item.destination) for f in flows})
@@ -144,7 +142,9 @@ def health_protocols(ctx: Context) -> Derived | None:
         service = ctx.facts.flow_service(flow.item)
         if service and service.name.lower() in HEALTH_PROTOCOLS:
             if ctx.facts.flow_encryption(flow.item) not in (None, EncryptionKind.NONE):
-                return yes(f"{flow.path}.service", note=f"{service.name} over {service.encryption}.")
+                return yes(
+                    f"{flow.path}.service", note=f"{service.name} over {service.encryption}."
+                )
     return _no_personal(ctx)
 
 

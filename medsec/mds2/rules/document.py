@@ -78,6 +78,17 @@ def isao(ctx: Context) -> Derived | None:
     return None
 
 
+@book.rule("DOC-10")
+def diagram(ctx: Context) -> Derived | None:
+    """medsec's customer security guide draws the profile's flows (medsec.documents.diagram)."""
+    if not ctx.profile.data.flows:
+        return None
+    return yes(
+        "data.flows",
+        note="The customer security guide derived from this profile has a data-flow diagram.",
+    )
+
+
 @book.rule("DOC-11", "PLOK-1")
 def samd(ctx: Context) -> Derived | None:
     return either(ctx.profile.product.samd, "product.samd")

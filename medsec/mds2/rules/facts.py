@@ -155,7 +155,8 @@ class Facts:
     @functools.cached_property
     def services(self) -> list[At[Service]]:
         return [
-            At(path("network", "services", i), s) for i, s in enumerate(self.profile.network.services)
+            At(path("network", "services", i), s)
+            for i, s in enumerate(self.profile.network.services)
         ]
 
     @property

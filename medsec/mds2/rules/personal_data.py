@@ -8,7 +8,7 @@ from __future__ import annotations
 from medsec.mds2.answers import Choice
 from medsec.mds2.rules.facts import CABLE, WIRELESS, At, Facts, mentions
 from medsec.mds2.rules.registry import Context, Derived, RuleBook, na, no, yes
-from medsec.profiles.psp import Flow, InterfaceKind
+from medsec.profiles.psp import DEVICE, Flow, InterfaceKind
 
 book = RuleBook()
 
@@ -170,7 +170,7 @@ def external_network(ctx: Context) -> Derived | None:
 
 
 def _end(flow: Flow) -> str:
-    return "destination" if flow.source == "device" else "source"
+    return "destination" if flow.source == DEVICE else "source"
 
 
 def _external(facts: Facts, flow: Flow) -> bool | None:

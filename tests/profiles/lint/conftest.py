@@ -32,6 +32,15 @@ def compliant_text(compliant_path: Path) -> str:
     return compliant_path.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def compliant_report() -> LintReport:
+    """The compliant fixture, linted once for the many tests that only read the report."""
+    return lint(
+        load_text((FIXTURES / "compliant.yaml").read_text(encoding="utf-8"), "variant.yaml"),
+        today=TODAY,
+    )
+
+
 @pytest.fixture
 def lint_text() -> Callable[[str], LintReport]:
     """Lint profile text as ``variant.yaml`` on :data:`TODAY`."""

@@ -39,7 +39,10 @@ def test_documentation_matches_the_registry() -> None:
         rule = RULES[rule_id]
         assert doc["title"] == rule.title, rule_id
         assert doc["Severity"] == rule.severity.value, rule_id
-        assert doc["principle"] == str(int(rule.principle)), f"{rule_id} is under the wrong principle"
+        assert doc.get("Why") == rule.rationale, f"{rule_id}: Why differs from the rationale"
+        assert doc["principle"] == str(int(rule.principle)), (
+            f"{rule_id} is under the wrong principle"
+        )
         for part in ("Checks", "Why", "Fix"):
             assert doc.get(part), f"{rule_id} has no {part}"
 

@@ -69,7 +69,8 @@ def catalog_present(ctx: LintContext) -> Iterator[Issue]:
     Severity.ERROR,
     "An SBOM reference says where the SBOM is",
     f"{P3}: the hospital can only track vulnerabilities in the device's components if "
-    "it has the software bill of materials (also required by FDA and the EU CRA).",
+    "it has the software bill of materials (which the FDA requires for cyber devices "
+    "under FD&C Act §524B).",
 )
 def sbom_reference(ctx: LintContext) -> Iterator[Issue]:
     sbom = ctx.profile.monitoring.sbom

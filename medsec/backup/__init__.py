@@ -1,0 +1,1 @@
+"""Encrypted, portable backups of an instance and their restore (``medsec backup``)."""

@@ -1,0 +1,457 @@
+"""Signing in and out: the first-admin setup link, login, the MFA challenge, MFA
+enrolment, password change and logout.
+
+After the password, a session may still owe a step (:class:`SessionState`): the MFA
+challenge, a forced password change (temporary passwords an admin issued) or a forced MFA
+enrolment (organization policy). Each POST here redirects to the next step owed, so the
+person walks through them in order and lands on the page they first asked for.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from medsec.accounts import authentication, mfa
+from medsec.accounts.authentication import SessionState, SetupRequest
+from medsec.accounts.dependencies import DbSession, instance, public, request_context
+from medsec.accounts.interfaces import AuthenticationFailed
+from medsec.accounts.passwords import WeakPassword
+from medsec.accounts.roles import OrganizationKind
+from medsec.errors import Conflict, Error, RateLimited
+from medsec.web import enrolment
+from medsec.web.access import (
+    Viewer,
+    check_login_csrf,
+    clear_session_cookie,
+    discard,
+    login_csrf_token,
+    safe_next,
+    set_login_csrf_cookie,
+    set_session_cookie,
+    signing_in,
+    step_url,
+    viewer_if_signed_in,
+)
+from medsec.web.forms import FormErrors, explain
+from medsec.web.rendering import render, see_other
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form()]
+
+KIND_LABELS = {
+    OrganizationKind.MANUFACTURER: "Manufacturer",
+    OrganizationKind.HEALTHCARE_PROVIDER: "Healthcare provider (hospital)",
+    OrganizationKind.BOTH: "Both",
+}
+
+
+def _next_step(session: Session, viewer: Viewer, next_url: str | None) -> str:
+    """Where to go once a step is done: the next step owed, else the page first asked for."""
+    state = authentication.session_state(session, viewer.user, viewer.login_session)
+    if state is SessionState.OK:
+        return safe_next(next_url) or "/"
+    return step_url(state, next_url)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def _setup_form(
+    request: Request, token: str, values: dict[str, str], errors: FormErrors, status: int = 200
+) -> Response:
+    csrf = login_csrf_token(request)
+    response = render(
+        request,
+        "auth/setup.html",
+        viewer=None,
+        status=status,
+        csrf_token=csrf,
+        token=token,
+        values=values,
+        errors=errors,
+        kinds=[(k.value, label) for k, label in KIND_LABELS.items()],
+    )
+    set_login_csrf_cookie(response, csrf, request)
+    return response
+
+
+@router.get("/setup", dependencies=[public()])
+def setup_page(request: Request, session: DbSession, token: str = "") -> Response:
+    """The one-time setup link: create the organization and its first administrator."""
+    authentication.check_setup_token(session, token)
+    return _setup_form(request, token, {"organization_kind": "manufacturer"}, FormErrors())
+
+
+@router.post("/setup", dependencies=[public()])
+def setup_submit(
+    request: Request,
+    session: DbSession,
+    token: Text = "",
+    organization_name: Text = "",
+    organization_kind: Text = "",
+    username: Text = "",
+    display_name: Text = "",
+    email: Text = "",
+    password: Text = "",
+    password_repeat: Text = "",
+    csrf_token: Text = "",
+) -> Response:
+    check_login_csrf(request, csrf_token)
+    authentication.check_setup_token(session, token)
+    values = {
+        "organization_name": organization_name,
+        "organization_kind": organization_kind,
+        "username": username,
+        "display_name": display_name,
+        "email": email,
+    }
+    errors = FormErrors()
+    errors.require("organization_name", organization_name, "the organization's name")
+    if organization_kind not in {k.value for k in OrganizationKind}:
+        errors.add("organization_kind", "Choose what kind of organization this is.")
+    errors.require("username", username, "a username")
+    errors.require("password", password, "a password")
+    if password and password != password_repeat:
+        errors.add("password_repeat", "The two passwords are not the same.")
+    if errors:
+        return _setup_form(request, token, values, errors, status=422)
+    try:
+        authentication.complete_setup(
+            session,
+            instance(request).auth,
+            token,
+            SetupRequest(
+                organization_name.strip(),
+                OrganizationKind(organization_kind),
+                username,
+                password,
+                email.strip() or None,
+                display_name.strip() or None,
+            ),
+            request_context(request),
+        )
+    except Error as e:
+        discard(session, e)
+        # What complete_setup can refuse: the password (WeakPassword), the organization
+        # name (Conflict: taken) and otherwise the username (its characters).
+        name = (
+            "password"
+            if isinstance(e, WeakPassword)
+            else "organization_name"
+            if isinstance(e, Conflict)
+            else "username"
+        )
+        errors.add(name, explain(e))
+        return _setup_form(request, token, values, errors, status=422)
+    return see_other("/login", "setup-complete")
+
+
+# --------------------------------------------------------------------------- login
+
+
+def _login_form(
+    request: Request,
+    *,
+    username: str = "",
+    next_url: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    csrf = login_csrf_token(request)
+    response = render(
+        request,
+        "auth/login.html",
+        viewer=None,
+        status=status,
+        csrf_token=csrf,
+        username=username,
+        next_url=safe_next(next_url) or "",
+        error=error,
+    )
+    set_login_csrf_cookie(response, csrf, request)
+    return response
+
+
+@router.get("/login", dependencies=[public()])
+def login_page(request: Request, session: DbSession, next: str = "") -> Response:
+    viewer = viewer_if_signed_in(request, session)
+    if viewer is not None:
+        return see_other(_next_step(session, viewer, next))
+    return _login_form(request, next_url=next)
+
+
+@router.post("/login", dependencies=[public()])
+def login_submit(
+    request: Request,
+    session: DbSession,
+    username: Text = "",
+    password: Text = "",
+    next: Text = "",
+    csrf_token: Text = "",
+) -> Response:
+    check_login_csrf(request, csrf_token)
+    inst = instance(request)
+    try:
+        result = authentication.login(
+            session, inst.auth, username, password, request_context(request)
+        )
+    except (AuthenticationFailed, RateLimited) as e:
+        # Kept: the failure counter, lockout and audit event of a failed attempt.
+        discard(session, e)
+        message = (
+            "Invalid username or password." if isinstance(e, AuthenticationFailed) else explain(e)
+        )
+        return _login_form(
+            request, username=username, next_url=next, error=message, status=e.status
+        )
+    state = authentication.session_state(session, result.user, result.login_session)
+    if state is SessionState.OK:
+        target = safe_next(next) or "/"
+    else:
+        target = step_url(state, next)
+    response = see_other(target)
+    set_session_cookie(response, result.token, inst.settings)
+    return response
+
+
+# --------------------------------------------------------------------------- MFA challenge
+
+
+@router.get("/mfa")
+def mfa_page(
+    request: Request,
+    viewer: Annotated[Viewer, signing_in(SessionState.MFA_CHALLENGE)],
+    next: str = "",
+) -> Response:
+    return render(
+        request, "auth/mfa.html", viewer=viewer, next_url=safe_next(next) or "", error=None
+    )
+
+
+@router.post("/mfa")
+def mfa_submit(
+    request: Request,
+    session: DbSession,
+    viewer: Annotated[Viewer, signing_in(SessionState.MFA_CHALLENGE)],
+    code: Text = "",
+    next: Text = "",
+) -> Response:
+    try:
+        authentication.complete_mfa(
+            session,
+            instance(request).auth,
+            viewer.user,
+            viewer.login_session,
+            code,
+            viewer.actor.context,
+        )
+    except Error as e:
+        discard(session, e)
+        message = (
+            "That code is not valid. Check the time on your device, or use a recovery code."
+            if isinstance(e, AuthenticationFailed)
+            else explain(e)
+        )
+        return render(
+            request,
+            "auth/mfa.html",
+            viewer=viewer,
+            status=e.status,
+            next_url=safe_next(next) or "",
+            error=message,
+        )
+    return see_other(_next_step(session, viewer, next))
+
+
+# --------------------------------------------------------------------------- MFA enrolment
+
+
+def _enrol_form(
+    request: Request,
+    viewer: Viewer,
+    secret: str,
+    *,
+    error: str | None,
+    next_url: str,
+    status: int = 200,
+) -> Response:
+    uri = mfa.provisioning_uri(secret, viewer.actor.username, "medsec")
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    response = render(
+        request,
+        "auth/mfa_enrol.html",
+        viewer=viewer,
+        status=status,
+        qr_svg=mfa.qr_svg(uri),
+        secret=grouped,
+        error=error,
+        next_url=next_url,
+        forced=viewer.state is SessionState.MFA_ENROL,
+    )
+    settings = instance(request).settings
+    value = enrolment.sign(
+        settings.resolved_secret_key(),
+        session_id=viewer.login_session.id,
+        secret=secret,
+        now=int(time.time()),
+    )
+    response.set_cookie(
+        enrolment.COOKIE,
+        value,
+        max_age=enrolment.LIFETIME_SECONDS,
+        path=enrolment.COOKIE_PATH,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    return response
+
+
+def _pending_secret(request: Request, viewer: Viewer) -> str | None:
+    return enrolment.read(
+        instance(request).settings.resolved_secret_key(),
+        session_id=viewer.login_session.id,
+        value=request.cookies.get(enrolment.COOKIE),
+        now=int(time.time()),
+    )
+
+
+Enrolling = Annotated[Viewer, signing_in(SessionState.MFA_ENROL, SessionState.OK)]
+
+
+@router.get("/mfa/enrol")
+def enrol_page(request: Request, viewer: Enrolling, next: str = "") -> Response:
+    """Show a new authenticator secret (QR code and text); reloading keeps the same one."""
+    if viewer.user.mfa_enabled:
+        return render(request, "auth/mfa_enabled.html", viewer=viewer)
+    secret = _pending_secret(request, viewer)
+    if secret is None:
+        secret, _ = authentication.begin_mfa_enrolment(viewer.user, instance(request).auth)
+    return _enrol_form(request, viewer, secret, error=None, next_url=safe_next(next) or "")
+
+
+@router.post("/mfa/enrol")
+def enrol_submit(
+    request: Request,
+    session: DbSession,
+    viewer: Enrolling,
+    code: Text = "",
+    next: Text = "",
+) -> Response:
+    if viewer.user.mfa_enabled:
+        return see_other("/mfa/enrol")
+    next_url = safe_next(next) or ""
+    secret = _pending_secret(request, viewer)
+    if secret is None:
+        secret, _ = authentication.begin_mfa_enrolment(viewer.user, instance(request).auth)
+        return _enrol_form(
+            request,
+            viewer,
+            secret,
+            next_url=next_url,
+            status=422,
+            error="The setup code expired or is not valid any more. Add the new "
+            "code below to your authenticator app, then enter the code it shows.",
+        )
+    try:
+        codes = authentication.confirm_mfa_enrolment(
+            session, instance(request).auth, viewer.user, secret, code, viewer.actor.context
+        )
+    except Error as e:
+        # The failed attempt's audit event is kept: it says someone tried.
+        return _enrol_form(request, viewer, secret, error=explain(e), next_url=next_url, status=422)
+    response = render(
+        request,
+        "auth/recovery_codes.html",
+        viewer=viewer,
+        codes=codes,
+        continue_url=_next_step(session, viewer, next_url),
+    )
+    response.delete_cookie(enrolment.COOKIE, path=enrolment.COOKIE_PATH)
+    return response
+
+
+# --------------------------------------------------------------------------- password
+
+
+Changing = Annotated[Viewer, signing_in(SessionState.CHANGE_PASSWORD, SessionState.OK)]
+
+
+@router.get("/password")
+def password_page(request: Request, viewer: Changing, next: str = "") -> Response:
+    return render(
+        request,
+        "auth/password.html",
+        viewer=viewer,
+        errors=FormErrors(),
+        next_url=safe_next(next) or "",
+        forced=viewer.state is SessionState.CHANGE_PASSWORD,
+    )
+
+
+@router.post("/password")
+def password_submit(
+    request: Request,
+    session: DbSession,
+    viewer: Changing,
+    current_password: Text = "",
+    new_password: Text = "",
+    new_password_repeat: Text = "",
+    next: Text = "",
+) -> Response:
+    forced = viewer.state is SessionState.CHANGE_PASSWORD
+    errors = FormErrors()
+    errors.require("current_password", current_password, "your current password")
+    errors.require("new_password", new_password, "a new password")
+    if new_password and new_password != new_password_repeat:
+        errors.add("new_password_repeat", "The two new passwords are not the same.")
+    if not errors:
+        try:
+            authentication.change_password(
+                session,
+                instance(request).auth,
+                viewer.user,
+                current_password,
+                new_password,
+                viewer.actor.context,
+            )
+        except Error as e:
+            discard(session, e)
+            if isinstance(e, AuthenticationFailed):
+                errors.add("current_password", "The current password is not correct.")
+            elif isinstance(e, RateLimited | WeakPassword):
+                errors.add("new_password" if isinstance(e, WeakPassword) else None, explain(e))
+            else:
+                errors.add("new_password", explain(e))
+    if errors:
+        return render(
+            request,
+            "auth/password.html",
+            viewer=viewer,
+            errors=errors,
+            status=422,
+            next_url=safe_next(next) or "",
+            forced=forced,
+        )
+    if not forced:
+        return see_other("/account", "password-changed")
+    return see_other(_next_step(session, viewer, next))
+
+
+# --------------------------------------------------------------------------- logout
+
+
+@router.post("/logout")
+def logout(
+    request: Request, session: DbSession, viewer: Annotated[Viewer, signing_in(*SessionState)]
+) -> Response:
+    authentication.logout(session, viewer.login_session, viewer.actor.context)
+    response = see_other("/login", "logged-out")
+    clear_session_cookie(response, instance(request).settings)
+    return response

@@ -1,0 +1,174 @@
+"""The HTTP surface: health and readiness, problem documents, OpenAPI, pagination."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from medsec.accounts.roles import OrganizationKind, Role
+from medsec.api.problems import MEDIA_TYPE, PROBLEM_BASE
+from medsec.api.routes import iter_routes
+from medsec.app import create_app
+from medsec.service import Instance
+from medsec.settings import Settings
+
+
+def problem_of(response: Any, status: int, kind: str) -> dict[str, object]:
+    """The RFC 9457 body of ``response``, after checking its status, media type and type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(MEDIA_TYPE)
+    body: dict[str, object] = response.json()
+    assert body["type"] == PROBLEM_BASE + kind
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str)
+    return body
+
+
+def test_healthz_answers_on_an_empty_data_directory(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh", database_url=None)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_503_until_the_database_is_migrated(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh", database_url=None)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["migrations"] == "not current"
+
+
+def test_readyz_is_200_when_migrated(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/users"),
+        ("POST", "/api/v1/users"),
+        ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/products"),
+        ("POST", "/api/v1/tokens"),
+        ("DELETE", "/api/v1/users/1"),
+    ],
+)
+def test_api_without_credentials_is_401_unauthenticated(
+    client: TestClient, method: str, path: str
+) -> None:
+    response = client.request(method, path, json={})
+    body = problem_of(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "token" in str(body["detail"]).lower()
+
+
+@pytest.mark.parametrize(
+    "value", ["Bearer msk_not-a-real-token", "Bearer something-else", "Bearer "]
+)
+def test_a_bad_bearer_token_is_401_unauthenticated(client: TestClient, value: str) -> None:
+    problem_of(client.get("/api/v1/me", headers={"Authorization": value}), 401, "unauthenticated")
+
+
+def test_openapi_lists_every_api_route(client: TestClient) -> None:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["openapi"].startswith("3.")
+    documented = {
+        (method.upper(), path) for path, item in spec["paths"].items() for method in item
+    }
+    routes = {
+        (method, route.path)
+        for route in iter_routes(client.app)
+        if route.include_in_schema
+        for method in route.methods
+    }
+    assert routes, "no routes found"
+    assert routes <= documented, f"missing from OpenAPI: {sorted(routes - documented)}"
+    assert ("GET", "/api/v1/users") in documented
+    assert ("GET", "/public/profiles/{version_id}/{name}") in documented
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "kind"),
+    [
+        ("GET", "/api/v1/no-such-thing", 404, "not-found"),
+        ("DELETE", "/healthz", 405, "method-not-allowed"),
+        ("GET", "/public/profiles/999999/guide.html", 404, "not-found"),
+        ("GET", "/public/profiles/not-a-number/guide.html", 422, "validation"),
+    ],
+)
+def test_errors_are_problem_documents_with_stable_types(
+    client: TestClient, method: str, path: str, status: int, kind: str
+) -> None:
+    problem_of(client.request(method, path), status, kind)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=500", "limit=-1", "offset=-1", "limit=ten", "offset=1.5"],
+)
+def test_pagination_parameters_are_validated(
+    client: TestClient, make: Any, auth_header: Any, query: str
+) -> None:
+    org = make.organization(OrganizationKind.MANUFACTURER)
+    admin = make.user(org, Role.ADMIN)
+    _, value = make.token(admin)
+    response = client.get(f"/api/v1/users?{query}", headers=auth_header(value))
+    body = problem_of(response, 422, "validation")
+    problems = body["problems"]
+    assert isinstance(problems, list) and problems
+    assert all({"path", "message"} <= set(p) for p in problems)
+
+
+def test_pagination_pages_through_a_list(
+    client: TestClient, make: Any, auth_header: Any
+) -> None:
+    org = make.organization(OrganizationKind.MANUFACTURER)
+    admin = make.user(org, Role.ADMIN, username="aaa-admin")
+    for _ in range(4):
+        make.user(org, Role.AUDITOR)
+    _, value = make.token(admin)
+    headers = auth_header(value)
+    first = client.get("/api/v1/users?limit=2", headers=headers).json()
+    rest = client.get("/api/v1/users?offset=2&limit=200", headers=headers).json()
+    assert (first["total"], first["offset"], first["limit"]) == (5, 0, 2)
+    assert len(first["items"]) == 2 and len(rest["items"]) == 3
+    names = [u["username"] for u in first["items"] + rest["items"]]
+    assert names == sorted(names) and len(set(names)) == 5
+
+
+def test_security_headers_are_set(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert client.get("/api/v1/me").headers["cache-control"] == "no-store"
+
+
+def test_instance_factory_keeps_data_under_the_data_dir(tmp_path: Path) -> None:
+    instance = Instance.from_settings(Settings(data_dir=tmp_path / "d", database_url=None))
+    try:
+        assert instance.db.url == f"sqlite:///{tmp_path / 'd' / 'medsec.db'}"
+        assert (tmp_path / "d" / "secret_key").stat().st_mode & 0o077 == 0
+    finally:
+        instance.db.dispose()
