@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
@@ -39,11 +39,20 @@ def policy_of(route: APIRoute) -> str | None:
 
 
 def iter_routes(app: FastAPI, extra: list[APIRouter] | None = None) -> Iterator[APIRoute]:
-    """The app's own API routes and every route of :data:`ROUTERS` (and ``extra``)."""
-    for route in app.router.routes:
+    """Each API route once: every route the app serves — health checks, the API routers,
+    the HTML pages — and any route of :data:`ROUTERS` or ``extra`` it does not include.
+
+    FastAPI keeps an included router as one wrapper entry in ``app.router.routes``;
+    ``fastapi.routing.iter_route_contexts`` (what FastAPI's OpenAPI generator uses) opens
+    them. Routers are included without an extra prefix or dependencies, so each route's
+    own path and declared policy are the ones that apply.
+    """
+    seen: set[tuple[str, frozenset[str]]] = set()
+    served = [context.original_route for context in iter_route_contexts(app.router.routes)]
+    listed = [route for router in [*ROUTERS, *(extra or [])] for route in router.routes]
+    for route in [*served, *listed]:
         if isinstance(route, APIRoute):
-            yield route
-    for router in [*ROUTERS, *(extra or [])]:
-        for route in router.routes:
-            if isinstance(route, APIRoute):
+            key = (route.path, frozenset(route.methods))
+            if key not in seen:
+                seen.add(key)
                 yield route

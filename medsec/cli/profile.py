@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.cli.profile_lint import lint_command
 from medsec.cli.profile_render import diff_command, render_command
 from medsec.errors import DocumentError, Error
 from medsec.profiles.loader import load_profile
@@ -56,5 +57,6 @@ def validate(files: Files, format: FormatOption = Format.TEXT) -> None:
         raise typer.Exit(1)
 
 
+app.command("lint")(lint_command)
 app.command("render")(render_command)
 app.command("diff")(diff_command)

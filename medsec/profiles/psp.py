@@ -225,7 +225,8 @@ class RemoteAccessMethod(Section):
 
 
 class RemoteAccess(Section):
-    """Every remote or manufacturer service access path; the seed forbids secret backdoors."""
+    """Every remote or manufacturer service access path: the white paper allows no secret
+    backdoors, so the absence of remote access is declared too (``none: true``)."""
 
     statement: str | None = None
     methods: list[RemoteAccessMethod] = Field(

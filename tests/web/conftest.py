@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import argon2
 import httpx
@@ -87,17 +88,22 @@ class Browser:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
-    def get(self, url: str, **kwargs: object) -> httpx.Response:
-        return self.client.get(url, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        response: httpx.Response = self.client.get(url, follow_redirects=False, **kwargs)
+        return response
 
     def follow(self, url: str) -> httpx.Response:
-        return self.client.get(url, follow_redirects=True)
+        response: httpx.Response = self.client.get(url, follow_redirects=True)
+        return response
 
-    def post(self, url: str, data: dict[str, object], **kwargs: object) -> httpx.Response:
-        return self.client.post(url, data=data, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+    def post(self, url: str, data: dict[str, object], **kwargs: Any) -> httpx.Response:
+        response: httpx.Response = self.client.post(
+            url, data=data, follow_redirects=False, **kwargs
+        )
+        return response
 
     def submit(
-        self, form_page: str, action: str, data: dict[str, object], **kwargs: object
+        self, form_page: str, action: str, data: dict[str, object], **kwargs: Any
     ) -> httpx.Response:
         """GET ``form_page``, then POST ``data`` to ``action`` with the hidden fields of its
         form there (the CSRF token, ``next``…) or at least the page's CSRF token."""
@@ -133,15 +139,26 @@ class Site:
             return org.id
 
     def user(
-        self, org_id: int, username: str, role: Role, *, temporary: bool = False,
-        display_name: str | None = None, password: str = PASSWORD,
+        self,
+        org_id: int,
+        username: str,
+        role: Role,
+        *,
+        temporary: bool = False,
+        display_name: str | None = None,
+        password: str = PASSWORD,
     ) -> int:
         with self.instance.db.session() as session:
             org = session.get(Organization, org_id)
             assert org is not None
             user = services.create_local_user(
-                session, org, services.NewUser(username, role, None, display_name), password,
-                Context.cli("test"), temporary=temporary, hasher=self.instance.auth.hasher,
+                session,
+                org,
+                services.NewUser(username, role, None, display_name),
+                password,
+                Context.cli("test"),
+                temporary=temporary,
+                hasher=self.instance.auth.hasher,
             )
             return user.id
 

@@ -22,35 +22,54 @@ def analyst(site: Site) -> Browser:
     return site.signed_in("ana", Role.SECURITY_ANALYST, OrganizationKind.HEALTHCARE_PROVIDER)
 
 
-def test_a_created_token_is_shown_once_and_works_on_the_api(
-    site: Site, analyst: Browser
-) -> None:
-    response = analyst.submit("/account", "/account/tokens", {
-        "token_name": "nightly sync", "lifetime_days": "30",
-        "scopes": ["products:read", "organization:read"]})
+def test_a_created_token_is_shown_once_and_works_on_the_api(site: Site, analyst: Browser) -> None:
+    response = analyst.submit(
+        "/account",
+        "/account/tokens",
+        {
+            "token_name": "nightly sync",
+            "lifetime_days": "30",
+            "scopes": ["products:read", "organization:read"],
+        },
+    )
 
     assert response.status_code == 200
     value = re.search(r'id="token-value"[^>]*value="(msk_[^"]+)"', response.text)
     assert value
     account = analyst.follow("/account").text
     assert "nightly sync" in account and value.group(1) not in account
-    assert site.app_client.get(
-        "/api/v1/products", headers={"Authorization": f"Bearer {value.group(1)}"}
-    ).status_code == 200
+    assert (
+        site.app_client.get(
+            "/api/v1/products", headers={"Authorization": f"Bearer {value.group(1)}"}
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"token_name": "", "lifetime_days": "30", "scopes": ["products:read"]},
-         "token_name", "Enter a name"),
+        (
+            {"token_name": "", "lifetime_days": "30", "scopes": ["products:read"]},
+            "token_name",
+            "Enter a name",
+        ),
         ({"token_name": "x", "lifetime_days": "30"}, "token_scopes", "Choose at least one scope"),
-        ({"token_name": "x", "lifetime_days": "0", "scopes": ["products:read"]},
-         "lifetime_days", "whole number of days from 1 to 366"),
-        ({"token_name": "x", "lifetime_days": "soon", "scopes": ["products:read"]},
-         "lifetime_days", "whole number of days"),
-        ({"token_name": "x", "lifetime_days": "30", "scopes": ["users:manage"]},
-         "token_scopes", "your role cannot grant: users:manage"),
+        (
+            {"token_name": "x", "lifetime_days": "0", "scopes": ["products:read"]},
+            "lifetime_days",
+            "whole number of days from 1 to 366",
+        ),
+        (
+            {"token_name": "x", "lifetime_days": "soon", "scopes": ["products:read"]},
+            "lifetime_days",
+            "whole number of days",
+        ),
+        (
+            {"token_name": "x", "lifetime_days": "30", "scopes": ["users:manage"]},
+            "token_scopes",
+            "your role cannot grant: users:manage",
+        ),
     ],
 )
 def test_a_refused_token_request_says_why_at_the_field(
@@ -65,20 +84,25 @@ def test_a_refused_token_request_says_why_at_the_field(
 
 
 def test_a_token_can_be_revoked(site: Site, analyst: Browser) -> None:
-    created = analyst.submit("/account", "/account/tokens", {
-        "token_name": "ci", "lifetime_days": "1", "scopes": ["products:read"]})
+    created = analyst.submit(
+        "/account",
+        "/account/tokens",
+        {"token_name": "ci", "lifetime_days": "1", "scopes": ["products:read"]},
+    )
     value = re.search(r'value="(msk_[^"]+)"', created.text)
     assert value
-    token_id = re.search(r'action="/account/tokens/(\d+)/revoke"',
-                         analyst.follow("/account").text)
+    token_id = re.search(r'action="/account/tokens/(\d+)/revoke"', analyst.follow("/account").text)
     assert token_id
 
     response = analyst.submit("/account", f"/account/tokens/{token_id.group(1)}/revoke", {})
 
     assert response.headers["location"] == "/account?done=token-revoked"
-    assert site.app_client.get(
-        "/api/v1/products", headers={"Authorization": f"Bearer {value.group(1)}"}
-    ).status_code == 401
+    assert (
+        site.app_client.get(
+            "/api/v1/products", headers={"Authorization": f"Bearer {value.group(1)}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_sessions_are_listed_and_another_one_can_be_ended(site: Site, analyst: Browser) -> None:
@@ -108,9 +132,17 @@ def test_ending_ones_own_session_logs_out(analyst: Browser) -> None:
 def test_a_voluntary_password_change_returns_to_the_account(analyst: Browser) -> None:
     from .conftest import PASSWORD
 
-    response = analyst.submit("/password", "/password", {
-        "current_password": PASSWORD, "new_password": "amber glacier postcard violin",
-        "new_password_repeat": "amber glacier postcard violin"})
+    response = analyst.submit(
+        "/password",
+        "/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "amber glacier postcard violin",
+            "new_password_repeat": "amber glacier postcard violin",
+        },
+    )
 
     assert response.headers["location"] == "/account?done=password-changed"
-    assert "Your password was changed." in text_of(analyst.follow(response.headers["location"]).text)
+    assert "Your password was changed." in text_of(
+        analyst.follow(response.headers["location"]).text
+    )

@@ -21,9 +21,11 @@ def user_id(site: Site, username: str) -> int:
 
 def create(admin: Browser, username: str, role: Role = Role.AUDITOR) -> str:
     """Create a user through the form; the temporary password shown once."""
-    response = admin.submit("/admin/users", "/admin/users",
-                            {"username": username, "role": role.value, "email": "",
-                             "display_name": ""})
+    response = admin.submit(
+        "/admin/users",
+        "/admin/users",
+        {"username": username, "role": role.value, "email": "", "display_name": ""},
+    )
     assert response.status_code == 200, text_of(response.text)
     found = re.search(r'id="temporary-password"[^>]*value="([^"]+)"', response.text)
     assert found
@@ -43,14 +45,18 @@ def test_creating_a_user_shows_the_temporary_password_once(site: Site, admin: Br
 
 @pytest.mark.parametrize(
     ("username", "message"),
-    [("", "Enter a username."), ("Bad Name!", "not a valid username"),
-     ("admin", "The username 'admin' is taken.")],
+    [
+        ("", "Enter a username."),
+        ("Bad Name!", "not a valid username"),
+        ("admin", "The username 'admin' is taken."),
+    ],
 )
 def test_a_refused_username_is_shown_at_its_field(
     admin: Browser, username: str, message: str
 ) -> None:
-    response = admin.submit("/admin/users", "/admin/users",
-                            {"username": username, "role": "auditor"})
+    response = admin.submit(
+        "/admin/users", "/admin/users", {"username": username, "role": "auditor"}
+    )
     assert response.status_code == 422
     assert message in text_of(response.text)
     assert "field-username-error" in described_by(response.text, "field-username")
@@ -78,8 +84,12 @@ def test_role_change_disable_and_enable_redirect_back_with_a_notice(
     with site.instance.db.session() as session:
         events, _ = search(session, AuditQuery(None, tag_prefix="accounts:user:"))
     assert [e.tag for e in reversed(events)] == [
-        "accounts:user:created", "accounts:user:created", "accounts:user:role-changed",
-        "accounts:user:disabled", "accounts:user:enabled"]
+        "accounts:user:created",
+        "accounts:user:created",
+        "accounts:user:role-changed",
+        "accounts:user:disabled",
+        "accounts:user:enabled",
+    ]
 
 
 def test_the_last_admin_cannot_be_demoted_and_is_told_why(site: Site, admin: Browser) -> None:
@@ -113,10 +123,13 @@ def test_an_old_login_gets_the_reauthentication_form(site: Site, admin: Browser)
         assert response.status_code == 401
         assert "Confirm it is you" in text_of(response.text)
         assert 'name="next" value="/admin/users"' in response.text
-        assert site.find_user("bob").deleted_at is None  # type: ignore[union-attr]
+        still = site.find_user("bob")
+        assert still is not None and still.deleted_at is None
 
-        confirmed = admin.post("/account/reauth", {
-            "password": PASSWORD, "next": "/admin/users", "csrf_token": csrf_of(response.text)})
+        confirmed = admin.post(
+            "/account/reauth",
+            {"password": PASSWORD, "next": "/admin/users", "csrf_token": csrf_of(response.text)},
+        )
         assert confirmed.headers["location"] == "/admin/users?done=reauthenticated"
         again = admin.post(f"/admin/users/{bob}/delete", {"csrf_token": csrf_of(page.text)})
         assert again.headers["location"] == "/admin/users?done=user-deleted"
@@ -124,15 +137,16 @@ def test_an_old_login_gets_the_reauthentication_form(site: Site, admin: Browser)
 
 def test_a_wrong_reauthentication_password_is_refused(site: Site, admin: Browser) -> None:
     page = admin.follow("/account")
-    response = admin.post("/account/reauth", {"password": "nope", "next": "/admin/users",
-                                              "csrf_token": csrf_of(page.text)})
+    response = admin.post(
+        "/account/reauth",
+        {"password": "nope", "next": "/admin/users", "csrf_token": csrf_of(page.text)},
+    )
     assert response.status_code == 401
     assert "The password or code is not correct." in text_of(response.text)
 
 
 def test_the_mfa_policy_form_saves_the_chosen_roles(site: Site, admin: Browser) -> None:
-    response = admin.submit("/admin/policy", "/admin/policy",
-                            {"roles": ["auditor", "reporter"]})
+    response = admin.submit("/admin/policy", "/admin/policy", {"roles": ["auditor", "reporter"]})
     assert response.headers["location"] == "/admin/policy?done=policy-saved"
     page = admin.follow("/admin/policy").text
     assert re.search(r'id="role-auditor"[^>]*checked', page)

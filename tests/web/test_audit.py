@@ -64,7 +64,8 @@ def test_dates_are_inclusive_days(auditor: Browser) -> None:
     assert tags_on(auditor.follow(f"/audit?since={today}&until={today}").text)
     yesterday = today - dt.timedelta(days=1)
     assert "No events match." in text_of(
-        auditor.follow(f"/audit?since={yesterday}&until={yesterday}").text)
+        auditor.follow(f"/audit?since={yesterday}&until={yesterday}").text
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,8 +90,13 @@ def test_the_pager_moves_through_older_events(site: Site, auditor: Browser) -> N
     assert user is not None
     with site.instance.db.session() as session:
         for _ in range(PAGE_SIZE + 5):
-            record(session, Tag.SETTINGS_CHANGED, Context(actor="audrey"),
-                   outcome=Outcome.SUCCESS, organization_id=user.organization_id)
+            record(
+                session,
+                Tag.SETTINGS_CHANGED,
+                Context(actor="audrey"),
+                outcome=Outcome.SUCCESS,
+                organization_id=user.organization_id,
+            )
 
     first = auditor.follow("/audit?tag=accounts:settings:").text
     assert f"Events 1–{PAGE_SIZE} of {PAGE_SIZE + 5}" in text_of(first)

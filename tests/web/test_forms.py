@@ -15,10 +15,14 @@ from .conftest import Browser, Site, text_of
 
 #: Every POST route of the pages, with the path parameters filled in.
 POSTS = sorted(
-    route.path.replace("{user_id}", "2").replace("{session_id}", "1")
-    .replace("{token_id}", "1").replace("{version_id}", "1").replace("{product_id}", "1")
-    for router in ROUTERS for route in router.routes
-    if isinstance(route, APIRoute) and "POST" in route.methods
+    route.path.replace("{user_id}", "2")
+    .replace("{session_id}", "1")
+    .replace("{token_id}", "1")
+    .replace("{version_id}", "1")
+    .replace("{product_id}", "1")
+    for router in ROUTERS
+    for route in router.routes
+    if isinstance(route, APIRoute) and "POST" in (route.methods or set())
 )
 #: Forms shown before login use the double-submit cookie (tested in test_login and
 #: test_setup); the MFA challenge only exists half-way through signing in (test_mfa).
@@ -42,8 +46,9 @@ def test_the_csrf_header_is_accepted_for_scripts_of_the_page(site: Site, admin: 
     page = admin.follow("/admin/users").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    response = admin.post("/admin/policy", {"roles": ["auditor"]},
-                          headers={"X-CSRF-Token": token.group(1)})
+    response = admin.post(
+        "/admin/policy", {"roles": ["auditor"]}, headers={"X-CSRF-Token": token.group(1)}
+    )
     assert response.status_code == 303
 
 
@@ -53,8 +58,11 @@ def test_user_content_is_escaped_everywhere_it_is_shown(site: Site) -> None:
     site.user(org, "admin", Role.ADMIN, display_name=f"Eve {evil}")
     browser = site.browser()
     browser.login("admin")
-    browser.submit("/account", "/account/tokens", {
-        "token_name": f"tok {evil}", "lifetime_days": "1", "scopes": ["audit:read"]})
+    browser.submit(
+        "/account",
+        "/account/tokens",
+        {"token_name": f"tok {evil}", "lifetime_days": "1", "scopes": ["audit:read"]},
+    )
 
     for path in ["/account", "/admin/users", "/admin/access-review", "/audit"]:
         page = browser.follow(path).text
@@ -68,8 +76,17 @@ def test_a_notice_code_cannot_inject_text(admin: Browser) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/login", "/account", "/admin/users", "/admin/policy", "/audit", "/password",
-             "/products/upload", "/mfa/enrol"],
+    "path",
+    [
+        "/login",
+        "/account",
+        "/admin/users",
+        "/admin/policy",
+        "/audit",
+        "/password",
+        "/products/upload",
+        "/mfa/enrol",
+    ],
 )
 def test_every_visible_input_has_a_label(site: Site, path: str) -> None:
     browser = site.signed_in("someone", Role.ADMIN, OrganizationKind.MANUFACTURER)

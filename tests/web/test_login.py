@@ -29,8 +29,9 @@ def test_login_sets_a_locked_down_session_cookie_and_goes_home(
 
     assert response.status_code == 303
     assert response.headers["location"] == "/"
-    cookie = next(h for h in response.headers.get_list("set-cookie")
-                  if h.startswith(SESSION_COOKIE + "="))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")
+    )
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "samesite=lax", "path=/"} <= flags
     assert "secure" not in flags  # cookie_secure=False in these tests
@@ -48,8 +49,9 @@ def test_the_session_cookie_is_secure_when_settings_say_so(
 
     response = browser.login("alice")
 
-    cookie = next(h for h in response.headers.get_list("set-cookie")
-                  if h.startswith(SESSION_COOKIE + "="))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")
+    )
     assert "secure" in cookie.lower()
 
 
@@ -74,12 +76,11 @@ def test_login_without_the_csrf_token_is_refused(browser: Browser, alice: int) -
     assert "security token" in text_of(response.text)
 
 
-def test_login_with_a_token_that_is_not_the_cookie_is_refused(
-    browser: Browser, alice: int
-) -> None:
+def test_login_with_a_token_that_is_not_the_cookie_is_refused(browser: Browser, alice: int) -> None:
     browser.get("/login")
     response = browser.post(
-        "/login", {"username": "alice", "password": PASSWORD, "csrf_token": "x" * 43})
+        "/login", {"username": "alice", "password": PASSWORD, "csrf_token": "x" * 43}
+    )
     assert response.status_code == 403
 
 
@@ -108,13 +109,20 @@ def test_login_returns_to_the_page_first_asked_for(site: Site, browser: Browser)
     org = site.organization("Acme", OrganizationKind.MANUFACTURER)
     site.user(org, "audrey", Role.AUDITOR)
     assert browser.get("/audit?tag=accounts:").headers["location"] == (
-        "/login?next=/audit%3Ftag%3Daccounts%3A")
+        "/login?next=/audit%3Ftag%3Daccounts%3A"
+    )
 
     page = browser.follow("/login?next=/audit%3Ftag%3Daccounts%3A")
     assert 'name="next" value="/audit?tag=accounts:"' in page.text
-    response = browser.post("/login", {"username": "audrey", "password": PASSWORD,
-                                       "next": "/audit?tag=accounts:",
-                                       "csrf_token": csrf_of(page.text)})
+    response = browser.post(
+        "/login",
+        {
+            "username": "audrey",
+            "password": PASSWORD,
+            "next": "/audit?tag=accounts:",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
 
     assert response.headers["location"] == "/audit?tag=accounts:"
 
@@ -151,10 +159,15 @@ def test_a_temporary_password_forces_the_change_page_first(site: Site, browser: 
     page = browser.follow("/password")
     assert "You signed in with a temporary password" in text_of(page.text)
 
-    changed = browser.post("/password", {
-        "current_password": PASSWORD, "new_password": "violet harbour cinnamon engine",
-        "new_password_repeat": "violet harbour cinnamon engine", "csrf_token": csrf_of(page.text),
-    })
+    changed = browser.post(
+        "/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "violet harbour cinnamon engine",
+            "new_password_repeat": "violet harbour cinnamon engine",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
 
     assert changed.status_code == 303 and changed.headers["location"] == "/"
     assert browser.get("/account").status_code == 200
@@ -167,9 +180,15 @@ def test_a_wrong_current_password_is_shown_at_its_field(site: Site, browser: Bro
     site.user(org, "newbie", Role.AUDITOR, temporary=True)
     browser.login("newbie")
 
-    response = browser.submit("/password", "/password", {
-        "current_password": "not it", "new_password": "violet harbour cinnamon engine",
-        "new_password_repeat": "violet harbour cinnamon engine"})
+    response = browser.submit(
+        "/password",
+        "/password",
+        {
+            "current_password": "not it",
+            "new_password": "violet harbour cinnamon engine",
+            "new_password_repeat": "violet harbour cinnamon engine",
+        },
+    )
 
     assert response.status_code == 422
     assert "The current password is not correct." in text_of(response.text)
@@ -184,7 +203,8 @@ def test_an_mfa_policy_forces_enrolment_after_login(site: Site, browser: Browser
     assert response.headers["location"] == "/mfa/enrol"
     assert browser.get("/audit").headers["location"].startswith("/mfa/enrol")
     assert "Your organization requires two-step verification" in text_of(
-        browser.follow("/mfa/enrol").text)
+        browser.follow("/mfa/enrol").text
+    )
 
 
 def test_logout_ends_the_session(browser: Browser, alice: int) -> None:

@@ -33,7 +33,8 @@ def audrey(site: Site) -> Browser:
     site.user(org, "audrey", Role.AUDITOR)
     browser = site.browser()
     assert browser.login("audrey", next_url="/audit").headers["location"] == (
-        "/mfa/enrol?next=/audit")
+        "/mfa/enrol?next=/audit"
+    )
     return browser
 
 
@@ -75,11 +76,12 @@ def test_a_tampered_pending_secret_is_not_accepted(site: Site, audrey: Browser) 
     page = audrey.follow("/mfa/enrol")
     chosen = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     signed = audrey.client.cookies[enrolment.COOKIE]
-    forged = chosen + signed[signed.index("."):]
+    forged = chosen + signed[signed.index(".") :]
     audrey.client.cookies.set(enrolment.COOKIE, forged, path=enrolment.COOKIE_PATH)
 
-    response = audrey.post("/mfa/enrol", {"code": totp_now(chosen),
-                                          "csrf_token": csrf_of(page.text)})
+    response = audrey.post(
+        "/mfa/enrol", {"code": totp_now(chosen), "csrf_token": csrf_of(page.text)}
+    )
 
     assert response.status_code == 422
     assert "expired" in text_of(response.text)
@@ -96,8 +98,14 @@ def test_login_with_mfa_asks_for_a_code_then_lets_in(site: Site, audrey: Browser
     assert response.headers["location"] == "/mfa?next=/audit"
     assert browser.get("/audit").headers["location"].startswith("/mfa")
     page = browser.follow("/mfa?next=/audit")
-    answered = browser.post("/mfa", {"code": totp_now(secret, steps_ahead=1), "next": "/audit",
-                                     "csrf_token": csrf_of(page.text)})
+    answered = browser.post(
+        "/mfa",
+        {
+            "code": totp_now(secret, steps_ahead=1),
+            "next": "/audit",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
     assert answered.headers["location"] == "/audit"
     assert browser.get("/audit").status_code == 200
 
@@ -169,5 +177,9 @@ def test_a_signed_secret_reads_back_only_for_its_session(secret: str, session_id
     value = enrolment.sign(KEY, session_id=session_id, secret=secret, now=100)
     assert enrolment.read(KEY, session_id=session_id, value=value, now=100) == secret
     assert enrolment.read(KEY, session_id=session_id + 1, value=value, now=100) is None
-    assert enrolment.read(b"another key, also long enough!!!", session_id=session_id,
-                          value=value, now=100) is None
+    assert (
+        enrolment.read(
+            b"another key, also long enough!!!", session_id=session_id, value=value, now=100
+        )
+        is None
+    )

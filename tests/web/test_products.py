@@ -18,8 +18,11 @@ PUMP = (EXAMPLES / "infusion-pump.yaml").read_text()
 def upload(browser: Browser, text: str, name: str = "pump.yaml") -> tuple[int, str]:
     """Upload ``text`` through the form; the version id (or -1) and the final page."""
     page = browser.follow("/products/upload")
-    response = browser.post("/products/upload", {"csrf_token": csrf_of(page.text)},
-                            files={"file": (name, text.encode(), "application/yaml")})
+    response = browser.post(
+        "/products/upload",
+        {"csrf_token": csrf_of(page.text)},
+        files={"file": (name, text.encode(), "application/yaml")},
+    )
     if response.status_code != 303:
         return -1, response.text
     found = re.fullmatch(r"/versions/(\d+)\?done=uploaded", response.headers["location"])
@@ -48,8 +51,9 @@ def test_an_uploaded_profile_opens_its_version_page(psirt: Browser) -> None:
     for name in ["guide.html", "guide.md", "guide.pdf", "security.txt", "profile.json"]:
         assert f'href="/api/v1/profile-versions/{version}/artifacts/{name}"' in page
     assert f'action="/versions/{version}/publish"' in page
-    assert psirt.get(f"/api/v1/profile-versions/{version}/artifacts/security.txt"
-                     ).status_code == 200
+    assert (
+        psirt.get(f"/api/v1/profile-versions/{version}/artifacts/security.txt").status_code == 200
+    )
 
 
 def test_an_invalid_profile_lists_each_problem_by_line_and_column(psirt: Browser) -> None:
@@ -65,8 +69,11 @@ def test_an_invalid_profile_lists_each_problem_by_line_and_column(psirt: Browser
 
 def test_a_file_that_is_not_utf8_is_refused_at_the_field(psirt: Browser) -> None:
     page = psirt.follow("/products/upload")
-    response = psirt.post("/products/upload", {"csrf_token": csrf_of(page.text)},
-                          files={"file": ("pump.yaml", b"\xff\xfe\x00", "application/yaml")})
+    response = psirt.post(
+        "/products/upload",
+        {"csrf_token": csrf_of(page.text)},
+        files={"file": ("pump.yaml", b"\xff\xfe\x00", "application/yaml")},
+    )
     assert response.status_code == 400
     assert "not UTF-8 text" in text_of(response.text)
     assert 'id="field-file-error"' in response.text
@@ -89,8 +96,10 @@ def test_publishing_needs_a_recent_login(site: Site, psirt: Browser) -> None:
         assert response.status_code == 401
         assert "publishing needs a recent login" in text_of(response.text)
 
-        psirt.post("/account/reauth", {"password": PASSWORD, "next": f"/versions/{version}",
-                                       "csrf_token": csrf_of(page)})
+        psirt.post(
+            "/account/reauth",
+            {"password": PASSWORD, "next": f"/versions/{version}", "csrf_token": csrf_of(page)},
+        )
         published = psirt.post(f"/versions/{version}/publish", {"csrf_token": csrf_of(page)})
 
     assert published.headers["location"] == f"/versions/{version}?done=published"
@@ -101,7 +110,8 @@ def test_publishing_needs_a_recent_login(site: Site, psirt: Browser) -> None:
 def test_comparing_two_versions_lists_the_changes(psirt: Browser) -> None:
     old, _ = upload(psirt, PUMP)
     moved = PUMP.replace('version: "4.2.1"', 'version: "4.3.0"', 1).replace(
-        "default_port: 8443", "default_port: 9443", 1)
+        "default_port: 8443", "default_port: 9443", 1
+    )
     new, page = upload(psirt, moved)
     assert f'<option value="{old}">4.2.1 (draft)</option>' in page
 

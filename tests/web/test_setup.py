@@ -20,10 +20,14 @@ def setup_link(site: Site) -> str:
 
 def form(token: str, **changes: str) -> dict[str, object]:
     data: dict[str, object] = {
-        "token": token, "organization_name": "Northwind Medical",
-        "organization_kind": "manufacturer", "username": "first.admin",
-        "display_name": "Ada Admin", "email": "ada@northwind.example",
-        "password": PASSWORD, "password_repeat": PASSWORD,
+        "token": token,
+        "organization_name": "Northwind Medical",
+        "organization_kind": "manufacturer",
+        "username": "first.admin",
+        "display_name": "Ada Admin",
+        "email": "ada@northwind.example",
+        "password": PASSWORD,
+        "password_repeat": PASSWORD,
     }
     data.update(changes)
     return data
@@ -44,7 +48,8 @@ def test_the_setup_link_creates_the_first_admin_and_sends_to_login(
     user = site.find_user("first.admin")
     assert user is not None and user.role == Role.ADMIN and not user.must_change_password
     assert "The organization and its first administrator were created" in text_of(
-        browser.follow(response.headers["location"]).text)
+        browser.follow(response.headers["location"]).text
+    )
 
 
 def test_a_used_setup_link_no_longer_works(site: Site, browser: Browser) -> None:

@@ -140,3 +140,12 @@ def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no such file" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_weak_example_fails() -> None:
+    weak = Path(__file__).resolve().parents[3] / "examples" / "weak" / "infusion-pump-weak.yaml"
+    result = run(weak)
+    assert result.exit_code == 1
+    lines = finding_lines(result)
+    assert {"PSP-NET-003", "PSP-USR-001", "PSP-REC-001"} <= {m["rule"] for m in lines}
+    assert all(m["file"] == str(weak) for m in lines)
