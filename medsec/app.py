@@ -13,10 +13,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 
 from medsec.accounts.dependencies import public
 from medsec.api import problems
 from medsec.api.routes import ROUTERS
+from medsec.db.engine import UnstorableValue
 from medsec.db.migrate import is_current
 from medsec.errors import Error
 from medsec.service import Instance
@@ -24,6 +26,15 @@ from medsec.settings import Settings
 from medsec.web import views as web_views
 
 __all__ = ["Path", "create_app"]
+
+
+class UnexpectedError(Error):
+    kind = "internal"
+    status = 500
+    title = "Internal error"
+
+    def __init__(self) -> None:
+        super().__init__("the service failed unexpectedly; the error has been logged")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -50,12 +61,20 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     problems.install(app)
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Error)
+        error = exc if isinstance(exc, Error) else UnexpectedError()
         if request.url.path.startswith(("/api/", "/public/", "/healthz", "/readyz")):
-            return problems.error_response(exc)
-        return web_views.error_page(request, exc)
+            return problems.error_response(error)
+        return web_views.error_page(request, error)
+
+    async def on_data_error(request: Request, exc: Exception) -> Response:
+        # The database refused a value from the request (a NUL character, a number beyond
+        # its column): bad input, not a server failure.
+        return await on_error(request, UnstorableValue())
 
     app.add_exception_handler(Error, on_error)
+    app.add_exception_handler(DataError, on_data_error)
+    # Anything else is a bug: answer 500 in the same format; the server logs the traceback.
+    app.add_exception_handler(Exception, on_error)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from medsec.accounts.authentication import token_hash
+from medsec.accounts.authentication import SETUP_REQUIRED, token_hash
 from medsec.accounts.models import (
     ApiToken,
     InstanceSetting,
@@ -39,7 +39,7 @@ from medsec.service import Instance
 
 #: While this instance setting is true, a setup link is valid although users exist, and
 #: completing it adds an admin to the first organization (see docs/operations.md).
-SETUP_REQUIRED_KEY = "setup_required"
+SETUP_REQUIRED_KEY = SETUP_REQUIRED
 
 
 def _count(result: object) -> int:
@@ -56,11 +56,8 @@ def key_files(data_dir: Path) -> list[Path]:
 
 
 def require_new_setup(session: Session, lifetime: dt.timedelta, context: Context) -> str:
-    """Mark the instance as needing setup and issue a one-time setup token for it.
-
-    Until ``medsec.accounts.authentication`` reads :data:`SETUP_REQUIRED_KEY` itself, this
-    writes the flag row and the token the way ``issue_setup_link`` does.
-    """
+    """Mark the instance as needing setup and issue a one-time setup token for it
+    (``medsec.accounts.authentication.setup_open`` honours the flag)."""
     row = session.execute(
         select(InstanceSetting).where(InstanceSetting.key == SETUP_REQUIRED_KEY)
     ).scalar_one_or_none()

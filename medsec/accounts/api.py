@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from medsec.accounts import authentication, services, tokens
@@ -23,8 +23,8 @@ from medsec.accounts.schemas import (
     UserCreated,
     UserOut,
 )
+from medsec.api.params import ObjectId
 from medsec.api.pagination import Page, PageParams, page_params
-from fastapi import Depends, Request
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -65,7 +65,7 @@ def create_user(
 
 @router.patch("/users/{user_id}")
 def change_role(
-    user_id: int, body: RoleChange,
+    user_id: ObjectId, body: RoleChange,
     actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession,
 ) -> UserOut:
     return UserOut.model_validate(services.change_role(session, actor, user_id, body.role))
@@ -73,21 +73,21 @@ def change_role(
 
 @router.post("/users/{user_id}/disable")
 def disable_user(
-    user_id: int, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
 ) -> UserOut:
     return UserOut.model_validate(services.disable_user(session, actor, user_id))
 
 
 @router.post("/users/{user_id}/enable")
 def enable_user(
-    user_id: int, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
 ) -> UserOut:
     return UserOut.model_validate(services.enable_user(session, actor, user_id))
 
 
 @router.delete("/users/{user_id}", status_code=204)
 def delete_user(
-    user_id: int, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
 ) -> Response:
     services.delete_user(session, actor, user_id)
     return Response(status_code=204)
@@ -95,7 +95,7 @@ def delete_user(
 
 @router.post("/users/{user_id}/mfa-reset", status_code=204)
 def reset_mfa(
-    user_id: int, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
 ) -> Response:
     authentication.reset_mfa(session, actor, user_id)
     return Response(status_code=204)
@@ -138,7 +138,7 @@ def create_token(body: TokenCreate, actor: Authenticated, session: DbSession) ->
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, actor: Authenticated, session: DbSession) -> Response:
+def revoke_token(token_id: ObjectId, actor: Authenticated, session: DbSession) -> Response:
     tokens.revoke_token(session, actor, token_id)
     return Response(status_code=204)
 
@@ -149,6 +149,6 @@ def list_sessions(actor: Authenticated, session: DbSession) -> list[SessionOut]:
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def revoke_session(session_id: int, actor: Authenticated, session: DbSession) -> Response:
+def revoke_session(session_id: ObjectId, actor: Authenticated, session: DbSession) -> Response:
     authentication.revoke_session(session, actor, session_id)
     return Response(status_code=204)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from medsec.accounts import mfa, ratelimit
@@ -24,7 +24,14 @@ from medsec.accounts.interfaces import (
     IdentityProvider,
     RoleMapping,
 )
-from medsec.accounts.models import LoginSession, Organization, RecoveryCode, SetupToken, User
+from medsec.accounts.models import (
+    InstanceSetting,
+    LoginSession,
+    Organization,
+    RecoveryCode,
+    SetupToken,
+    User,
+)
 from medsec.accounts.passwords import PasswordHasher, check_password
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.accounts.sealing import Sealer
@@ -66,13 +73,30 @@ class AuthConfig:
 # --------------------------------------------------------------------------- first setup
 
 
+#: Instance setting written by ``medsec reset --wipe-secrets``: a setup link may create a
+#: new admin although users exist.
+SETUP_REQUIRED = "setup_required"
+
+
 def instance_is_empty(session: Session) -> bool:
     return session.execute(select(func.count()).select_from(User)).scalar_one() == 0
 
 
+def setup_required(session: Session) -> bool:
+    row = session.execute(
+        select(InstanceSetting).where(InstanceSetting.key == SETUP_REQUIRED)
+    ).scalar_one_or_none()
+    return row is not None and row.value is True
+
+
+def setup_open(session: Session) -> bool:
+    """A setup link may be issued and used: no users yet, or a reset asked for a new setup."""
+    return instance_is_empty(session) or setup_required(session)
+
+
 def issue_setup_link(session: Session, config: AuthConfig, context: Context) -> str | None:
-    """A one-time setup token for an instance without users (None once users exist)."""
-    if not instance_is_empty(session):
+    """A one-time setup token while setup is open (no users, or after a reset), else None."""
+    if not setup_open(session):
         return None
     token = secrets.token_urlsafe(32)
     session.add(SetupToken(token_hash=token_hash(token), expires_at=utcnow() + config.setup_link))
@@ -90,7 +114,7 @@ def _valid_setup_token(session: Session, token: str) -> SetupToken:
             "this setup link is invalid, used or expired",
             hint="run `medsec admin setup-link` on the server for a new one",
         )
-    if not instance_is_empty(session):
+    if not setup_open(session):
         raise Conflict("this instance is already set up")
     return row
 
@@ -113,9 +137,13 @@ def complete_setup(
     session: Session, config: AuthConfig, token: str, request: SetupRequest, context: Context
 ) -> User:
     row = _valid_setup_token(session, token)
-    org = create_organization(
-        session, request.organization_name, request.organization_kind, context
-    )
+    first_setup = instance_is_empty(session)
+    if first_setup:
+        org = create_organization(
+            session, request.organization_name, request.organization_kind, context
+        )
+    else:  # after a reset: the new admin joins the instance's first organization
+        org = session.execute(select(Organization).order_by(Organization.id).limit(1)).scalar_one()
     user = create_local_user(
         session, org,
         NewUser(request.username, Role.ADMIN, request.email, request.display_name),
@@ -123,8 +151,9 @@ def complete_setup(
     )
     row.used_at = utcnow()
     session.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=utcnow()))
+    session.execute(delete(InstanceSetting).where(InstanceSetting.key == SETUP_REQUIRED))
     record(session, Tag.SETUP_COMPLETED, context, target=f"user:{user.username}",
-           organization_id=org.id)
+           organization_id=org.id, details={"after_reset": not first_setup})
     return user
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
+from pydantic import AwareDatetime
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
@@ -37,8 +38,8 @@ def search(
     tag: Annotated[str | None, Query(max_length=80, description="Tag prefix, e.g. accounts:login:")] = None,
     actor_name: Annotated[str | None, Query(alias="actor", max_length=200)] = None,
     outcome: Annotated[str | None, Query(max_length=16)] = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: Annotated[AwareDatetime | None, Query(description="From (with a UTC offset)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Until, exclusive")] = None,
 ) -> Page[dict[str, Any]]:
     query = _query(actor, tag, actor_name, outcome, since, until)
     rows, total = services.search(session, query, offset=page.offset, limit=page.limit)

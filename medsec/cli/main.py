@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from medsec.cli import admin, audit, mds2, profile, service
+from medsec.cli import admin, audit, backup, mds2, profile, service, worker
 from medsec.cli.demo import demo
 from medsec.cli.output import errors
 from medsec.errors import Error
@@ -23,8 +23,12 @@ app.add_typer(service.db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(audit.app, name="audit")
 app.add_typer(mds2.app, name="mds2")
+app.add_typer(backup.app, name="backup")
+audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)
+app.command("worker")(worker.worker_command)
+app.command("reset")(worker.reset_command)
 
 
 def main() -> None:

@@ -41,6 +41,20 @@ def make_engine(url: str) -> Engine:
     )
 
 
+class UnstorableValue(Error):
+    """The database refused a value it was given (a NUL character in text for
+    PostgreSQL, an integer beyond its column): the input was bad."""
+
+    kind = "invalid-value"
+    status = 422
+    title = "A value in the request cannot be stored"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a value in the request cannot be stored (out of range, or it holds a NUL character)"
+        )
+
+
 class Database:
     """One engine and its session factory."""
 

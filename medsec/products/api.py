@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, public, requires
 from medsec.accounts.roles import Permission
+from medsec.api.params import ObjectId
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.products import services
 from medsec.products.artifacts import MEDIA_TYPES, Artifact, parse_artifact, render
@@ -61,30 +62,30 @@ async def upload_profile(
 
 
 @router.get("/products/{product_id}/versions")
-def list_versions(product_id: int, actor: Reader, session: DbSession) -> list[VersionOut]:
+def list_versions(product_id: ObjectId, actor: Reader, session: DbSession) -> list[VersionOut]:
     return [VersionOut.model_validate(v) for v in services.versions(session, actor, product_id)]
 
 
 @router.get("/profile-versions/{version_id}")
-def get_version(version_id: int, actor: Reader, session: DbSession) -> VersionOut:
+def get_version(version_id: ObjectId, actor: Reader, session: DbSession) -> VersionOut:
     return VersionOut.model_validate(services.get_version(session, actor, version_id))
 
 
 @router.get("/profile-versions/{version_id}/artifacts/{name}")
-def get_artifact(version_id: int, name: str, actor: Reader, session: DbSession) -> Response:
+def get_artifact(version_id: ObjectId, name: str, actor: Reader, session: DbSession) -> Response:
     return _artifact_response(services.get_version(session, actor, version_id), name)
 
 
 @router.post("/profile-versions/{version_id}/publish")
 def publish(
-    version_id: int, actor: Annotated[Actor, requires(Permission.PRODUCTS_PUBLISH)],
+    version_id: ObjectId, actor: Annotated[Actor, requires(Permission.PRODUCTS_PUBLISH)],
     session: DbSession,
 ) -> VersionOut:
     return VersionOut.model_validate(services.publish(session, actor, version_id))
 
 
 @router.get("/profile-versions/{old_id}/diff/{new_id}")
-def diff(old_id: int, new_id: int, actor: Reader, session: DbSession) -> list[dict[str, Any]]:
+def diff(old_id: ObjectId, new_id: ObjectId, actor: Reader, session: DbSession) -> list[dict[str, Any]]:
     return services.compare(session, actor, old_id, new_id)
 
 
@@ -104,7 +105,7 @@ def add_holding(
 
 @router.delete("/holdings/{product_id}", status_code=204)
 def remove_holding(
-    product_id: int, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
+    product_id: ObjectId, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
     session: DbSession,
 ) -> Response:
     services.release(session, actor, product_id)
@@ -112,6 +113,6 @@ def remove_holding(
 
 
 @public_router.get("/profiles/{version_id}/{name}", dependencies=[public()])
-def public_artifact(version_id: int, name: str, session: DbSession) -> Response:
+def public_artifact(version_id: ObjectId, name: str, session: DbSession) -> Response:
     """A published version's guide, security.txt or profile — no login needed."""
     return _artifact_response(services.published_version(session, version_id), name)

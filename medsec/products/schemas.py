@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from medsec.api.params import MAX_ID
 
 
 class ProductOut(BaseModel):
@@ -42,5 +44,5 @@ class CatalogOut(BaseModel):
 
 
 class HoldingIn(BaseModel):
-    product_id: int
-    note: str | None = None
+    product_id: int = Field(ge=1, le=MAX_ID)
+    note: str | None = Field(default=None, max_length=400)

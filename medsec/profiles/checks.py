@@ -69,6 +69,20 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
         (m.id for m in profile.hardening.measures), ("hardening", "measures"), "hardening measure", source
     )
 
+    if net.remote_access is not None:
+        yield from _duplicates(
+            (m.id for m in net.remote_access.methods),
+            ("network", "remote_access", "methods"),
+            "remote access method",
+            source,
+        )
+    yield from _duplicates(
+        (x.id for x in data.extra_network_functions),
+        ("data", "extra_network_functions"),
+        "extra network function",
+        source,
+    )
+
     for index, endpoint in enumerate(net.endpoints):
         if endpoint.id == DEVICE:
             yield source.problem(
@@ -92,6 +106,11 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
         if not svc.protocol.has_ports and svc.default_port is not None:
             yield source.problem(
                 (*path, "default_port"), f"{svc.protocol.value} has no ports; remove default_port"
+            )
+        if not svc.protocol.has_ports and svc.configurable_range is not None:
+            yield source.problem(
+                (*path, "configurable_range"),
+                f"{svc.protocol.value} has no ports; remove configurable_range",
             )
         yield from _port(svc.default_port, (*path, "default_port"), source)
         if svc.configurable_range is not None:

@@ -23,6 +23,7 @@ import pydantic
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from medsec.errors import DocumentError, Error, Location, Problem
@@ -32,6 +33,39 @@ PathKey = tuple[str | int, ...]
 
 #: Profiles larger than this are refused before parsing (a profile is a few hundred KB).
 MAX_PROFILE_BYTES = 8 * 1024 * 1024
+
+#: Keys and items a document may expand to; bounds YAML alias ("billion laughs") expansion.
+MAX_NODES = 100_000
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor with two changes for profiles.
+
+    Timestamps stay strings, so pydantic parses dates and reports a bad one at its path;
+    and an exception from any constructor (ruamel raises AttributeError, KeyError…
+    for mis-tagged scalars such as ``!!set x``) becomes a ConstructorError at the node.
+    """
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except MarkedYAMLError:
+            raise
+        except (AttributeError, IndexError, KeyError, ValueError, TypeError) as e:
+            raise ConstructorError(
+                None, None, f"cannot read this {node.tag} value ({e})", node.start_mark
+            ) from e
+
+
+def _timestamp_as_text(constructor: RoundTripConstructor, node: Any) -> Any:
+    return constructor.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def format_path(path: PathKey) -> str:
@@ -72,6 +106,8 @@ class ParsedDocument:
 
 def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) -> Any:
     """Convert ruamel's commented containers to plain data, recording positions."""
+    if len(positions) > MAX_NODES:
+        raise _TooManyNodes
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
@@ -95,7 +131,15 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
             items.append(_plain(value, sub, positions))
         return items
     if isinstance(node, str):
-        return str(node)  # ruamel's ScalarString subclasses → plain str
+        text = str(node)  # ruamel's ScalarString subclasses → plain str
+        # JSON writes characters beyond U+FFFF as surrogate pairs ("\\ud835\\udc00") and
+        # ruamel decodes each half on its own: join the halves again.
+        if any("\ud800" <= c <= "\udfff" for c in text):
+            try:
+                text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                pass  # a lone surrogate stays; pydantic reports it at its path
+        return text
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -108,6 +152,7 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
 def parse_document(text: str, file: str) -> ParsedDocument:
     """Parse YAML (or JSON, which ruamel reads as YAML 1.2) into plain data + positions."""
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     try:
         root = yaml.load(text)
@@ -128,6 +173,12 @@ def parse_document(text: str, file: str) -> ParsedDocument:
     except RecursionError as e:
         raise DocumentError(
             file, [Problem(Location(file, 1, 1), "document is nested too deeply")]
+        ) from e
+    except _TooManyNodes as e:
+        raise DocumentError(
+            file,
+            [Problem(Location(file, 1, 1), f"the document expands to more than {MAX_NODES} "
+                     "keys and items (nested YAML aliases?)")],
         ) from e
     return ParsedDocument(data, SourceMap(file, positions))
 

@@ -373,7 +373,13 @@ def enrol_submit(
         codes=codes,
         continue_url=_next_step(session, viewer, next_url),
     )
-    response.delete_cookie(enrolment.COOKIE, path=enrolment.COOKIE_PATH)
+    response.delete_cookie(
+        enrolment.COOKIE,
+        path=enrolment.COOKIE_PATH,
+        httponly=True,
+        secure=instance(request).settings.cookie_secure,
+        samesite="strict",
+    )
     return response
 
 

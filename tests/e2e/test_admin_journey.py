@@ -121,7 +121,19 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def chromium() -> Path:
+    """Debian's Chromium, checked before the server is started."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing; install the Debian package chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(chromium: Path, tmp_path: Path) -> Iterator[Server]:
     running = Server(tmp_path / "data")
     try:
         running.wait_ready()
@@ -130,18 +142,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
         running.stop()
 
 
-def test_first_admin_journey(server: Server, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing; install the Debian package chromium")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed")
+def test_first_admin_journey(chromium: Path, server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
 
     link = server.setup_link()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         expect.set_options(timeout=15_000)

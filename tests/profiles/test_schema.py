@@ -52,7 +52,7 @@ def schema_errors_function() -> Callable[[dict[str, Any], Any], list[str]] | Non
     dependency), so the tests that need one skip when none is installed.
     """
     if importlib.util.find_spec("jsonschema") is not None:
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
         def with_jsonschema(schema: dict[str, Any], instance: Any) -> list[str]:
             validator = jsonschema.Draft202012Validator(schema)

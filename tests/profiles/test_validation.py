@@ -382,11 +382,10 @@ def test_tab_indented_json_is_read() -> None:
     assert load_profile_text(text, "tabs.json").product.name == "Example Monitor"
 
 
-# --------------------------------------------------------------------------- known gaps
-# Each of these pins a check the loader or checks.py does not make yet; strict xfail
-# turns into a failure the day the fix lands, so the mark is removed with it.
+# --------------------------------------------------------------------------- regressions
+# Each of these was a check the loader or checks.py did not make in its first version.
 
-MISSING_CHECKS = [
+FIXED_CHECKS = [
     pytest.param(
         Bad(
             "  release_date: 2026-01-15",
@@ -396,12 +395,6 @@ MISSING_CHECKS = [
             "2026-13-45",
         ),
         id="impossible-date-points-at-its-line",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="ruamel builds dates itself and its ValueError loses the position "
-            "(reported as 1:1 'syntax error: month must be in 1..12'); loader.py should "
-            "leave timestamps as strings for pydantic to parse",
-        ),
     ),
     pytest.param(
         Bad(
@@ -413,9 +406,6 @@ MISSING_CHECKS = [
             "duplicate remote access method id 'vendor-support'",
         ),
         id="duplicate-remote-access-method-id",
-        marks=pytest.mark.xfail(
-            strict=True, reason="checks.py does not check remote_access.methods ids for duplicates"
-        ),
     ),
     pytest.param(
         Bad(
@@ -427,10 +417,6 @@ MISSING_CHECKS = [
             "duplicate extra network function id 'diag'",
         ),
         id="duplicate-extra-function-id",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="checks.py does not check data.extra_network_functions ids for duplicates",
-        ),
     ),
     pytest.param(
         Bad(
@@ -442,17 +428,12 @@ MISSING_CHECKS = [
             "icmp has no ports",
         ),
         id="icmp-with-port-range",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="checks.py checks default_port but not configurable_range "
-            "against protocols without ports",
-        ),
     ),
 ]
 
 
-@pytest.mark.parametrize("bad", MISSING_CHECKS)
-def test_missing_check(bad: Bad) -> None:
+@pytest.mark.parametrize("bad", FIXED_CHECKS)
+def test_formerly_missing_check(bad: Bad) -> None:
     problem = only_problem(edited(MINIMAL_YAML, bad.old, bad.new))
     assert_reported(problem, FILE, bad.at, bad.path, bad.message)
 
@@ -464,14 +445,9 @@ def alias_bomb(levels: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._plain expands YAML aliases without a bound: 300 bytes of nested "
-    "aliases take time and memory exponential in the nesting (9 levels ≈ 10^9 nodes)",
-)
 def test_alias_bomb_is_refused_before_expansion() -> None:
     # Five levels expand to 111,110 nodes — far more than any real profile has, and
-    # still quick to expand today, so this test stays fast while it is expected to fail.
+    # still quick to expand, so this test stays fast.
     with pytest.raises(DocumentError) as caught:
         load_profile_text(alias_bomb(5), "bomb.yaml")
     assert re.search(r"alias|nodes|too large", caught.value.diagnostics())

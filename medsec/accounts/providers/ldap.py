@@ -344,12 +344,16 @@ class LdapProvider:
 
 
 def _close(conn: ldap3.Connection) -> None:
-    """Unbind and close; a connection that is already broken only needs closing."""
+    """Unbind and close, also a connection whose opening failed half-way."""
     try:
         conn.unbind()
     except (ldap_errors.LDAPException, OSError):
         with suppress(ldap_errors.LDAPException, OSError):
             conn.strategy.close()
+    # ldap3 leaves the socket of a failed connect() open and the connection "closed".
+    if conn.socket is not None:
+        with suppress(OSError):
+            conn.socket.close()
 
 
 def _text(name: str, value: object) -> str:

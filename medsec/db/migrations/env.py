@@ -10,12 +10,19 @@ from medsec.db.metadata import metadata
 config = context.config
 
 
+def include_name(name: str | None, type_: str, parents: object) -> bool:
+    """huey keeps its queue tables (``huey_*``) in the same PostgreSQL database."""
+    del parents
+    return not (type_ == "table" and (name or "").startswith("huey_"))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -26,7 +33,12 @@ def run_migrations_online() -> None:
     assert url is not None
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

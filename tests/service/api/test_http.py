@@ -172,3 +172,68 @@ def test_instance_factory_keeps_data_under_the_data_dir(tmp_path: Path) -> None:
         assert (tmp_path / "d" / "secret_key").stat().st_mode & 0o077 == 0
     finally:
         instance.db.dispose()
+
+
+@pytest.fixture
+def admin_token(make: Any) -> str:
+    org = make.organization(OrganizationKind.MANUFACTURER)
+    _, value = make.token(make.user(org, Role.ADMIN))
+    return str(value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/profile-versions/2147483648",  # regression: PostgreSQL "integer out of range", 500
+        "/api/v1/profile-versions/99999999999999999999",  # regression: SQLite OverflowError, 500
+        "/api/v1/products/0/versions",
+        "/public/profiles/-1/guide.html",
+        "/api/v1/audit?since=2026-01-01T00:00:00",  # regression: naive time crashed the query, 500
+    ],
+)
+def test_out_of_range_input_is_a_validation_problem(
+    client: TestClient, admin_token: str, auth_header: Any, path: str
+) -> None:
+    problem_of(client.get(path, headers=auth_header(admin_token)), 422, "validation")
+
+
+def test_a_time_with_an_offset_is_accepted(
+    client: TestClient, admin_token: str, auth_header: Any
+) -> None:
+    response = client.get(
+        "/api/v1/audit", params={"since": "2026-01-01T00:00:00+01:00"},
+        headers=auth_header(admin_token),
+    )  # fmt: skip
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/audit?tag=accounts%00", None),
+        ("POST", "/api/v1/tokens", {"name": "nul\u0000name", "scopes": ["tokens:own"]}),
+        ("POST", "/api/v1/users", {"username": "nul-user", "role": "auditor", "display_name": "a\u0000b"}),
+    ],
+)
+def test_a_nul_character_is_never_a_server_error(
+    client: TestClient, admin_token: str, auth_header: Any, method: str, path: str, body: Any
+) -> None:
+    """Regression: PostgreSQL refuses NUL in text, which surfaced as a 500."""
+    response = client.request(method, path, json=body, headers=auth_header(admin_token))
+    assert response.status_code < 500, response.text
+    if response.status_code == 422:
+        assert response.json()["type"].endswith(("/invalid-value", "/validation"))
+
+
+def test_an_unexpected_failure_is_a_problem_document_without_details(instance: Instance) -> None:
+    app = create_app(instance.settings, instance)
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/api/v1/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/broken")
+    body = problem_of(response, 500, "internal")
+    assert "secret internals" not in response.text
+    assert "logged" in str(body["detail"])
