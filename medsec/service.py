@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from medsec.accounts.authentication import AuthConfig
+from medsec.accounts.interfaces import IdentityProvider, RoleMapping
 from medsec.accounts.passwords import PasswordHasher
 from medsec.accounts.sealing import Sealer
 from medsec.db.engine import Database
@@ -37,6 +38,10 @@ class Instance:
         return cls(settings=settings, db=Database(settings.resolved_database_url()), auth=auth)
 
 
-def central_providers(settings: Settings) -> tuple[tuple[object, object], ...]:
+def central_providers(settings: Settings) -> tuple[tuple[IdentityProvider, RoleMapping], ...]:
     """LDAP (when ``MEDSEC_LDAP_URI`` is set) with its group → role mapping."""
-    return ()
+    del settings  # the providers read their own MEDSEC_LDAP_* variables
+    from medsec.accounts.providers.config import ldap_provider
+
+    ldap = ldap_provider()
+    return (ldap,) if ldap is not None else ()

@@ -283,21 +283,24 @@ def login(
                 user.password_hash = config.hasher.hash(password)
             return start_session(session, config, user, context, via="password")
         raise _fail(session, config, user, name, context, "wrong password")
+    reasons = []
     for provider, mapping in config.providers:
         try:
             identity = provider.authenticate(name, password)
-        except AuthenticationFailed:
+        except AuthenticationFailed as e:
+            reasons.append(f"{provider.name}: {e.reason or 'failed'}")
             continue
-        found = mapping.role_for(identity)
-        role = Role(found.value) if found is not None else None
+        role = mapping.role_for(identity)
         if role is None:
             raise _fail(session, config, user, name, context, f"{provider.name}: no role mapped")
         external = _provision_external(session, config, identity, role, context)
         if not external.active:
             raise _fail(session, config, None, name, context, "account disabled or deleted")
         return start_session(session, config, external, context, via=provider.name)
-    raise _fail(session, config, user, name, context,
-                "unknown user" if user is None else "central login failed")
+    if not config.providers:
+        config.hasher.dummy_verify(password)  # same time as a wrong password: no user enumeration
+    reason = "unknown user" if user is None else "central login failed"
+    raise _fail(session, config, user, name, context, "; ".join([reason, *reasons]))
 
 
 def resolve_session(
