@@ -48,7 +48,8 @@ def setup_link() -> None:
         token = issue_setup_link(session, instance.auth, Context.cli())
     if token is None:
         raise Error("this instance already has users; log in as an admin instead")
-    console.print(f"{instance.settings.base_url}/setup?token={token}", highlight=False)
+    # Plain write: a console would wrap the long link at the terminal width.
+    sys.stdout.write(f"{instance.settings.base_url}/setup?token={token}\n")
 
 
 @app.command("create-user")

@@ -98,18 +98,24 @@ class Server:
         assert found, line
         return found.group(1)
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
+    def wait_ready(self) -> bool:
+        """Wait until ``/readyz`` answers 200 (start-up, not a timed assertion). False when
+        the port was taken between choosing it and binding it (another process won)."""
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail("medsec serve exited:\n" + "\n".join(self.lines))
+                self.process.wait()
+                output = "\n".join(self.lines)
+                if "address already in use" in output.lower():
+                    return False
+                pytest.fail(f"medsec serve exited with {self.process.returncode}:\n{output}")
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
+                    return True
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        pytest.fail("medsec serve did not become ready:\n" + "\n".join(self.lines))
+        pytest.fail("medsec serve did not become ready in 120 s:\n" + "\n".join(self.lines))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -134,12 +140,15 @@ def chromium() -> Path:
 
 @pytest.fixture
 def server(chromium: Path, tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data")
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
+    for attempt in range(3):
+        running = Server(tmp_path / f"data-{attempt}")
+        try:
+            if running.wait_ready():
+                yield running
+                return
+        finally:
+            running.stop()
+    pytest.fail("three free ports were taken before medsec serve could bind them")
 
 
 def test_first_admin_journey(chromium: Path, server: Server, tmp_path: Path) -> None:

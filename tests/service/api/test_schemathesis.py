@@ -24,7 +24,7 @@ from medsec.app import create_app
 from medsec.service import Instance
 from medsec.settings import Settings
 
-EXAMPLES = 10
+EXAMPLES = 8
 
 
 def _operations() -> list[tuple[str, str]]:
