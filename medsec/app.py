@@ -36,6 +36,7 @@ class UnexpectedError(Error):
     def __init__(self) -> None:
         super().__init__("the service failed unexpectedly; the error has been logged")
 
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -98,11 +99,18 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
                 connection.execute(text("SELECT 1"))
             current = is_current(inst.db.engine)
         except Exception as e:  # any driver error means "not ready"
-            return JSONResponse({"status": "unavailable", "database": type(e).__name__},
-                                status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "database": type(e).__name__}, status_code=503
+            )
         if not current:
-            return JSONResponse({"status": "unavailable", "migrations": "not current",
-                                 "hint": "run medsec db upgrade"}, status_code=503)
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "migrations": "not current",
+                    "hint": "run medsec db upgrade",
+                },
+                status_code=503,
+            )
         return JSONResponse({"status": "ok"})
 
     for router in ROUTERS:

@@ -23,8 +23,8 @@ from medsec.accounts.schemas import (
     UserCreated,
     UserOut,
 )
-from medsec.api.params import ObjectId
 from medsec.api.pagination import Page, PageParams, page_params
+from medsec.api.params import ObjectId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -35,7 +35,8 @@ Authenticated = Annotated[Actor, authenticated()]
 def me(actor: Authenticated, session: DbSession) -> MeOut:
     user = services.user_for(session, actor, actor.user_id)
     return MeOut(
-        user=UserOut.model_validate(user), organization_id=actor.organization_id,
+        user=UserOut.model_validate(user),
+        organization_id=actor.organization_id,
         organization_kind=actor.organization_kind.value,
         permissions=sorted(p.value for p in ROLE_PERMISSIONS[actor.role] if actor.can(p)),
     )
@@ -43,7 +44,8 @@ def me(actor: Authenticated, session: DbSession) -> MeOut:
 
 @router.get("/users")
 def list_users(
-    actor: Annotated[Actor, requires(Permission.USERS_READ)], session: DbSession,
+    actor: Annotated[Actor, requires(Permission.USERS_READ)],
+    session: DbSession,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[UserOut]:
     users = services.list_users(session, actor)
@@ -53,11 +55,15 @@ def list_users(
 
 @router.post("/users", status_code=201)
 def create_user(
-    body: UserCreate, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
-    session: DbSession, request: Request,
+    body: UserCreate,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
+    request: Request,
 ) -> UserCreated:
     user, password = services.add_user(
-        session, actor, services.NewUser(body.username, body.role, body.email, body.display_name),
+        session,
+        actor,
+        services.NewUser(body.username, body.role, body.email, body.display_name),
         instance(request).auth.hasher,
     )
     return UserCreated(user=UserOut.model_validate(user), temporary_password=password)
@@ -65,29 +71,37 @@ def create_user(
 
 @router.patch("/users/{user_id}")
 def change_role(
-    user_id: ObjectId, body: RoleChange,
-    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession,
+    user_id: ObjectId,
+    body: RoleChange,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> UserOut:
     return UserOut.model_validate(services.change_role(session, actor, user_id, body.role))
 
 
 @router.post("/users/{user_id}/disable")
 def disable_user(
-    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> UserOut:
     return UserOut.model_validate(services.disable_user(session, actor, user_id))
 
 
 @router.post("/users/{user_id}/enable")
 def enable_user(
-    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> UserOut:
     return UserOut.model_validate(services.enable_user(session, actor, user_id))
 
 
 @router.delete("/users/{user_id}", status_code=204)
 def delete_user(
-    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> Response:
     services.delete_user(session, actor, user_id)
     return Response(status_code=204)
@@ -95,7 +109,9 @@ def delete_user(
 
 @router.post("/users/{user_id}/mfa-reset", status_code=204)
 def reset_mfa(
-    user_id: ObjectId, actor: Annotated[Actor, requires(Permission.USERS_MANAGE)], session: DbSession
+    user_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> Response:
     authentication.reset_mfa(session, actor, user_id)
     return Response(status_code=204)
@@ -103,7 +119,9 @@ def reset_mfa(
 
 @router.get("/access-review", response_model=None)
 def access_review(
-    actor: Annotated[Actor, requires(Permission.USERS_READ)], session: DbSession, request: Request,
+    actor: Annotated[Actor, requires(Permission.USERS_READ)],
+    session: DbSession,
+    request: Request,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     rows = services.access_review(
@@ -111,7 +129,8 @@ def access_review(
     )
     if format == "csv":
         return PlainTextResponse(
-            services.access_review_csv(rows), media_type="text/csv",
+            services.access_review_csv(rows),
+            media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="access-review.csv"'},
         )
     return JSONResponse(services.access_review_json(rows))
@@ -119,7 +138,8 @@ def access_review(
 
 @router.put("/organization/mfa-policy")
 def set_mfa_policy(
-    body: MfaPolicy, actor: Annotated[Actor, requires(Permission.ORGANIZATION_MANAGE)],
+    body: MfaPolicy,
+    actor: Annotated[Actor, requires(Permission.ORGANIZATION_MANAGE)],
     session: DbSession,
 ) -> MfaPolicy:
     org = services.set_mfa_policy(session, actor, body.required_for)

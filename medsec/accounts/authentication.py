@@ -11,7 +11,7 @@ import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -163,7 +163,7 @@ def complete_setup(
 class SessionState(enum.StrEnum):
     OK = "ok"
     MFA_CHALLENGE = "mfa-challenge"
-    CHANGE_PASSWORD = "change-password"
+    CHANGE_PASSWORD = "change-password"  # noqa: S105 (a state name, not a password)
     MFA_ENROL = "mfa-enrol"
 
 
@@ -231,6 +231,12 @@ def _provision_external(
     return user
 
 
+def _as_user(context: Context, user: User) -> Context:
+    """The request's context with the user who just proved who they are as the actor."""
+    return replace(context, actor_id=user.id, actor=user.username,
+                   organization_id=user.organization_id)
+
+
 def start_session(
     session: Session, config: AuthConfig, user: User, context: Context, *, via: str
 ) -> LoginResult:
@@ -248,8 +254,7 @@ def start_session(
     if not user.mfa_enabled:
         user.last_login_at = now
     session.flush()
-    record(session, Tag.LOGIN_SUCCEEDED, context, target=f"user:{user.username}",
-           organization_id=user.organization_id,
+    record(session, Tag.LOGIN_SUCCEEDED, _as_user(context, user), target=f"user:{user.username}",
            details={"via": via, "mfa_pending": login.mfa_pending})
     return LoginResult(token, login, user)
 
@@ -267,11 +272,10 @@ def login(
     ratelimit.hit(session, f"login:user:{name[:120]}", limit=config.login_rate_per_minute,
                   window=dt.timedelta(minutes=1))
     user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
-    if user is None or not user.active or user.auth_source != "local" or (
-        user.locked_until and user.locked_until > utcnow()
-    ):
-        # No local password will be checked: spend the same time anyway, so the response
-        # time does not tell which accounts exist or are locked.
+    locked = user is not None and user.locked_until is not None and user.locked_until > utcnow()
+    if user is not None and (locked or not user.active):
+        # No password will be checked: spend the same time anyway, so the response time
+        # does not tell which accounts are locked or disabled (unknown names: see below).
         config.hasher.dummy_verify(password)
     if user is not None and user.locked_until and user.locked_until > utcnow():
         raise _fail(session, config, None, name, context, "account locked")
@@ -384,8 +388,11 @@ def reauthenticate(
 
 
 def change_password(
-    session: Session, config: AuthConfig, user: User, current: str, new: str, context: Context
+    session: Session, config: AuthConfig, user: User, current: str, new: str, context: Context,
+    *, keep_session: LoginSession | None = None,
 ) -> None:
+    """Change a local password; every other session of the user ends (``keep_session``, the
+    one making the change, stays)."""
     if user.auth_source != "local":
         raise Error(f"this account's password is managed by {user.auth_source}")
     if not (user.password_hash and config.hasher.verify(user.password_hash, current)):
@@ -398,6 +405,12 @@ def change_password(
     user.password_hash = config.hasher.hash(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
+    others = update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+    )
+    if keep_session is not None:
+        others = others.where(LoginSession.id != keep_session.id)
+    session.execute(others.values(revoked_at=utcnow()))
     record(session, Tag.PASSWORD_CHANGED, context, target=f"user:{user.username}",
            organization_id=user.organization_id)
 
@@ -477,8 +490,8 @@ def complete_mfa(
     login_session.authenticated_at = utcnow()
     user.failed_logins = 0
     user.last_login_at = utcnow()
-    record(session, Tag.LOGIN_SUCCEEDED, context, target=f"user:{user.username}",
-           organization_id=user.organization_id, details={"via": via, "step": "mfa"})
+    record(session, Tag.LOGIN_SUCCEEDED, _as_user(context, user), target=f"user:{user.username}",
+           details={"via": via, "step": "mfa"})
 
 
 def reset_mfa(session: Session, actor: Actor, user_id: int) -> None:

@@ -46,6 +46,8 @@ class AuthenticationFailed(Error):
     kind = "authentication-failed"
     status = 401
     title = "Authentication failed"
+    #: The failure counter and the audit event of a failed attempt must be stored.
+    keep_changes = True
 
     def __init__(self, message: str = GENERIC_FAILURE, *, reason: str = "") -> None:
         super().__init__(message)

@@ -38,8 +38,10 @@ def create_token(
     allowed = {str(p) for p in ROLE_PERMISSIONS[actor.role]}
     unknown = sorted(set(scopes) - {str(p) for p in Permission})
     if unknown:
-        raise Error(f"unknown scope(s): {', '.join(unknown)}",
-                    hint=f"valid scopes: {', '.join(sorted(allowed))}")
+        raise Error(
+            f"unknown scope(s): {', '.join(unknown)}",
+            hint=f"valid scopes: {', '.join(sorted(allowed))}",
+        )
     beyond = sorted(set(scopes) - allowed)
     if beyond:
         raise Error(f"your role cannot grant: {', '.join(beyond)}")
@@ -49,21 +51,34 @@ def create_token(
     value = f"{PREFIX}{secret}"
     now = utcnow()
     token = ApiToken(
-        user_id=actor.user_id, name=name.strip()[:120], prefix=value[:12],
-        token_hash=token_hash(value), scopes=sorted(set(scopes)),
-        created_at=now, expires_at=now + dt.timedelta(days=days),
+        user_id=actor.user_id,
+        name=name.strip()[:120],
+        prefix=value[:12],
+        token_hash=token_hash(value),
+        scopes=sorted(set(scopes)),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
     )
     session.add(token)
     session.flush()
-    record(session, Tag.TOKEN_CREATED, actor.context, target=f"api-token:{token.id}",
-           details={"name": token.name, "scopes": token.scopes, "days": days})
+    record(
+        session,
+        Tag.TOKEN_CREATED,
+        actor.context,
+        target=f"api-token:{token.id}",
+        details={"name": token.name, "scopes": token.scopes, "days": days},
+    )
     return token, value
 
 
 def list_tokens(session: Session, actor: Actor) -> Sequence[ApiToken]:
-    return session.execute(
-        select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc())
-    ).scalars().all()
+    return (
+        session.execute(
+            select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc())
+        )
+        .scalars()
+        .all()
+    )
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> None:

@@ -30,8 +30,12 @@ def error_response(error: Error) -> JSONResponse:
     extra: dict[str, Any] = {"hint": error.hint}
     if isinstance(error, DocumentError):
         extra["problems"] = [
-            {"line": p.location.line, "column": p.location.column, "path": p.location.path,
-             "message": p.message}
+            {
+                "line": p.location.line,
+                "column": p.location.column,
+                "path": p.location.path,
+                "message": p.message,
+            }
             for p in error.problems
         ]
     detail = error.message if not isinstance(error, DocumentError) else error.diagnostics()
@@ -42,17 +46,22 @@ def install(app: FastAPI) -> None:
     """Register the handlers; HTML routes render their own error pages (``medsec.web``)."""
 
     async def on_validation(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
+        if not isinstance(exc, RequestValidationError):
+            raise exc
         problems = [
-            {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()
+            {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
-        return problem(422, "validation", "The request is not valid",
-                       "; ".join(f"{p['path']}: {p['message']}" for p in problems),
-                       problems=problems)
+        return problem(
+            422,
+            "validation",
+            "The request is not valid",
+            "; ".join(f"{p['path']}: {p['message']}" for p in problems),
+            problems=problems,
+        )
 
     async def on_http(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
+        if not isinstance(exc, StarletteHTTPException):
+            raise exc
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
         return problem(exc.status_code, kind, str(exc.detail), str(exc.detail))
 

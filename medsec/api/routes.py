@@ -15,12 +15,14 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
 from medsec.products import api as products_api
+from medsec.web import views as web_views
 
 ROUTERS: list[APIRouter] = [
     accounts_api.router,
     audit_api.router,
     products_api.router,
     products_api.public_router,
+    *web_views.ROUTERS,
 ]
 
 
@@ -52,7 +54,7 @@ def iter_routes(app: FastAPI, extra: list[APIRouter] | None = None) -> Iterator[
     listed = [route for router in [*ROUTERS, *(extra or [])] for route in router.routes]
     for route in [*served, *listed]:
         if isinstance(route, APIRoute):
-            key = (route.path, frozenset(route.methods))
+            key = (route.path, frozenset(route.methods or ()))
             if key not in seen:
                 seen.add(key)
                 yield route

@@ -143,9 +143,16 @@ def verify(session: Session, batch: int = 5000) -> VerifyReport:
     checked = 0
     last = 0
     while True:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.seq > last)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             break
         for event in rows:
@@ -180,23 +187,32 @@ def _check_head(session: Session, checked: int, last_seq: int, last_hash: str) -
     if head is None:
         if last_seq == 0:
             return VerifyReport(checked)
-        return VerifyReport(checked, last_seq + 1, "the chain head is missing: it was "
-                            "deleted, and rows may have been removed from the end")
+        return VerifyReport(
+            checked,
+            last_seq + 1,
+            "the chain head is missing: it was "
+            "deleted, and rows may have been removed from the end",
+        )
     if head.last_seq < last_seq:
         return VerifyReport(
-            checked, head.last_seq + 1,
+            checked,
+            head.last_seq + 1,
             f"row {head.last_seq + 1} was inserted: the head records row {head.last_seq} as "
             f"the last, but the chain goes on to row {last_seq}",
         )
     if head.last_seq > last_seq:
         return VerifyReport(
-            checked, last_seq + 1,
+            checked,
+            last_seq + 1,
             f"the chain ends at row {last_seq} but the head records row {head.last_seq}: "
             "rows were removed from the end",
         )
     if head.last_hash != last_hash:
-        return VerifyReport(checked, last_seq, f"row {last_seq} was replaced: its hash is "
-                            "not the one the head records")
+        return VerifyReport(
+            checked,
+            last_seq,
+            f"row {last_seq} was replaced: its hash is not the one the head records",
+        )
     return VerifyReport(checked)
 
 
@@ -233,18 +249,24 @@ def search(
 ) -> tuple[Sequence[AuditEvent], int]:
     stmt = _filtered(query)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(
-        stmt.order_by(AuditEvent.seq.desc()).offset(offset).limit(limit)
-    ).scalars().all()
+    rows = (
+        session.execute(stmt.order_by(AuditEvent.seq.desc()).offset(offset).limit(limit))
+        .scalars()
+        .all()
+    )
     return rows, total
 
 
 def iter_events(session: Session, query: AuditQuery, batch: int = 1000) -> Iterator[AuditEvent]:
     last = 0
     while True:
-        rows = session.execute(
-            _filtered(query).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                _filtered(query).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         yield from rows

@@ -23,8 +23,9 @@ from medsec.errors import Error, NotFound
 from medsec.service import Instance
 from medsec.settings import Settings
 
-app = typer.Typer(help="Scripted administration (first admin, users, API tokens).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Scripted administration (first admin, users, API tokens).", no_args_is_help=True
+)
 
 
 def _password() -> str:
@@ -76,12 +77,19 @@ def create_user(
         ).scalar_one_or_none()
         if org is None:
             if kind is None:
-                raise NotFound(f"no organization '{organization}'",
-                               hint="add --kind manufacturer|healthcare-provider|both to create it")
+                raise NotFound(
+                    f"no organization '{organization}'",
+                    hint="add --kind manufacturer|healthcare-provider|both to create it",
+                )
             org = services.create_organization(session, organization, kind, context)
         user = services.create_local_user(
-            session, org, services.NewUser(username, role, email), password, context,
-            temporary=temporary, hasher=instance.auth.hasher,
+            session,
+            org,
+            services.NewUser(username, role, email),
+            password,
+            context,
+            temporary=temporary,
+            hasher=instance.auth.hasher,
         )
         console.print(f"created {user.username} ({role.value}) in {org.name}", highlight=False)
 

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, public, requires
 from medsec.accounts.roles import Permission
-from medsec.api.params import ObjectId
 from medsec.api.pagination import Page, PageParams, page_params
+from medsec.api.params import ObjectId
 from medsec.products import services
 from medsec.products.artifacts import MEDIA_TYPES, Artifact, parse_artifact, render
 from medsec.products.schemas import CatalogOut, HoldingIn, ProductOut, VersionOut
@@ -24,7 +24,9 @@ Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 
 
 @lru_cache(maxsize=256)
-def _rendered(version_id: int, sha256: str, source: str, filename: str, artifact: Artifact) -> bytes:
+def _rendered(
+    version_id: int, sha256: str, source: str, filename: str, artifact: Artifact
+) -> bytes:
     """Published versions are immutable, so their artifacts are rendered once per process."""
     from medsec.profiles.loader import build_profile, parse_document
 
@@ -52,7 +54,8 @@ def list_products(
 
 @router.post("/profiles", status_code=201)
 async def upload_profile(
-    file: UploadFile, actor: Annotated[Actor, requires(Permission.PRODUCTS_WRITE)],
+    file: UploadFile,
+    actor: Annotated[Actor, requires(Permission.PRODUCTS_WRITE)],
     session: DbSession,
 ) -> VersionOut:
     """Upload a profile (YAML or JSON); it is validated and linted, and stored as a draft."""
@@ -78,14 +81,17 @@ def get_artifact(version_id: ObjectId, name: str, actor: Reader, session: DbSess
 
 @router.post("/profile-versions/{version_id}/publish")
 def publish(
-    version_id: ObjectId, actor: Annotated[Actor, requires(Permission.PRODUCTS_PUBLISH)],
+    version_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.PRODUCTS_PUBLISH)],
     session: DbSession,
 ) -> VersionOut:
     return VersionOut.model_validate(services.publish(session, actor, version_id))
 
 
 @router.get("/profile-versions/{old_id}/diff/{new_id}")
-def diff(old_id: ObjectId, new_id: ObjectId, actor: Reader, session: DbSession) -> list[dict[str, Any]]:
+def diff(
+    old_id: ObjectId, new_id: ObjectId, actor: Reader, session: DbSession
+) -> list[dict[str, Any]]:
     return services.compare(session, actor, old_id, new_id)
 
 
@@ -96,7 +102,8 @@ def catalog(actor: Reader, session: DbSession) -> list[CatalogOut]:
 
 @router.post("/holdings", status_code=201)
 def add_holding(
-    body: HoldingIn, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
+    body: HoldingIn,
+    actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
     session: DbSession,
 ) -> dict[str, int]:
     holding = services.hold(session, actor, body.product_id, body.note)
@@ -105,7 +112,8 @@ def add_holding(
 
 @router.delete("/holdings/{product_id}", status_code=204)
 def remove_holding(
-    product_id: ObjectId, actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
+    product_id: ObjectId,
+    actor: Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)],
     session: DbSession,
 ) -> Response:
     services.release(session, actor, product_id)

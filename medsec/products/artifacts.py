@@ -29,8 +29,9 @@ def parse_artifact(name: str) -> Artifact:
     try:
         return Artifact(name)
     except ValueError as e:
-        raise NotFound(f"no artifact '{name}'",
-                       hint=f"available: {', '.join(a.value for a in Artifact)}") from e
+        raise NotFound(
+            f"no artifact '{name}'", hint=f"available: {', '.join(a.value for a in Artifact)}"
+        ) from e
 
 
 def render(profile: ProductSecurityProfile, artifact: Artifact) -> bytes:

@@ -53,17 +53,23 @@ def upload(session: Session, actor: Actor, filename: str, content: bytes) -> Pro
     profile = loaded.profile
     report = lint(loaded).to_json()
     product = session.execute(
-        select(Product).where(Product.organization_id == actor.organization_id,
-                              Product.name == profile.product.name)
+        select(Product).where(
+            Product.organization_id == actor.organization_id, Product.name == profile.product.name
+        )
     ).scalar_one_or_none()
     if product is None:
-        product = Product(organization_id=actor.organization_id, name=profile.product.name,
-                          manufacturer=profile.product.manufacturer.name)
+        product = Product(
+            organization_id=actor.organization_id,
+            name=profile.product.name,
+            manufacturer=profile.product.manufacturer.name,
+        )
         session.add(product)
         session.flush()
     existing = session.execute(
-        select(ProfileVersion).where(ProfileVersion.product_id == product.id,
-                                     ProfileVersion.version == profile.product.version)
+        select(ProfileVersion).where(
+            ProfileVersion.product_id == product.id,
+            ProfileVersion.version == profile.product.version,
+        )
     ).scalar_one_or_none()
     if existing is not None and existing.status == "published":
         raise Conflict(
@@ -80,9 +86,18 @@ def upload(session: Session, actor: Actor, filename: str, content: bytes) -> Pro
     version.created_at = utcnow()
     session.add(version)
     session.flush()
-    record(session, Tag.PROFILE_UPLOADED, actor.context, target=f"profile-version:{version.id}",
-           details={"product": product.name, "version": version.version,
-                    "sha256": version.sha256, "lint_errors": report["summary"]["errors"]})
+    record(
+        session,
+        Tag.PROFILE_UPLOADED,
+        actor.context,
+        target=f"profile-version:{version.id}",
+        details={
+            "product": product.name,
+            "version": version.version,
+            "sha256": version.sha256,
+            "lint_errors": report["summary"]["errors"],
+        },
+    )
     return version
 
 
@@ -94,8 +109,9 @@ def _visible_product(session: Session, actor: Actor, product_id: int) -> Product
     if product.organization_id == actor.organization_id:
         return product
     held = session.execute(
-        select(Holding).where(Holding.organization_id == actor.organization_id,
-                              Holding.product_id == product_id)
+        select(Holding).where(
+            Holding.organization_id == actor.organization_id, Holding.product_id == product_id
+        )
     ).first()
     if not held:
         raise NotFound(f"no product {product_id}")
@@ -110,11 +126,15 @@ def list_products(session: Session, actor: Actor) -> Sequence[Product]:
     """The actor's own products and the products it holds."""
     actor.require(Permission.PRODUCTS_READ)
     held = select(Holding.product_id).where(Holding.organization_id == actor.organization_id)
-    return session.execute(
-        select(Product)
-        .where((Product.organization_id == actor.organization_id) | Product.id.in_(held))
-        .order_by(Product.name)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(Product)
+            .where((Product.organization_id == actor.organization_id) | Product.id.in_(held))
+            .order_by(Product.name)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def versions(session: Session, actor: Actor, product_id: int) -> Sequence[ProfileVersion]:
@@ -140,8 +160,9 @@ def publish(session: Session, actor: Actor, version_id: int) -> ProfileVersion:
     # Before looking the version up, as for every sensitive action: the answer is the same
     # whether or not the id exists.
     if not actor.recently_authenticated:
-        raise AuthenticationRequired("publishing needs a recent login",
-                                     hint="log in again, then publish")
+        raise AuthenticationRequired(
+            "publishing needs a recent login", hint="log in again, then publish"
+        )
     version = get_version(session, actor, version_id)
     if not _own(version.product, actor):
         raise NotFound(f"no profile version {version_id}")
@@ -152,9 +173,17 @@ def publish(session: Session, actor: Actor, version_id: int) -> ProfileVersion:
         raise Conflict(f"the profile has {errors} lint error(s); fix them and upload again")
     version.status = "published"
     version.published_at = utcnow()
-    record(session, Tag.PROFILE_PUBLISHED, actor.context, target=f"profile-version:{version.id}",
-           details={"product": version.product.name, "version": version.version,
-                    "sha256": version.sha256})
+    record(
+        session,
+        Tag.PROFILE_PUBLISHED,
+        actor.context,
+        target=f"profile-version:{version.id}",
+        details={
+            "product": version.product.name,
+            "version": version.version,
+            "sha256": version.sha256,
+        },
+    )
     return version
 
 
@@ -191,8 +220,9 @@ def catalog(session: Session, actor: Actor) -> list[CatalogEntry]:
     ).all()
     latest: dict[int, CatalogEntry] = {}
     for product, version in rows:
-        latest[product.id] = CatalogEntry(product.id, product.name, product.manufacturer,
-                                          version.version, version.id)
+        latest[product.id] = CatalogEntry(
+            product.id, product.name, product.manufacturer, version.version, version.id
+        )
     return list(latest.values())
 
 
@@ -202,14 +232,16 @@ def hold(session: Session, actor: Actor, product_id: int, note: str | None = Non
         raise PermissionDenied("only healthcare-provider organizations hold products")
     product = session.get(Product, product_id)
     has_published = session.execute(
-        select(ProfileVersion).where(ProfileVersion.product_id == product_id,
-                                     ProfileVersion.status == "published")
+        select(ProfileVersion).where(
+            ProfileVersion.product_id == product_id, ProfileVersion.status == "published"
+        )
     ).first()
     if product is None or not has_published:
         raise NotFound(f"no published product {product_id}")
     existing = session.execute(
-        select(Holding).where(Holding.organization_id == actor.organization_id,
-                              Holding.product_id == product_id)
+        select(Holding).where(
+            Holding.organization_id == actor.organization_id, Holding.product_id == product_id
+        )
     ).scalar_one_or_none()
     if existing is not None:
         return existing
@@ -225,8 +257,9 @@ def release(session: Session, actor: Actor, product_id: int) -> None:
     if not actor.organization_kind.is_provider:
         raise PermissionDenied("only healthcare-provider organizations hold products")
     holding = session.execute(
-        select(Holding).where(Holding.organization_id == actor.organization_id,
-                              Holding.product_id == product_id)
+        select(Holding).where(
+            Holding.organization_id == actor.organization_id, Holding.product_id == product_id
+        )
     ).scalar_one_or_none()
     if holding is None:
         raise NotFound(f"you do not hold product {product_id}")
@@ -234,9 +267,7 @@ def release(session: Session, actor: Actor, product_id: int) -> None:
     record(session, Tag.HOLDING_REMOVED, actor.context, target=f"product:{product_id}")
 
 
-def compare(
-    session: Session, actor: Actor, old_id: int, new_id: int
-) -> list[dict[str, Any]]:
+def compare(session: Session, actor: Actor, old_id: int, new_id: int) -> list[dict[str, Any]]:
     """The customer-relevant differences between two visible versions."""
     from medsec.profiles.diff import diff_profiles
 

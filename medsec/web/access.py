@@ -30,7 +30,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
-from medsec.accounts.authentication import SessionState
+from medsec.accounts.authentication import SessionState, session_state
 from medsec.accounts.dependencies import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -178,6 +178,14 @@ def signing_in(*states: SessionState) -> Any:
         return viewer
 
     return _declare(dependency, "authenticated")
+
+
+def next_step(session: Session, viewer: Viewer, next_url: str | None) -> str:
+    """Where to go once a step is done: the next step owed, else the page first asked for."""
+    state = session_state(session, viewer.user, viewer.login_session)
+    if state is SessionState.OK:
+        return safe_next(next_url) or "/"
+    return step_url(state, next_url)
 
 
 def viewer_if_signed_in(request: Request, session: Session) -> Viewer | None:

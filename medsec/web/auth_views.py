@@ -1,35 +1,34 @@
-"""Signing in and out: the first-admin setup link, login, the MFA challenge, MFA
-enrolment, password change and logout.
+"""Signing in and out: the first-admin setup link, login, password change and logout
+(the MFA steps are in :mod:`medsec.web.mfa_views`).
 
 After the password, a session may still owe a step (:class:`SessionState`): the MFA
 challenge, a forced password change (temporary passwords an admin issued) or a forced MFA
-enrolment (organization policy). Each POST here redirects to the next step owed, so the
-person walks through them in order and lands on the page they first asked for.
+enrolment (organization policy). Each POST redirects to the next step owed
+(:func:`~medsec.web.access.next_step`), so the person walks through them in order and
+lands on the page they first asked for.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from medsec.accounts import authentication, mfa
+from medsec.accounts import authentication
 from medsec.accounts.authentication import SessionState, SetupRequest
 from medsec.accounts.dependencies import DbSession, instance, public, request_context
 from medsec.accounts.interfaces import AuthenticationFailed
 from medsec.accounts.passwords import WeakPassword
 from medsec.accounts.roles import OrganizationKind
 from medsec.errors import Conflict, Error, RateLimited
-from medsec.web import enrolment
 from medsec.web.access import (
     Viewer,
     check_login_csrf,
     clear_session_cookie,
     discard,
     login_csrf_token,
+    next_step,
     safe_next,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -49,14 +48,6 @@ KIND_LABELS = {
     OrganizationKind.HEALTHCARE_PROVIDER: "Healthcare provider (hospital)",
     OrganizationKind.BOTH: "Both",
 }
-
-
-def _next_step(session: Session, viewer: Viewer, next_url: str | None) -> str:
-    """Where to go once a step is done: the next step owed, else the page first asked for."""
-    state = authentication.session_state(session, viewer.user, viewer.login_session)
-    if state is SessionState.OK:
-        return safe_next(next_url) or "/"
-    return step_url(state, next_url)
 
 
 # --------------------------------------------------------------------------- setup
@@ -182,7 +173,7 @@ def _login_form(
 def login_page(request: Request, session: DbSession, next: str = "") -> Response:
     viewer = viewer_if_signed_in(request, session)
     if viewer is not None:
-        return see_other(_next_step(session, viewer, next))
+        return see_other(next_step(session, viewer, next))
     return _login_form(request, next_url=next)
 
 
@@ -217,169 +208,6 @@ def login_submit(
         target = step_url(state, next)
     response = see_other(target)
     set_session_cookie(response, result.token, inst.settings)
-    return response
-
-
-# --------------------------------------------------------------------------- MFA challenge
-
-
-@router.get("/mfa")
-def mfa_page(
-    request: Request,
-    viewer: Annotated[Viewer, signing_in(SessionState.MFA_CHALLENGE)],
-    next: str = "",
-) -> Response:
-    return render(
-        request, "auth/mfa.html", viewer=viewer, next_url=safe_next(next) or "", error=None
-    )
-
-
-@router.post("/mfa")
-def mfa_submit(
-    request: Request,
-    session: DbSession,
-    viewer: Annotated[Viewer, signing_in(SessionState.MFA_CHALLENGE)],
-    code: Text = "",
-    next: Text = "",
-) -> Response:
-    try:
-        authentication.complete_mfa(
-            session,
-            instance(request).auth,
-            viewer.user,
-            viewer.login_session,
-            code,
-            viewer.actor.context,
-        )
-    except Error as e:
-        discard(session, e)
-        message = (
-            "That code is not valid. Check the time on your device, or use a recovery code."
-            if isinstance(e, AuthenticationFailed)
-            else explain(e)
-        )
-        return render(
-            request,
-            "auth/mfa.html",
-            viewer=viewer,
-            status=e.status,
-            next_url=safe_next(next) or "",
-            error=message,
-        )
-    return see_other(_next_step(session, viewer, next))
-
-
-# --------------------------------------------------------------------------- MFA enrolment
-
-
-def _enrol_form(
-    request: Request,
-    viewer: Viewer,
-    secret: str,
-    *,
-    error: str | None,
-    next_url: str,
-    status: int = 200,
-) -> Response:
-    uri = mfa.provisioning_uri(secret, viewer.actor.username, "medsec")
-    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    response = render(
-        request,
-        "auth/mfa_enrol.html",
-        viewer=viewer,
-        status=status,
-        qr_svg=mfa.qr_svg(uri),
-        secret=grouped,
-        error=error,
-        next_url=next_url,
-        forced=viewer.state is SessionState.MFA_ENROL,
-    )
-    settings = instance(request).settings
-    value = enrolment.sign(
-        settings.resolved_secret_key(),
-        session_id=viewer.login_session.id,
-        secret=secret,
-        now=int(time.time()),
-    )
-    response.set_cookie(
-        enrolment.COOKIE,
-        value,
-        max_age=enrolment.LIFETIME_SECONDS,
-        path=enrolment.COOKIE_PATH,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-    )
-    return response
-
-
-def _pending_secret(request: Request, viewer: Viewer) -> str | None:
-    return enrolment.read(
-        instance(request).settings.resolved_secret_key(),
-        session_id=viewer.login_session.id,
-        value=request.cookies.get(enrolment.COOKIE),
-        now=int(time.time()),
-    )
-
-
-Enrolling = Annotated[Viewer, signing_in(SessionState.MFA_ENROL, SessionState.OK)]
-
-
-@router.get("/mfa/enrol")
-def enrol_page(request: Request, viewer: Enrolling, next: str = "") -> Response:
-    """Show a new authenticator secret (QR code and text); reloading keeps the same one."""
-    if viewer.user.mfa_enabled:
-        return render(request, "auth/mfa_enabled.html", viewer=viewer)
-    secret = _pending_secret(request, viewer)
-    if secret is None:
-        secret, _ = authentication.begin_mfa_enrolment(viewer.user, instance(request).auth)
-    return _enrol_form(request, viewer, secret, error=None, next_url=safe_next(next) or "")
-
-
-@router.post("/mfa/enrol")
-def enrol_submit(
-    request: Request,
-    session: DbSession,
-    viewer: Enrolling,
-    code: Text = "",
-    next: Text = "",
-) -> Response:
-    if viewer.user.mfa_enabled:
-        return see_other("/mfa/enrol")
-    next_url = safe_next(next) or ""
-    secret = _pending_secret(request, viewer)
-    if secret is None:
-        secret, _ = authentication.begin_mfa_enrolment(viewer.user, instance(request).auth)
-        return _enrol_form(
-            request,
-            viewer,
-            secret,
-            next_url=next_url,
-            status=422,
-            error="The setup code expired or is not valid any more. Add the new "
-            "code below to your authenticator app, then enter the code it shows.",
-        )
-    try:
-        codes = authentication.confirm_mfa_enrolment(
-            session, instance(request).auth, viewer.user, secret, code, viewer.actor.context
-        )
-    except Error as e:
-        # The failed attempt's audit event is kept: it says someone tried.
-        return _enrol_form(request, viewer, secret, error=explain(e), next_url=next_url, status=422)
-    response = render(
-        request,
-        "auth/recovery_codes.html",
-        viewer=viewer,
-        codes=codes,
-        continue_url=_next_step(session, viewer, next_url),
-    )
-    response.delete_cookie(
-        enrolment.COOKIE,
-        path=enrolment.COOKIE_PATH,
-        httponly=True,
-        secure=instance(request).settings.cookie_secure,
-        samesite="strict",
-    )
     return response
 
 
@@ -426,6 +254,7 @@ def password_submit(
                 current_password,
                 new_password,
                 viewer.actor.context,
+                keep_session=viewer.login_session,
             )
         except Error as e:
             discard(session, e)
@@ -447,7 +276,7 @@ def password_submit(
         )
     if not forced:
         return see_other("/account", "password-changed")
-    return see_other(_next_step(session, viewer, next))
+    return see_other(next_step(session, viewer, next))
 
 
 # --------------------------------------------------------------------------- logout

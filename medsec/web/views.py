@@ -1,9 +1,9 @@
 """HTML routes: the home page, error pages, static files, and the list of page routers.
 
 Each page is thin: parse the form, call a service, render a template. Pages live in one
-module per area (``auth_views``, ``account_views``, ``admin_views``, ``audit_views``,
-``product_views``); each declares its access policy with a dependency from
-:mod:`medsec.web.access` or ``public()``.
+module per area (``auth_views``, ``mfa_views``, ``account_views``, ``admin_views``,
+``audit_views``, ``product_views``); each declares its access policy with a dependency
+from :mod:`medsec.web.access` or ``public()``.
 
 :data:`ROUTERS` lists the page routers. :func:`install` includes those that
 ``medsec.api.routes.ROUTERS`` does not already include, mounts ``/static`` and renders
@@ -27,7 +27,14 @@ from medsec.accounts.authentication import SessionState
 from medsec.accounts.dependencies import DbSession, public
 from medsec.accounts.roles import ROLE_DESCRIPTIONS, Permission
 from medsec.errors import Error
-from medsec.web import account_views, admin_views, audit_views, auth_views, product_views
+from medsec.web import (
+    account_views,
+    admin_views,
+    audit_views,
+    auth_views,
+    mfa_views,
+    product_views,
+)
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
 from medsec.web.rendering import STATIC, render
 
@@ -39,6 +46,7 @@ home_router = APIRouter(include_in_schema=False)
 ROUTERS: list[APIRouter] = [
     home_router,
     auth_views.router,
+    mfa_views.router,
     account_views.router,
     admin_views.router,
     audit_views.router,

@@ -150,8 +150,11 @@ def test_each_route_has_the_expected_policy(key: RouteKey) -> None:
 
 def test_every_permission_guards_some_route_or_is_reserved() -> None:
     used = {p.removeprefix("permission:") for p in EXPECTED.values()}
-    reserved = {Permission.ORGANIZATION_READ.value, Permission.TOKENS_OWN.value,
-                Permission.REPORTS_SUBMIT.value}  # fmt: skip
+    reserved = {
+        Permission.ORGANIZATION_READ.value,
+        Permission.TOKENS_OWN.value,
+        Permission.REPORTS_SUBMIT.value,
+    }
     assert {p.value for p in Permission} - used <= reserved
 
 
@@ -166,7 +169,10 @@ class Outcome(enum.Enum):
     UNAUTHENTICATED = "401 unauthenticated"
 
 
-ACTOR_ORGS = {"north": OrganizationKind.MANUFACTURER, "clinic": OrganizationKind.HEALTHCARE_PROVIDER}
+ACTOR_ORGS = {
+    "north": OrganizationKind.MANUFACTURER,
+    "clinic": OrganizationKind.HEALTHCARE_PROVIDER,
+}
 
 
 @dataclass
@@ -229,9 +235,11 @@ def world(module_make: Any) -> World:
         draft = make.upload(psirt, name=f"{org} pump", version="2.0")
         spare = make.publish(psirt, make.upload(psirt, name=f"{org} spare", version="1.0"))
         ids |= {
-            f"{org}-product": published.product_id, f"{org}-published": published.id,
-            f"{org}-draft": draft.id, f"{org}-spare-product": spare.product_id,
-        }  # fmt: skip
+            f"{org}-product": published.product_id,
+            f"{org}-published": published.id,
+            f"{org}-draft": draft.id,
+            f"{org}-spare-product": spare.product_id,
+        }
     make.hold(make.actor(people["clinic", Role.SECURITY_ANALYST].user), ids["north-product"])
     clinic2 = make.actor(make.user(orgs["clinic2"], Role.SECURITY_ANALYST))
     make.hold(clinic2, ids["south-product"])
@@ -293,9 +301,13 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
     ("GET", "/readyz"): Spec(),
     ("GET", "/public/profiles/{version_id}/{name}"): Spec(
-        lambda w, who, own: Call({"version_id": w.ids["north-published" if own else "south-published"],
-                                  "name": "profile.json"}),
-    ),  # fmt: skip
+        lambda w, who, own: Call(
+            {
+                "version_id": w.ids["north-published" if own else "south-published"],
+                "name": "profile.json",
+            }
+        ),
+    ),
     ("GET", "/api/v1/me"): Spec(),
     ("GET", "/api/v1/tokens"): Spec(),
     ("POST", "/api/v1/tokens"): Spec(
@@ -332,7 +344,9 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/api/v1/products"): Spec(),
     ("POST", "/api/v1/profiles"): Spec(upload, only="manufacturer"),
     ("GET", "/api/v1/products/{product_id}/versions"): Spec(
-        lambda w, who, own: Call({"product_id": w.ids["north-product" if own else "south-product"]}),
+        lambda w, who, own: Call(
+            {"product_id": w.ids["north-product" if own else "south-product"]}
+        ),
         tenancy=True,
     ),
     ("GET", "/api/v1/profile-versions/{version_id}"): Spec(
@@ -344,13 +358,18 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("POST", "/api/v1/profile-versions/{version_id}/publish"): Spec(
         lambda w, who, own: Call({"version_id": own_version(w, who, own)}),
-        tenancy=True, sensitive=True,
-    ),  # fmt: skip
-    ("GET", "/api/v1/profile-versions/{old_id}/diff/{new_id}"): Spec(
-        lambda w, who, own: Call({"old_id": w.ids["north-published"] if own else w.ids["south-published"],
-                                  "new_id": own_version(w, who, own)}),
         tenancy=True,
-    ),  # fmt: skip
+        sensitive=True,
+    ),
+    ("GET", "/api/v1/profile-versions/{old_id}/diff/{new_id}"): Spec(
+        lambda w, who, own: Call(
+            {
+                "old_id": w.ids["north-published"] if own else w.ids["south-published"],
+                "new_id": own_version(w, who, own),
+            }
+        ),
+        tenancy=True,
+    ),
     ("GET", "/api/v1/catalog"): Spec(),
     ("POST", "/api/v1/holdings"): Spec(
         lambda w, who, own: Call(json={"product_id": w.ids["north-product"]}), only="provider"
@@ -382,12 +401,22 @@ def predict(key: RouteKey, who: Who | None, own: bool) -> Outcome:
 
 
 def test_every_api_route_has_a_matrix_spec() -> None:
-    api = {k for k in EXPECTED if k[1].startswith(("/api/", "/public/")) or k[1] in ("/healthz", "/readyz")}
+    api = {
+        k
+        for k in EXPECTED
+        if k[1].startswith(("/api/", "/public/")) or k[1] in ("/healthz", "/readyz")
+    }
     assert api - set(SPECS) == set(), "describe how to call these routes in SPECS"
 
 
 CASES = [
-    pytest.param(key, org, role, own, id=f"{key[0]} {key[1]} | {org} {role.value} | {'own' if own else 'other'}")
+    pytest.param(
+        key,
+        org,
+        role,
+        own,
+        id=f"{key[0]} {key[1]} | {org} {role.value} | {'own' if own else 'other'}",
+    )
     for key in sorted(SPECS)
     for org in ACTOR_ORGS
     for role in Role
@@ -395,7 +424,7 @@ CASES = [
 ] + [
     pytest.param(key, None, None, True, id=f"{key[0]} {key[1]} | anonymous")
     for key in sorted(SPECS)
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -414,9 +443,13 @@ KIND_OF = {
 
 @pytest.mark.parametrize(("key", "org", "role", "own"), CASES)
 def test_authorization_matrix(
-    matrix_client: TestClient, world: World, key: RouteKey, org: str | None,
-    role: Role | None, own: bool,
-) -> None:  # fmt: skip
+    matrix_client: TestClient,
+    world: World,
+    key: RouteKey,
+    org: str | None,
+    role: Role | None,
+    own: bool,
+) -> None:
     who = world.people[org, role] if org is not None and role is not None else None
     method, path = key
     spec = SPECS[key]

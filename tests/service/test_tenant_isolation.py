@@ -44,7 +44,12 @@ def world(module_make: Any) -> World:
     users: dict[str, User] = {}
     actors: dict[str, Actor] = {}
     for org_name in orgs:
-        for role in (Role.ADMIN, Role.PRODUCT_SECURITY_OFFICER, Role.SECURITY_ANALYST, Role.AUDITOR):
+        for role in (
+            Role.ADMIN,
+            Role.PRODUCT_SECURITY_OFFICER,
+            Role.SECURITY_ANALYST,
+            Role.AUDITOR,
+        ):
             key = f"{org_name}-{role.value}"
             users[key] = make.user(orgs[org_name], role, username=key)
             actors[key] = make.actor(users[key], recent=True)
@@ -78,34 +83,119 @@ Call = Callable[[Session, World, Actor], object]
 
 #: (who acts, what they try on another organization's object).
 FOREIGN_IDS: list[tuple[str, str, Call]] = [
-    ("north-admin", "read a user", lambda s, w, a: services.user_for(s, a, w.users["south-auditor"].id)),
-    ("north-admin", "change a role", lambda s, w, a: services.change_role(s, a, w.users["south-auditor"].id, Role.ADMIN)),
-    ("north-admin", "disable a user", lambda s, w, a: services.disable_user(s, a, w.users["south-auditor"].id)),
-    ("north-admin", "enable a user", lambda s, w, a: services.enable_user(s, a, w.users["south-auditor"].id)),
-    ("north-admin", "delete a user", lambda s, w, a: services.delete_user(s, a, w.users["south-auditor"].id)),
-    ("clinic-admin", "reset MFA", lambda s, w, a: authentication.reset_mfa(s, a, w.users["north-admin"].id)),
-    ("north-admin", "revoke a token", lambda s, w, a: tokens.revoke_token(s, a, w.ids["south-admin-token"])),
-    ("north-admin", "revoke a colleague's token", lambda s, w, a: tokens.revoke_token(s, a, w.ids["north-auditor-token"])),
-    ("north-admin", "revoke a session", lambda s, w, a: authentication.revoke_session(s, a, w.ids["south-admin-session"])),
-    ("north-admin", "list versions", lambda s, w, a: products.versions(s, a, w.ids["south-product"])),
-    ("north-admin", "read a published version", lambda s, w, a: products.get_version(s, a, w.ids["south-published"])),
-    ("north-admin", "read a draft", lambda s, w, a: products.get_version(s, a, w.ids["south-draft"])),
-    ("north-product-security-officer", "publish a draft", lambda s, w, a: products.publish(s, a, w.ids["south-draft"])),
-    ("north-admin", "compare versions", lambda s, w, a: products.compare(s, a, w.ids["north-published"], w.ids["south-published"])),
-    ("clinic-security-analyst", "list versions of a product not held", lambda s, w, a: products.versions(s, a, w.ids["south-product"])),
-    ("clinic-security-analyst", "read a version not held", lambda s, w, a: products.get_version(s, a, w.ids["south-published"])),
-    ("clinic-security-analyst", "read a held product's draft", lambda s, w, a: products.get_version(s, a, w.ids["north-draft"])),
-    ("clinic-security-analyst", "compare with a draft", lambda s, w, a: products.compare(s, a, w.ids["north-published"], w.ids["north-draft"])),
-    ("clinic-security-analyst", "hold a product with drafts only", lambda s, w, a: products.hold(s, a, w.ids["south-draft-only-product"])),
-    ("clinic-security-analyst", "release a product not held", lambda s, w, a: products.release(s, a, w.ids["south-product"])),
-    ("clinic-admin", "publish a held product's draft", lambda s, w, a: products.publish(s, a, w.ids["north-draft"])),
-]  # fmt: skip
+    (
+        "north-admin",
+        "read a user",
+        lambda s, w, a: services.user_for(s, a, w.users["south-auditor"].id),
+    ),
+    (
+        "north-admin",
+        "change a role",
+        lambda s, w, a: services.change_role(s, a, w.users["south-auditor"].id, Role.ADMIN),
+    ),
+    (
+        "north-admin",
+        "disable a user",
+        lambda s, w, a: services.disable_user(s, a, w.users["south-auditor"].id),
+    ),
+    (
+        "north-admin",
+        "enable a user",
+        lambda s, w, a: services.enable_user(s, a, w.users["south-auditor"].id),
+    ),
+    (
+        "north-admin",
+        "delete a user",
+        lambda s, w, a: services.delete_user(s, a, w.users["south-auditor"].id),
+    ),
+    (
+        "clinic-admin",
+        "reset MFA",
+        lambda s, w, a: authentication.reset_mfa(s, a, w.users["north-admin"].id),
+    ),
+    (
+        "north-admin",
+        "revoke a token",
+        lambda s, w, a: tokens.revoke_token(s, a, w.ids["south-admin-token"]),
+    ),
+    (
+        "north-admin",
+        "revoke a colleague's token",
+        lambda s, w, a: tokens.revoke_token(s, a, w.ids["north-auditor-token"]),
+    ),
+    (
+        "north-admin",
+        "revoke a session",
+        lambda s, w, a: authentication.revoke_session(s, a, w.ids["south-admin-session"]),
+    ),
+    (
+        "north-admin",
+        "list versions",
+        lambda s, w, a: products.versions(s, a, w.ids["south-product"]),
+    ),
+    (
+        "north-admin",
+        "read a published version",
+        lambda s, w, a: products.get_version(s, a, w.ids["south-published"]),
+    ),
+    (
+        "north-admin",
+        "read a draft",
+        lambda s, w, a: products.get_version(s, a, w.ids["south-draft"]),
+    ),
+    (
+        "north-product-security-officer",
+        "publish a draft",
+        lambda s, w, a: products.publish(s, a, w.ids["south-draft"]),
+    ),
+    (
+        "north-admin",
+        "compare versions",
+        lambda s, w, a: products.compare(s, a, w.ids["north-published"], w.ids["south-published"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "list versions of a product not held",
+        lambda s, w, a: products.versions(s, a, w.ids["south-product"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "read a version not held",
+        lambda s, w, a: products.get_version(s, a, w.ids["south-published"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "read a held product's draft",
+        lambda s, w, a: products.get_version(s, a, w.ids["north-draft"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "compare with a draft",
+        lambda s, w, a: products.compare(s, a, w.ids["north-published"], w.ids["north-draft"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "hold a product with drafts only",
+        lambda s, w, a: products.hold(s, a, w.ids["south-draft-only-product"]),
+    ),
+    (
+        "clinic-security-analyst",
+        "release a product not held",
+        lambda s, w, a: products.release(s, a, w.ids["south-product"]),
+    ),
+    (
+        "clinic-admin",
+        "publish a held product's draft",
+        lambda s, w, a: products.publish(s, a, w.ids["north-draft"]),
+    ),
+]
 
 
 @pytest.mark.parametrize(
-    ("who", "call"), [(who, call) for who, _, call in FOREIGN_IDS],
+    ("who", "call"),
+    [(who, call) for who, _, call in FOREIGN_IDS],
     ids=[f"{who}: {what}" for who, what, _ in FOREIGN_IDS],
-)  # fmt: skip
+)
 def test_another_organizations_id_is_not_found(
     module_instance: Any, world: World, who: str, call: Call
 ) -> None:
@@ -122,14 +212,13 @@ def test_a_foreign_id_answers_like_an_unused_one(module_instance: Any, world: Wo
             services.user_for(session, actor, 10_000_000)
     assert type(foreign.value) is type(unused.value)
     assert foreign.value.message.replace(str(world.users["south-admin"].id), "N") in {
-        unused.value.message.replace("10000000", "N"), "no such user",
-    }  # fmt: skip
+        unused.value.message.replace("10000000", "N"),
+        "no such user",
+    }
 
 
 @pytest.mark.parametrize("org", ["north", "south", "clinic"])
-def test_lists_show_only_the_own_organization(
-    module_instance: Any, world: World, org: str
-) -> None:
+def test_lists_show_only_the_own_organization(module_instance: Any, world: World, org: str) -> None:
     admin = world.actors[f"{org}-admin"]
     with module_instance.db.session() as session:
         users = services.list_users(session, admin)
@@ -142,17 +231,23 @@ def test_lists_show_only_the_own_organization(
     assert sessions and all(s.user_id == admin.user_id for s in sessions)
 
 
-def test_product_lists_respect_ownership_and_holdings(
-    module_instance: Any, world: World
-) -> None:
+def test_product_lists_respect_ownership_and_holdings(module_instance: Any, world: World) -> None:
     i = world.ids
     with module_instance.db.session() as session:
         north = {p.id for p in products.list_products(session, world.actors["north-admin"])}
         south = {p.id for p in products.list_products(session, world.actors["south-admin"])}
         clinic = {p.id for p in products.list_products(session, world.actors["clinic-auditor"])}
-        north_versions = [v.id for v in products.versions(session, world.actors["north-auditor"], i["north-product"])]
-        clinic_versions = [v.id for v in products.versions(session, world.actors["clinic-auditor"], i["north-product"])]
-        catalog = {e.product_id: e for e in products.catalog(session, world.actors["clinic-auditor"])}
+        north_versions = [
+            v.id
+            for v in products.versions(session, world.actors["north-auditor"], i["north-product"])
+        ]
+        clinic_versions = [
+            v.id
+            for v in products.versions(session, world.actors["clinic-auditor"], i["north-product"])
+        ]
+        catalog = {
+            e.product_id: e for e in products.catalog(session, world.actors["clinic-auditor"])
+        }
     assert north == {i["north-product"], i["north-draft-only-product"]}
     assert south == {i["south-product"], i["south-draft-only-product"]}
     assert clinic == {i["north-product"]}
@@ -179,7 +274,9 @@ def test_the_audit_api_shows_only_the_own_organization(
     _, value = module_make.token(world.users["clinic-auditor"], ["audit:read"])
     clinic_id = world.actors["clinic-auditor"].organization_id
     with TestClient(app) as client:
-        response = client.get("/api/v1/audit?limit=200", headers={"Authorization": f"Bearer {value}"})
+        response = client.get(
+            "/api/v1/audit?limit=200", headers={"Authorization": f"Bearer {value}"}
+        )
         export = client.get("/api/v1/audit/export", headers={"Authorization": f"Bearer {value}"})
     assert response.status_code == 200
     items = response.json()["items"]

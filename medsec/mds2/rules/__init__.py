@@ -7,12 +7,18 @@ that cites them, or None when the profile does not say.
 from __future__ import annotations
 
 from medsec.mds2.rules import (
+    accounts,
     audit,
     confidentiality,
     document,
     hardening,
+    malware,
     network,
     personal_data,
+    physical,
+    remote,
+    sbom,
+    storage,
     updates,
     users,
 )
@@ -23,12 +29,18 @@ RULES: dict[str, Rule] = merge(
     for module in (
         document,
         personal_data,
+        storage,
         confidentiality,
         audit,
         users,
+        accounts,
         network,
+        remote,
         updates,
+        sbom,
         hardening,
+        malware,
+        physical,
     )
 )
 

@@ -1,9 +1,11 @@
 """AUDT: audit controls, from ``users.audit``, the event catalog and ``monitoring.log_transport``.
 
-Which events are recorded (AUDT-2.x) is read from the audit capabilities and the event
-catalog, which are free text: a question is answered Yes only when a listed capability or
-event description names the event (the note quotes it), and is never answered No from
-text — an unmentioned event stays for manual entry.
+Which events are recorded (AUDT-2.x) is read first from ``users.audit.recorded_events``, a
+closed list of event kinds: a kind in the list is Yes, and since a list the author writes
+is complete, a kind missing from it is No. Otherwise the audit capabilities and the event
+catalog are read, which are free text: a question is answered Yes only when a listed
+capability or event description names the event (the note quotes it), and is never
+answered No from text — an unmentioned event stays for manual entry.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from __future__ import annotations
 import re
 
 from medsec.mds2.rules.facts import mentions, path
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, no, yes
+from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, stated, yes
+from medsec.profiles.psp import AuditedEvent, AuditRecordField
 
 book = RuleBook()
+
+#: Audit-record attributes that are personal data besides the user id (AUDT-1.2).
+PERSONAL_FIELDS = frozenset({AuditRecordField.USER_NAME, AuditRecordField.PATIENT_ID})
 
 #: AUDT-2.x: words that name each kind of audited event, and words that rule a text out
 #: (a "login failed" event is no evidence that successful logins are recorded).
@@ -72,15 +78,55 @@ def audit_log(ctx: Context) -> Derived | None:
     return yes("users.audit.capabilities", note=f"Recorded: {'; '.join(audit.capabilities)}.")
 
 
+#: AUDT-2.x: the kinds of ``users.audit.recorded_events`` that answer each question.
+EVENT_KINDS: dict[str, frozenset[AuditedEvent]] = {
+    "AUDT-2.1": frozenset({AuditedEvent.LOGIN}),
+    "AUDT-2.2": frozenset({AuditedEvent.LOGIN_FAILURE}),
+    "AUDT-2.3": frozenset({AuditedEvent.PRIVILEGE_CHANGE}),
+    "AUDT-2.4": frozenset({AuditedEvent.USER_MANAGEMENT}),
+    "AUDT-2.5": frozenset({AuditedEvent.DATA_PRESENTATION}),
+    "AUDT-2.6": frozenset({AuditedEvent.DATA_CHANGE}),
+    "AUDT-2.7": frozenset({AuditedEvent.REMOVABLE_MEDIA}),
+    "AUDT-2.8": frozenset({AuditedEvent.NETWORK_TRANSFER}),
+    "AUDT-2.8.1": frozenset({AuditedEvent.SERVICE_SESSION}),
+    "AUDT-2.8.2": frozenset({AuditedEvent.API_ACCESS}),
+    "AUDT-2.9": frozenset({AuditedEvent.EMERGENCY_ACCESS}),
+    "AUDT-2.10": frozenset({AuditedEvent.SOFTWARE_UPDATE, AuditedEvent.CONFIGURATION_CHANGE}),
+}
+
+
+def _recorded(ctx: Context, kinds: frozenset[AuditedEvent]) -> Derived | None:
+    """Yes when ``users.audit.recorded_events`` has one of ``kinds``."""
+    audit = ctx.profile.users.audit
+    if audit is None or not audit.recorded_events:
+        return None
+    found = [i for i, kind in enumerate(audit.recorded_events) if kind in kinds]
+    if found:
+        return yes(*(path("users", "audit", "recorded_events", i) for i in found))
+    return None
+
+
+def _not_recorded(ctx: Context) -> Derived | None:
+    """No when ``users.audit.recorded_events`` is written (it is complete)."""
+    audit = ctx.profile.users.audit
+    if audit is None or not audit.recorded_events:
+        return None
+    listed = ", ".join(str(k) for k in audit.recorded_events)
+    return no("users.audit.recorded_events", note=f"Recorded event kinds: {listed}.")
+
+
 def _event(question_id: str) -> None:
     include, exclude = EVENT_WORDS[question_id]
+    kinds = EVENT_KINDS[question_id]
 
     def rule(ctx: Context) -> Derived | None:
         if (skip := ctx.na_because("AUDT-2")) is not None:
             return skip
+        if (listed := _recorded(ctx, kinds)) is not None:
+            return listed
         found = _mentioning(ctx, include, exclude)
         if not found:
-            return None
+            return _not_recorded(ctx)
         return yes(*(p for p, _ in found), note="; ".join(t for _, t in found))
 
     rule.__name__ = f"audited_{question_id}"
@@ -89,6 +135,29 @@ def _event(question_id: str) -> None:
 
 for _question in EVENT_WORDS:
     _event(_question)
+
+
+def _fields(ctx: Context) -> list[AuditRecordField] | None:
+    audit = ctx.profile.users.audit
+    return audit.record_fields if audit and audit.record_fields else None
+
+
+@book.rule("AUDT-1.1")
+def user_id(ctx: Context) -> Derived | None:
+    fields = _fields(ctx)
+    if fields is None:
+        return None
+    return either(AuditRecordField.USER_ID in fields, "users.audit.record_fields")
+
+
+@book.rule("AUDT-1.2")
+def other_personal_data(ctx: Context) -> Derived | None:
+    fields = _fields(ctx)
+    if fields is None:
+        return None
+    personal = [str(f) for f in fields if f in PERSONAL_FIELDS]
+    note = f"Records carry {', '.join(personal)}." if personal else None
+    return either(bool(personal), "users.audit.record_fields", note=note)
 
 
 @book.rule("AUDT-2.11")
@@ -102,8 +171,30 @@ def documented(ctx: Context) -> Derived | None:
     )
 
 
+def _flag(ctx: Context, field: str) -> Derived | None:
+    """Yes or No from ``users.audit.<field>``."""
+    audit = ctx.profile.users.audit
+    return stated(getattr(audit, field), f"users.audit.{field}") if audit else None
+
+
+@book.rule("AUDT-3")
+def owner_selects_events(ctx: Context) -> Derived | None:
+    return _flag(ctx, "owner_configurable")
+
+
+@book.rule("AUDT-4")
+def attributes_listed(ctx: Context) -> Derived | None:
+    fields = _fields(ctx)
+    if fields is None:
+        return None
+    return yes("users.audit.record_fields", note=f"Each record: {', '.join(map(str, fields))}.")
+
+
 @book.rule("AUDT-4.1")
 def timestamps(ctx: Context) -> Derived | None:
+    fields = _fields(ctx)
+    if fields is not None and AuditRecordField.TIMESTAMP in fields:
+        return yes("users.audit.record_fields")
     transports = ctx.profile.monitoring.log_transport
     for i, t in enumerate(transports):
         if t.protocol.startswith("syslog") or t.protocol == "atna":
@@ -176,3 +267,18 @@ def encrypted_logs(ctx: Context) -> Derived | None:
         if s.category in logs and s.encrypted_at_rest:
             return yes(path("data", "storage", i, "encrypted_at_rest"))
     return None
+
+
+@book.rule("AUDT-7")
+def tamper_protected(ctx: Context) -> Derived | None:
+    return _flag(ctx, "tamper_protected")
+
+
+@book.rule("AUDT-7.1")
+def read_restricted(ctx: Context) -> Derived | None:
+    return _flag(ctx, "read_restricted")
+
+
+@book.rule("AUDT-8")
+def analysed(ctx: Context) -> Derived | None:
+    return _flag(ctx, "analysed_on_device")

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from medsec.mds2.answers import Choice
 from medsec.mds2.rules.facts import CABLE, authenticated
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, na, no, yes
-from medsec.profiles.psp import DEVICE, EncryptionKind
+from medsec.mds2.rules.registry import (
+    Context,
+    Derived,
+    RuleBook,
+    na,
+    no,
+    see_note,
+    stated,
+    yes,
+)
+from medsec.profiles.psp import DEVICE, EncryptionKind, Flow
 
 book = RuleBook()
 
@@ -58,12 +67,20 @@ def all_personal_encrypted(ctx: Context) -> Derived | None:
 
 @book.rule("STCF-1.3")
 def encryption_instructions(ctx: Context) -> Derived | None:
-    return ctx.na_because("STCF-1") or _no_personal(ctx)
+    if (skip := ctx.na_because("STCF-1") or _no_personal(ctx)) is not None:
+        return skip
+    found = ctx.profile.data.encryption_at_rest
+    if found is None or not found.instructions:
+        return None
+    return yes("data.encryption_at_rest.instructions", note=found.instructions)
 
 
-@book.rule("STCF-2", "STCF-4")
-def storage_details(ctx: Context) -> Derived | None:
-    return _no_personal(ctx)
+@book.rule("STCF-2")
+def keys_changeable(ctx: Context) -> Derived | None:
+    found = ctx.profile.data.encryption_at_rest
+    if (skip := _no_personal(ctx)) is not None or found is None:
+        return skip
+    return stated(found.keys_changeable, "data.encryption_at_rest.keys_changeable")
 
 
 # --------------------------------------------------------------------------- TXCF (in transit)
@@ -102,7 +119,35 @@ def encrypted_in_transit(ctx: Context) -> Derived | None:
 
 @book.rule("TXCF-2.1")
 def configurable_encryption(ctx: Context) -> Derived | None:
-    return ctx.na_because("TXCF-2", when=Choice.YES) or _no_personal(ctx)
+    """Whether unencrypted personal-data flows have an encrypted twin the customer can use
+    instead: a flow with the same ends that carries the same categories (DICOM TLS beside
+    DICOM). Yes when every one has; See note when only some have, naming both."""
+    if (skip := ctx.na_because("TXCF-2", when=Choice.YES) or _no_personal(ctx)) is not None:
+        return skip
+    flows = ctx.facts.personal_flows
+    kinds = [(f, ctx.facts.flow_encryption(f.item)) for f in flows]
+    encrypted = [f for f, k in kinds if k not in (None, EncryptionKind.NONE)]
+    plain = [f for f, k in kinds if k is EncryptionKind.NONE]
+    twins = {
+        p.item.id: next((e for e in encrypted if _same_route(e.item, p.item)), None) for p in plain
+    }
+    found = [(name, t) for name, t in twins.items() if t is not None]
+    if not found:
+        return None
+    sources = [f"{t.path}.encryption" for _, t in found]
+    said = "; ".join(f"{name} can be replaced by {t.item.id}" for name, t in found)
+    missing = [name for name, t in twins.items() if t is None]
+    if not missing:
+        return yes(*sources, note=f"{said}.")
+    return see_note(
+        *sources, note=f"{said}. No encrypted alternative is listed for {', '.join(missing)}."
+    )
+
+
+def _same_route(a: Flow, b: Flow) -> bool:
+    return (a.source, a.destination) == (b.source, b.destination) and set(b.categories) <= set(
+        a.categories
+    )
 
 
 @book.rule("TXCF-3")

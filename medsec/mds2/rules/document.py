@@ -94,6 +94,45 @@ def samd(ctx: Context) -> Derived | None:
     return either(ctx.profile.product.samd, "product.samd")
 
 
-@book.rule("DOC-11.1", "DOC-11.2", "DOC-11.3", "DOC-11.4")
-def samd_details(ctx: Context) -> Derived | None:
-    return ctx.na_because("DOC-11")
+def _samd_os(ctx: Context, provider: str) -> Derived | None:
+    """DOC-11.1/11.2: whether the operating system comes with the SaMD or from the owner."""
+    if (skip := ctx.na_because("DOC-11")) is not None:
+        return skip
+    platform = ctx.profile.product.platform
+    found = platform.operating_system if platform else None
+    if found is None or found.provided_by is None:
+        return None
+    return either(
+        found.provided_by == provider,
+        "product.platform.operating_system.provided_by",
+        note=f"{found.name}, provided by the {found.provided_by}.",
+    )
+
+
+@book.rule("DOC-11.1")
+def samd_contains_os(ctx: Context) -> Derived | None:
+    return _samd_os(ctx, "manufacturer")
+
+
+@book.rule("DOC-11.2")
+def samd_relies_on_owner_os(ctx: Context) -> Derived | None:
+    return _samd_os(ctx, "customer")
+
+
+def _hosted(ctx: Context, host: str) -> Derived | None:
+    if (skip := ctx.na_because("DOC-11")) is not None:
+        return skip
+    hosts = ctx.profile.product.hosted_by
+    if not hosts:
+        return None
+    return either(host in hosts, "product.hosted_by", note=f"Hosted by: {', '.join(hosts)}.")
+
+
+@book.rule("DOC-11.3")
+def samd_hosted_by_manufacturer(ctx: Context) -> Derived | None:
+    return _hosted(ctx, "manufacturer")
+
+
+@book.rule("DOC-11.4")
+def samd_hosted_by_customer(ctx: Context) -> Derived | None:
+    return _hosted(ctx, "customer")

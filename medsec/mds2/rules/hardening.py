@@ -1,14 +1,15 @@
-"""MLDP, PLOK, SAHD, SGUD, DTBK: malware protection, hardening, guidance, backup and reset.
+"""SAHD, SGUD: system and application hardening and security guidance.
 
-From ``hardening``, ``network.services``, ``updates``, ``users.reset`` and
-``users.configuration_backup``.
+From ``hardening`` (standards, boot protection, allow-listing, measures…),
+``product.secure_development``, ``network.services``, ``updates`` and ``users.reset``.
+Malware protection is in :mod:`medsec.mds2.rules.malware`, physical security in
+:mod:`medsec.mds2.rules.physical`, accounts in :mod:`medsec.mds2.rules.accounts`.
 """
 
 from __future__ import annotations
 
-from medsec.mds2.answers import Choice
-from medsec.mds2.rules.facts import At, mentions, path
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, no, yes
+from medsec.mds2.rules.facts import At, mentions, path, written
+from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, stated, yes
 from medsec.profiles.psp import Service, Wipeable
 
 book = RuleBook()
@@ -32,73 +33,6 @@ FILE_SHARING = frozenset(
 SIGNED = r"sign(?:ed|ature)|code.?sign"
 
 
-# --------------------------------------------------------------------------- MLDP
-
-
-@book.rule("MLDP-1")
-def hosts_software(ctx: Context) -> Derived | None:
-    validated = [p for p in ctx.profile.hardening.endpoint_protection if p.validated]
-    if not validated:
-        return None
-    return yes(
-        "hardening.endpoint_protection",
-        note="The device runs validated third-party endpoint protection software.",
-    )
-
-
-@book.rule("MLDP-2")
-def supports_anti_malware(ctx: Context) -> Derived | None:
-    hardening = ctx.profile.hardening
-    validated = [p for p in hardening.endpoint_protection if p.validated]
-    if validated:
-        names = ", ".join(p.product for p in validated)
-        return yes("hardening.endpoint_protection", note=f"Validated: {names}.")
-    if "endpoint_protection" in hardening.model_fields_set:
-        return no(
-            "hardening.endpoint_protection", note="No endpoint protection product is validated."
-        )
-    return None
-
-
-@book.rule("MLDP-2.1", "MLDP-2.4", "MLDP-2.5", "MLDP-2.6", "MLDP-2.7", "MLDP-2.8")
-def anti_malware_details(ctx: Context) -> Derived | None:
-    return ctx.na_because("MLDP-2")
-
-
-@book.rule("MLDP-2.2", "MLDP-2.3")
-def anti_malware_option(ctx: Context) -> Derived | None:
-    if (skip := ctx.na_because("MLDP-2")) is not None:
-        return skip
-    documented = [
-        p for p in ctx.profile.hardening.endpoint_protection if p.validated and p.configuration
-    ]
-    if not documented:
-        return None
-    how = "; ".join(f"{p.product}: {p.configuration}" for p in documented)
-    return yes("hardening.endpoint_protection", note=how)
-
-
-@book.rule("MLDP-3")
-def compensating_controls(ctx: Context) -> Derived | None:
-    if (skip := ctx.na_because("MLDP-2", when=Choice.YES)) is not None:
-        return skip
-    if ctx.choice("MLDP-2") is not Choice.NO:
-        return None
-    measures = ctx.profile.hardening.measures
-    if not measures:
-        return None
-    titles = "; ".join(m.title for m in measures)
-    return yes("hardening.measures", note=f"Hardening measures: {titles}.")
-
-
-# --------------------------------------------------------------------------- PLOK
-
-
-@book.rule("PLOK-2", "PLOK-3", "PLOK-4")
-def locks(ctx: Context) -> Derived | None:
-    return ctx.na_because("PLOK-1", when=Choice.YES)
-
-
 # --------------------------------------------------------------------------- SAHD
 
 
@@ -115,12 +49,52 @@ def _update_texts(ctx: Context) -> list[tuple[str, str | None]]:
     return texts
 
 
+@book.rule("SAHD-1")
+def standards(ctx: Context) -> Derived | None:
+    hardening = ctx.profile.hardening
+    if not written(hardening, "standards"):
+        return None
+    found = hardening.standards
+    note = f"Hardened to {'; '.join(found)}." if found else "No hardening standard is named."
+    return either(bool(found), "hardening.standards", note=note)
+
+
+@book.rule("SAHD-2")
+def certifications(ctx: Context) -> Derived | None:
+    development = ctx.profile.product.secure_development
+    if development is None or not written(development, "certifications"):
+        return None
+    found = development.certifications
+    return either(
+        bool(found),
+        "product.secure_development.certifications",
+        note="; ".join(found) if found else "No cybersecurity certification.",
+    )
+
+
 @book.rule("SAHD-3", "SAHD-3.2")
 def signed_updates(ctx: Context) -> Derived | None:
     found = [(where, said) for where, said in _update_texts(ctx) if mentions(SIGNED, said)]
     if not found:
         return None
     return yes(*(w for w, _ in found), note=" ".join(s for _, s in found if s))
+
+
+@book.rule("SAHD-3.1")
+def authorized_software(ctx: Context) -> Derived | None:
+    """Yes when secure boot or enforced allow-listing lets only authorized software run."""
+    hardening = ctx.profile.hardening
+    if hardening.boot and hardening.boot.secure_boot:
+        return yes("hardening.boot.secure_boot", note="The device boots only signed software.")
+    if hardening.allow_listing and hardening.allow_listing.enforced:
+        return yes("hardening.allow_listing.enforced", note=hardening.allow_listing.mechanism)
+    return None
+
+
+@book.rule("SAHD-4")
+def owner_integrity_check(ctx: Context) -> Derived | None:
+    found = ctx.profile.hardening.owner_integrity_check
+    return yes("hardening.owner_integrity_check", note=found) if found else None
 
 
 def _unneeded(services: list[At[Service]]) -> list[At[Service]]:
@@ -168,6 +142,28 @@ def unneeded_services(ctx: Context) -> Derived | None:
     return yes(*sources, note="Every optional service is disabled by default.")
 
 
+@book.rule("SAHD-10")
+def unneeded_software(ctx: Context) -> Derived | None:
+    removed = ctx.profile.hardening.unneeded_software_removed
+    return stated(removed, "hardening.unneeded_software_removed")
+
+
+def _boot(ctx: Context, field: str) -> Derived | None:
+    boot = ctx.profile.hardening.boot
+    return stated(getattr(boot, field), f"hardening.boot.{field}") if boot else None
+
+
+@book.rule("SAHD-11")
+def removable_boot(ctx: Context) -> Derived | None:
+    return _boot(ctx, "blocks_removable_media_boot")
+
+
+@book.rule("SAHD-13")
+def scanning_guidance(ctx: Context) -> Derived | None:
+    found = ctx.profile.hardening.scanning_guidance
+    return yes("hardening.scanning_guidance", note=found) if found else None
+
+
 @book.rule("SAHD-14")
 def further_hardening(ctx: Context) -> Derived | None:
     extra = [
@@ -187,6 +183,11 @@ def hardening_instructions(ctx: Context) -> Derived | None:
     if not measures:
         return None
     return yes("hardening.measures", note=f"{len(measures)} hardening measures with their impact.")
+
+
+@book.rule("SAHD-15")
+def bootloader(ctx: Context) -> Derived | None:
+    return _boot(ctx, "protects_bootloader")
 
 
 # --------------------------------------------------------------------------- SGUD
@@ -233,27 +234,3 @@ def compensating_documentation(ctx: Context) -> Derived | None:
     if not sources:
         return None
     return yes(*sources, note="Compensating controls and the risk of each omitted measure.")
-
-
-# --------------------------------------------------------------------------- DTBK
-
-
-@book.rule("DTBK-2")
-def factory_reset(ctx: Context) -> Derived | None:
-    reset = ctx.profile.users.reset
-    return yes("users.reset.procedure", note=reset.procedure) if reset else None
-
-
-@book.rule("DTBK-5")
-def configuration_backup(ctx: Context) -> Derived | None:
-    backup = ctx.profile.users.configuration_backup
-    if backup is None:
-        return None
-    if not backup.supported:
-        return no("users.configuration_backup.supported", note="No configuration backup.")
-    said = backup.procedure or "Configuration backup is supported."
-    return Derived(
-        ("users.configuration_backup.supported",),
-        choice=Choice.SEE_NOTE,
-        note=f"{said} Patch and software restoration are not described in the profile.",
-    )

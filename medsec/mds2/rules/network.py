@@ -1,4 +1,4 @@
-"""CONN, NAUT, RMOT: connectivity, node authentication and remote service, from ``network``.
+"""CONN, NAUT: connectivity and node authentication, from ``network``.
 
 A profile that lists interfaces lists all of them, so a kind absent from the list is
 answered No; an interface of kind ``other`` could be anything, so it leaves the
@@ -8,8 +8,8 @@ answered No; an interface of kind ``other`` could be anything, so it leaves the
 from __future__ import annotations
 
 from medsec.mds2.answers import Choice
-from medsec.mds2.rules.facts import WIRELESS, authenticated, mentions, path
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, yes
+from medsec.mds2.rules.facts import WIRELESS, authenticated, mentions, path, written
+from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, stated, yes
 from medsec.profiles.psp import EncryptionKind, InterfaceKind
 
 book = RuleBook()
@@ -172,6 +172,15 @@ def internet_required(ctx: Context) -> Derived | None:
     return None
 
 
+@book.rule("CONN-5")
+def apis(ctx: Context) -> Derived | None:
+    network = ctx.profile.network
+    if not written(network, "apis"):
+        return None
+    names = "; ".join(a.name for a in network.apis)
+    return either(bool(network.apis), "network.apis", note=names or "The device has no API.")
+
+
 @book.rule("CONN-7")
 def tls(ctx: Context) -> Derived | None:
     if not ctx.facts.services_listed:
@@ -184,6 +193,18 @@ def tls(ctx: Context) -> Derived | None:
     if found:
         return yes(*found)
     return no("network.services", note="No listed service uses TLS or DTLS.")
+
+
+@book.rule("CONN-7.1")
+def tls_configurable(ctx: Context) -> Derived | None:
+    if (skip := ctx.na_because("CONN-7")) is not None:
+        return skip
+    return stated(ctx.profile.network.tls_configurable, "network.tls_configurable")
+
+
+@book.rule("CONN-8")
+def remote_operation(ctx: Context) -> Derived | None:
+    return stated(ctx.profile.network.remote_operation, "network.remote_operation")
 
 
 # --------------------------------------------------------------------------- NAUT
@@ -201,6 +222,26 @@ def node_authentication(ctx: Context) -> Derived | None:
     return None
 
 
+@book.rule("NAUT-2")
+def host_firewall(ctx: Context) -> Derived | None:
+    """Yes when the device filters traffic itself; a device without a firewall may still
+    use a connection allow-list, so that is left for manual entry."""
+    firewall = ctx.profile.hardening.host_firewall
+    if firewall is None or not firewall.enabled:
+        return None
+    return yes("hardening.host_firewall.enabled", note="The device has its own packet filter.")
+
+
+@book.rule("NAUT-2.1")
+def firewall_ruleset(ctx: Context) -> Derived | None:
+    if (skip := ctx.na_because("NAUT-2")) is not None:
+        return skip
+    firewall = ctx.profile.hardening.host_firewall
+    if firewall is None or not firewall.ruleset:
+        return None
+    return yes("hardening.host_firewall.ruleset", note=firewall.ruleset)
+
+
 @book.rule("NAUT-3")
 def certificates(ctx: Context) -> Derived | None:
     found = [s for s in ctx.facts.services if mentions(CERTIFICATE, s.item.authentication)]
@@ -208,60 +249,3 @@ def certificates(ctx: Context) -> Derived | None:
         return None
     how = "; ".join(f"{s.item.id}: {s.item.authentication}" for s in found)
     return yes(*(f"{s.path}.authentication" for s in found), note=how)
-
-
-# --------------------------------------------------------------------------- RMOT
-
-
-@book.rule("RMOT-1")
-def remote_service(ctx: Context) -> Derived | None:
-    remote = ctx.profile.network.remote_access
-    if remote is None:
-        return None
-    if remote.methods:
-        described = "; ".join(m.description for m in remote.methods)
-        return yes("network.remote_access.methods", note=described)
-    if remote.none:
-        return no("network.remote_access.none", note=remote.statement)
-    return None
-
-
-@book.rule("RMOT-1.1")
-def customer_initiated(ctx: Context) -> Derived | None:
-    if (skip := ctx.na_because("RMOT-1")) is not None:
-        return skip
-    remote = ctx.profile.network.remote_access
-    if remote is None or not remote.methods:
-        return None
-    sources = [
-        path("network", "remote_access", "methods", i, "initiated_by")
-        for i in range(len(remote.methods))
-    ]
-    by_customer = [m for m in remote.methods if m.initiated_by == "customer"]
-    return either(bool(by_customer), *sources)
-
-
-@book.rule("RMOT-1.2", "RMOT-1.3")
-def session_details(ctx: Context) -> Derived | None:
-    return ctx.na_because("RMOT-1")
-
-
-@book.rule("RMOT-2")
-def predictive_maintenance(ctx: Context) -> Derived | None:
-    remote = ctx.profile.network.remote_access
-    if remote and remote.none and not remote.methods:
-        return no("network.remote_access.none", note="The device has no remote access.")
-    return None
-
-
-@book.rule("RMOT-3")
-def other_remote(ctx: Context) -> Derived | None:
-    channels = ctx.profile.updates.channels
-    remote = [(i, c) for i, c in enumerate(channels) if c.kind in ("online", "central-server")]
-    if remote:
-        described = "; ".join(c.description or c.kind for _, c in remote)
-        return yes(
-            *(path("updates", "channels", i, "kind") for i, _ in remote),
-            note=f"Software updates over the network: {described}",
-        )
-    return None

@@ -1,14 +1,25 @@
-"""MPII, DIDT, DTBK, IGAU, EMRG: personal data on the device, from ``data`` and ``users``.
+"""MPII, DIDT, EMRG: personal data on the device, from ``data`` and ``users``.
 
-Personal data are the data categories of kind ``phi`` or ``pii``.
+Personal data are the data categories of kind ``phi`` or ``pii``. How they are stored
+(MPII-2.3–2.9) is in :mod:`medsec.mds2.rules.storage`.
 """
 
 from __future__ import annotations
 
 from medsec.mds2.answers import Choice
-from medsec.mds2.rules.facts import CABLE, WIRELESS, At, Facts, mentions
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, na, no, yes
-from medsec.profiles.psp import DEVICE, Flow, InterfaceKind
+from medsec.mds2.rules.facts import CABLE, WIRELESS, At, Facts, mentions, path, written
+from medsec.mds2.rules.registry import (
+    Context,
+    Derived,
+    Fact,
+    RuleBook,
+    any_of,
+    na,
+    no,
+    stated,
+    yes,
+)
+from medsec.profiles.psp import DEVICE, Flow, InterfaceKind, PersonalDataChannelKind
 
 book = RuleBook()
 
@@ -67,21 +78,6 @@ def persistent(ctx: Context) -> Derived | None:
         return yes(*(s.path for s in stored), note=f"Stored in {where}.")
     if facts.storage_listed:
         return no("data.storage", note="No personal data category is listed in data.storage.")
-    return ctx.na_because("MPII-2")
-
-
-@book.rule("MPII-2.3", "MPII-2.4", "DTBK-1", "STCF-3")
-def not_stored(ctx: Context) -> Derived | None:
-    """Questions about persistent personal-data storage: No when there is none."""
-    if ctx.choice("MPII-2.2") is Choice.NO:
-        return no(*ctx.cite("MPII-2.2"), note="The device stores no personal data persistently.")
-    return ctx.na_because("MPII-2")
-
-
-@book.rule("MPII-2.5", "MPII-2.8", "MPII-2.9", "IGAU-1", "IGAU-2")
-def storage_details(ctx: Context) -> Derived | None:
-    if ctx.choice("MPII-2.2") is Choice.NO:
-        return na(*ctx.cite("MPII-2.2"), note="The device stores no personal data persistently.")
     return ctx.na_because("MPII-2")
 
 
@@ -177,12 +173,86 @@ def _external(facts: Facts, flow: Flow) -> bool | None:
     return facts.external(facts.peer(flow))
 
 
-@book.rule("MPII-3.1", "MPII-3.2", "MPII-3.8", "MPII-3.9", "MPII-3.10", "DIDT-1", "DIDT-1.1")
-def without_personal_data(ctx: Context) -> Derived | None:
-    """Not stated in a profile, but not applicable to a device without personal data."""
+def _without_personal_data(ctx: Context) -> Derived | None:
     if ctx.choice("MPII-1") is Choice.NO:
         return na(*ctx.cite("MPII-1"), note="The device handles no personal data.")
     return None
+
+
+@book.rule("MPII-3.1")
+def displays(ctx: Context) -> Derived | None:
+    found = ctx.profile.data.displays_personal_data
+    return _without_personal_data(ctx) or stated(found, "data.displays_personal_data")
+
+
+@book.rule("MPII-3.2")
+def prints(ctx: Context) -> Derived | None:
+    found = ctx.profile.data.prints_personal_data
+    return _without_personal_data(ctx) or stated(found, "data.prints_personal_data")
+
+
+def _channels(ctx: Context, scanning: bool) -> Derived | None:
+    """Yes when a listed other channel is (or, for ``scanning`` False, is not) document
+    scanning; No when the list is written and has none."""
+    if (skip := _without_personal_data(ctx)) is not None:
+        return skip
+    data = ctx.profile.data
+    if not written(data, "other_personal_data_channels"):
+        return None
+    found = [
+        (i, c)
+        for i, c in enumerate(data.other_personal_data_channels)
+        if (c.kind is PersonalDataChannelKind.DOCUMENT_SCANNING) is scanning
+    ]
+    if found:
+        return yes(
+            *(path("data", "other_personal_data_channels", i, "kind") for i, _ in found),
+            note="; ".join(c.description for _, c in found),
+        )
+    what = "document scanning" if scanning else "other channel"
+    return no("data.other_personal_data_channels", note=f"No {what} is listed.")
+
+
+@book.rule("MPII-3.8")
+def document_scanning(ctx: Context) -> Derived | None:
+    return _channels(ctx, scanning=True)
+
+
+@book.rule("MPII-3.9")
+def proprietary(ctx: Context) -> Derived | None:
+    if ctx.choice("MPII-3") is Choice.NO:
+        return na(*ctx.cite("MPII-3"), note="Not applicable: MPII-3 is No.")
+    facts: list[Fact] = []
+    for flow in ctx.facts.personal_flows:
+        service = ctx.facts.flow_service(flow.item)
+        if service is None:
+            return None
+        where = f"{ctx.facts.service_path(service.id)}.proprietary"
+        facts.append((where, service.proprietary, f"{flow.item.id} ({service.name})"))
+    return any_of(facts, what="Over a proprietary protocol")
+
+
+@book.rule("MPII-3.10")
+def other_mechanisms(ctx: Context) -> Derived | None:
+    return _channels(ctx, scanning=False)
+
+
+@book.rule("DIDT-1")
+def de_identification(ctx: Context) -> Derived | None:
+    found = ctx.profile.data.de_identification
+    if (skip := _without_personal_data(ctx)) is not None or found is None:
+        return skip
+    return stated(found.supported, "data.de_identification.supported", note=found.description)
+
+
+@book.rule("DIDT-1.1")
+def dicom_de_identification(ctx: Context) -> Derived | None:
+    found = ctx.profile.data.de_identification
+    if (skip := _without_personal_data(ctx) or ctx.na_because("DIDT-1")) is not None:
+        return skip
+    if found is None:
+        return None
+    return stated(found.dicom_ps3_15, "data.de_identification.dicom_ps3_15")
 
 
 @book.rule("EMRG-1")

@@ -14,7 +14,7 @@ is left for manual entry. Rules never guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from medsec.mds2.answers import Answer, Choice
@@ -53,9 +53,58 @@ def text(value: str, *sources: str, note: str | None = None) -> Derived:
     return Derived(tuple(sources), text=value, note=note)
 
 
+def see_note(*sources: str, note: str) -> Derived:
+    return Derived(tuple(sources), choice=Choice.SEE_NOTE, note=note)
+
+
 def either(flag: bool, *sources: str, note: str | None = None) -> Derived:
     """Yes when ``flag``, otherwise No."""
     return (yes if flag else no)(*sources, note=note)
+
+
+def stated(flag: bool | None, source: str, *, note: str | None = None) -> Derived | None:
+    """Yes or No from a yes/no field of the profile; None when the author left it out."""
+    return None if flag is None else either(flag, source, note=note)
+
+
+#: One fact per item of a profile list: (path of the field, its value, what to call the item).
+Fact = tuple[str, bool | None, str]
+
+
+def any_of(facts: Sequence[Fact], *, what: str) -> Derived | None:
+    """Yes when one item states ``what`` (citing those that do); No when every item states
+    that it does not; None when the list is empty or an item leaves it unstated.
+
+    >>> any_of([("a.x", False, "a"), ("b.x", True, "b")], what="Encrypted").note
+    'Encrypted: b.'
+    >>> any_of([("a.x", False, "a"), ("b.x", None, "b")], what="Encrypted") is None
+    True
+    """
+    true = [f for f in facts if f[1] is True]
+    if true:
+        return yes(*(f[0] for f in true), note=f"{what}: {', '.join(f[2] for f in true)}.")
+    if facts and all(f[1] is False for f in facts):
+        return no(*(f[0] for f in facts), note=f"{what}: none of {', '.join(f[2] for f in facts)}.")
+    return None
+
+
+def all_of(facts: Sequence[Fact], *, what: str) -> Derived | None:
+    """Yes when every item states ``what``, No when none does, See note when some do (the
+    note names them); None when the list is empty or an item leaves it unstated.
+
+    >>> all_of([("a.x", True, "a"), ("b.x", False, "b")], what="Encrypted").note
+    'Encrypted: a; not: b.'
+    """
+    if not facts or any(f[1] is None for f in facts):
+        return None
+    sources = [f[0] for f in facts]
+    true = [f[2] for f in facts if f[1]]
+    false = [f[2] for f in facts if not f[1]]
+    if not false:
+        return yes(*sources, note=f"{what}: {', '.join(true)}.")
+    if not true:
+        return no(*sources, note=f"{what}: none of {', '.join(false)}.")
+    return see_note(*sources, note=f"{what}: {', '.join(true)}; not: {', '.join(false)}.")
 
 
 @dataclass

@@ -1,19 +1,31 @@
-"""CSUP, RDMP, SBOM: security updates, lifecycle and the SBOM, from ``updates`` and ``monitoring``.
+"""CSUP: cybersecurity product upgrades, from ``updates``, ``product.platform`` and ``hardening``.
 
 CSUP asks, for each kind of software the device contains (operating system, drivers and
-firmware, anti-malware, other COTS, other software), how its patches are installed. The
-profile describes how the product's updates are installed, which answers x.1–x.4 for the
-kinds that are installed with the product's updates (OS, firmware, COTS, other software)
-once the kind is known to be present; anti-malware has its own update path and stays
-manual. Whether the device has an operating system or COTS is not in PSP v1, so CSUP-2,
-CSUP-5 and CSUP-6 are manual.
+firmware, anti-malware, other COTS, other software), how its patches are installed.
+Whether a kind is present comes from ``product.platform`` (an operating system, lists of
+firmware, COTS and other software; a list written empty says "none") and, for
+anti-malware, from ``hardening.endpoint_protection[].preinstalled``. The profile describes
+how the product's updates are installed, which answers x.1–x.4 for the kinds that are
+installed with the product's updates (OS, firmware, COTS, other software) once the kind is
+known to be present; anti-malware has its own update path and stays manual.
 """
 
 from __future__ import annotations
 
 from medsec.mds2.answers import Choice
 from medsec.mds2.rules.facts import path, written
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, yes
+from medsec.mds2.rules.registry import (
+    Context,
+    Derived,
+    Fact,
+    RuleBook,
+    any_of,
+    either,
+    no,
+    stated,
+    yes,
+)
+from medsec.profiles.psp import OwnerInstalledSoftware
 
 book = RuleBook()
 
@@ -38,10 +50,45 @@ def has_updates(ctx: Context) -> Derived | None:
     return yes(*evidence, note="The manufacturer ships security updates for the product.")
 
 
+@book.rule("CSUP-2")
+def operating_system(ctx: Context) -> Derived | None:
+    """Yes when the product brings an operating system; No for bare-metal firmware. An
+    operating system the customer provides (SaMD) is not the device's: left open."""
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    platform = ctx.profile.product.platform
+    if platform is None:
+        return None
+    found = platform.operating_system
+    if found is not None and found.provided_by != "customer":
+        version = f" {found.version}" if found.version else ""
+        return yes("product.platform.operating_system.name", note=f"{found.name}{version}.")
+    if platform.bare_metal:
+        return no("product.platform.bare_metal", note="Firmware without an operating system.")
+    return None
+
+
+def _components(ctx: Context, field: str, what: str) -> Derived | None:
+    """Yes when ``product.platform.<field>`` lists components; No when written empty."""
+    platform = ctx.profile.product.platform
+    if platform is None or not written(platform, field):
+        return None
+    found = getattr(platform, field)
+    if not found:
+        return no(f"product.platform.{field}", note=f"The device contains no {what}.")
+    names = "; ".join(
+        " ".join(p for p in (c.name, c.version, f"({c.supplier})" if c.supplier else None) if p)
+        for c in found
+    )
+    return yes(f"product.platform.{field}", note=f"{names}.")
+
+
 @book.rule("CSUP-3")
 def firmware(ctx: Context) -> Derived | None:
     if (skip := _section_na(ctx)) is not None:
         return skip
+    if (listed := _components(ctx, "firmware", "drivers or firmware")) is not None:
+        return listed
     if ctx.profile.product.samd or ctx.choice("CSUP-1") is not Choice.YES:
         return None
     return yes(
@@ -56,11 +103,30 @@ def anti_malware(ctx: Context) -> Derived | None:
     if (skip := _section_na(ctx)) is not None:
         return skip
     hardening = ctx.profile.hardening
-    # A listed product may be one the customer installs, so a list does not say the
-    # device contains it; only a list written empty says "none".
-    if not hardening.endpoint_protection and written(hardening, "endpoint_protection"):
+    products = hardening.endpoint_protection
+    # A listed product may be one the customer installs, so only one marked preinstalled
+    # says the device contains it; a list written empty says "none".
+    if not products and written(hardening, "endpoint_protection"):
         return no("hardening.endpoint_protection", note="No endpoint protection product is listed.")
-    return None
+    facts: list[Fact] = [
+        (path("hardening", "endpoint_protection", i, "preinstalled"), p.preinstalled, p.product)
+        for i, p in enumerate(products)
+    ]
+    return any_of(facts, what="Installed when delivered")
+
+
+@book.rule("CSUP-5")
+def cots(ctx: Context) -> Derived | None:
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    return _components(ctx, "cots", "off-the-shelf components besides the operating system")
+
+
+@book.rule("CSUP-6")
+def other_software(ctx: Context) -> Derived | None:
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    return _components(ctx, "other_software", "other software components")
 
 
 def _installation(kind: str, sub: int) -> None:
@@ -133,9 +199,9 @@ for _kind in ("2", "3", "4", "5", "6"):
         _installation(_kind, _sub)
 
 
-@book.rule("CSUP-2", "CSUP-5", "CSUP-6", "CSUP-8", "CSUP-10", "CSUP-10.1", "CSUP-11.2")
-def not_in_profile(ctx: Context) -> Derived | None:
-    return _section_na(ctx)
+@book.rule("CSUP-8")
+def automatic(ctx: Context) -> Derived | None:
+    return _section_na(ctx) or stated(ctx.profile.updates.automatic, "updates.automatic")
 
 
 @book.rule("CSUP-7")
@@ -153,10 +219,41 @@ def approved_software(ctx: Context) -> Derived | None:
     if (skip := _section_na(ctx)) is not None:
         return skip
     validated = [p for p in ctx.profile.hardening.endpoint_protection if p.validated]
-    if not validated:
+    if validated:
+        names = ", ".join(f"{p.product} {p.version or ''}".strip() for p in validated)
+        return yes("hardening.endpoint_protection", note=f"Validated: {names}.")
+    allowed = ctx.profile.updates.owner_installed_software
+    if allowed is OwnerInstalledSoftware.APPROVED_LIST:
+        return yes("updates.owner_installed_software")
+    if allowed is OwnerInstalledSoftware.NOT_ALLOWED:
+        return no(
+            "updates.owner_installed_software", note="No third-party software may be installed."
+        )
+    return None
+
+
+@book.rule("CSUP-10")
+def owner_installs_software(ctx: Context) -> Derived | None:
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    allowed = ctx.profile.updates.owner_installed_software
+    if allowed is None:
         return None
-    names = ", ".join(f"{p.product} {p.version or ''}".strip() for p in validated)
-    return yes("hardening.endpoint_protection", note=f"Validated: {names}.")
+    return either(
+        allowed is not OwnerInstalledSoftware.NOT_ALLOWED,
+        "updates.owner_installed_software",
+        note=f"Third-party software the customer may install: {allowed}.",
+    )
+
+
+@book.rule("CSUP-10.1")
+def unapproved_software_blocked(ctx: Context) -> Derived | None:
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    found = ctx.profile.hardening.allow_listing
+    if found is None or not found.enforced:
+        return None
+    return yes("hardening.allow_listing.enforced", note=found.mechanism)
 
 
 @book.rule("CSUP-11")
@@ -175,49 +272,9 @@ def approval_status(ctx: Context) -> Derived | None:
     return yes("updates.validated_patches", note=f"Validated patches: {found}") if found else None
 
 
-# --------------------------------------------------------------------------- RDMP
-
-
-@book.rule("RDMP-3")
-def support_dates(ctx: Context) -> Derived | None:
-    lifecycle = ctx.profile.updates.lifecycle
-    if lifecycle is None:
-        return None
-    dates = [
-        (f, getattr(lifecycle, f))
-        for f in ("end_of_sale", "end_of_support", "end_of_security_updates")
-        if getattr(lifecycle, f)
-    ]
-    if not dates:
-        return None
-    said = ", ".join(f"{f.replace('_', ' ')}: {d}" for f, d in dates)
-    return yes(
-        *(f"updates.lifecycle.{f}" for f, _ in dates), note=f"Published in the profile: {said}."
-    )
-
-
-# --------------------------------------------------------------------------- SBOM
-
-
-@book.rule("SBOM-1")
-def sbom(ctx: Context) -> Derived | None:
-    found = ctx.profile.monitoring.sbom
-    if found is None:
-        return None
-    where = found.url or found.path or found.availability
-    return yes("monitoring.sbom", note=where)
-
-
-@book.rule("SBOM-2", "SBOM-2.1")
-def sbom_standard(ctx: Context) -> Derived | None:
-    found = ctx.profile.monitoring.sbom
-    if found is None:
-        return ctx.na_because("SBOM-1")
-    name = {"cyclonedx": "CycloneDX", "spdx": "SPDX"}[found.format]
-    version = f" {found.spec_version}" if found.spec_version else ""
-    return yes("monitoring.sbom.format", note=f"{name}{version}, which lists each component.")
-
-
-@book.rule("SBOM-2.2", "SBOM-2.3", "SBOM-2.4")
-def sbom_details(ctx: Context) -> Derived | None:
-    return ctx.na_because("SBOM-1")
+@book.rule("CSUP-11.2")
+def review_cycle(ctx: Context) -> Derived | None:
+    if (skip := _section_na(ctx)) is not None:
+        return skip
+    found = ctx.profile.updates.review_cycle
+    return yes("updates.review_cycle", note=found) if found else None

@@ -1,9 +1,12 @@
-"""ALOF, AUTH, PAUT: sessions, authorization and person authentication, from ``users``."""
+"""ALOF, AUTH, PAUT, SAHD-5: sessions, authorization and person authentication, from ``users``.
+
+Who has an account (PAUT-1, PAUT-4, default accounts) is in :mod:`medsec.mds2.rules.accounts`.
+"""
 
 from __future__ import annotations
 
 from medsec.mds2.rules.facts import authenticated, mentions, path, written
-from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, yes
+from medsec.mds2.rules.registry import Context, Derived, RuleBook, either, no, stated, yes
 
 book = RuleBook()
 
@@ -35,7 +38,12 @@ def auto_logoff(ctx: Context) -> Derived | None:
 
 @book.rule("ALOF-2")
 def logoff_configurable(ctx: Context) -> Derived | None:
-    return ctx.na_because("ALOF-1")
+    if (skip := ctx.na_because("ALOF-1")) is not None:
+        return skip
+    sessions = ctx.profile.users.sessions
+    if sessions is None:
+        return None
+    return stated(sessions.timeout_configurable, "users.sessions.timeout_configurable")
 
 
 # --------------------------------------------------------------------------- AUTH
@@ -73,14 +81,28 @@ def federated(ctx: Context) -> Derived | None:
 @book.rule("AUTH-1.2")
 def group_policies(ctx: Context) -> Derived | None:
     administration = ctx.profile.users.administration
-    if administration is None or "active-directory" in administration.central:
+    if administration is None:
+        return None
+    if administration.group_policy is not None:
+        return either(administration.group_policy, "users.administration.group_policy")
+    if "active-directory" in administration.central:
         return None
     return no("users.administration.central", note="No Active Directory integration.")
 
 
 @book.rule("AUTH-1.3")
 def special_groups(ctx: Context) -> Derived | None:
-    return ctx.na_because("AUTH-1.1")
+    if (skip := ctx.na_because("AUTH-1.1")) is not None:
+        return skip
+    administration = ctx.profile.users.administration
+    if administration is None or not written(administration, "required_groups"):
+        return None
+    groups = administration.required_groups
+    return either(
+        bool(groups),
+        "users.administration.required_groups",
+        note="; ".join(groups) if groups else "No special groups or policies are needed.",
+    )
 
 
 @book.rule("AUTH-2", "SAHD-5.1")
@@ -90,6 +112,11 @@ def roles(ctx: Context) -> Derived | None:
         return None
     names = ", ".join(r.name for r in roles)
     return either(len(roles) > 1, "users.roles", note=f"Roles: {names}.")
+
+
+@book.rule("AUTH-3")
+def owner_administrator(ctx: Context) -> Derived | None:
+    return stated(ctx.profile.users.owner_administrator, "users.owner_administrator")
 
 
 @book.rule("AUTH-4")
@@ -109,6 +136,16 @@ def inbound_authenticated(ctx: Context) -> Derived | None:
     return None
 
 
+@book.rule("AUTH-5")
+def kiosk_mode(ctx: Context) -> Derived | None:
+    return stated(ctx.profile.users.kiosk_mode, "users.kiosk_mode")
+
+
+@book.rule("SAHD-5")
+def record_level_access(ctx: Context) -> Derived | None:
+    return stated(ctx.profile.users.record_level_access, "users.record_level_access")
+
+
 # --------------------------------------------------------------------------- PAUT
 
 
@@ -118,6 +155,14 @@ def lockout(ctx: Context) -> Derived | None:
     if policy is None or not policy.lockout:
         return None
     return yes("users.password_policy.lockout", note=policy.lockout)
+
+
+@book.rule("PAUT-6")
+def own_password_rules(ctx: Context) -> Derived | None:
+    policy = ctx.profile.users.password_policy
+    if policy is None:
+        return None
+    return stated(policy.configurable, "users.password_policy.configurable", note=policy.complexity)
 
 
 @book.rule("PAUT-7")

@@ -70,9 +70,14 @@ def test_a_token_is_shown_once_and_stored_as_a_hash(
     ],
 )
 def test_scopes_limit_what_a_token_can_do(
-    client: TestClient, make: Any, admin: Any, auth_header: Any,
-    scopes: list[str], path: str, status: int,
-) -> None:  # fmt: skip
+    client: TestClient,
+    make: Any,
+    admin: Any,
+    auth_header: Any,
+    scopes: list[str],
+    path: str,
+    status: int,
+) -> None:
     _, value = make.token(admin, scopes)
     response = client.get(path, headers=auth_header(value))
     assert response.status_code == status, response.text
@@ -175,9 +180,10 @@ def test_tokens_created_over_the_api_are_listed_without_their_value(
 ) -> None:
     _, value = make.token(admin, ["tokens:own"])
     created = client.post(
-        "/api/v1/tokens", headers=auth_header(value),
+        "/api/v1/tokens",
+        headers=auth_header(value),
         json={"name": "backup job", "scopes": ["tokens:own"], "days": 7},
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.text
     new_value = created.json()["value"]
     listed = client.get("/api/v1/tokens", headers=auth_header(value))

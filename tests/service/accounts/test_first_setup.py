@@ -87,7 +87,10 @@ def test_the_setup_link_creates_the_first_admin_once(instance: Instance) -> None
             session, instance.auth, "first-admin", GOOD_PASSWORD, Context(ip="192.0.2.7")
         )
         assert result.user.username == "first-admin"
-    with instance.db.session() as session, pytest.raises(NotFound, match="invalid, used or expired"):
+    with (
+        instance.db.session() as session,
+        pytest.raises(NotFound, match="invalid, used or expired"),
+    ):
         authentication.complete_setup(
             session, instance.auth, token, setup_request(username="second-admin"), CLI
         )
@@ -143,9 +146,7 @@ def test_the_setup_link_expires_after_24_hours(
 
 def test_an_unknown_setup_token_is_refused(instance: Instance) -> None:
     with instance.db.session() as session, pytest.raises(NotFound):
-        authentication.complete_setup(
-            session, instance.auth, "made-up-token", setup_request(), CLI
-        )
+        authentication.complete_setup(session, instance.auth, "made-up-token", setup_request(), CLI)
 
 
 def test_a_setup_link_cannot_take_over_an_instance_that_has_users(
@@ -171,3 +172,19 @@ def test_setup_refuses_a_weak_first_password(instance: Instance) -> None:
         )
     with instance.db.session() as session:  # the link still works after a refusal
         authentication.check_setup_token(session, token)
+
+
+@pytest.mark.parametrize(("username", "password"), COMMON_PAIRS)
+def test_no_common_pair_logs_in_through_the_login_form(
+    client: Any, username: str, password: str
+) -> None:
+    csrf = "c" * 43  # the double-submit token of forms shown before login
+    client.cookies.set("medsec_csrf", csrf)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
+    assert "medsec_session" not in response.cookies
+    assert "Invalid username or password." in response.text

@@ -103,9 +103,14 @@ def test_the_temporary_password_blocks_the_api_until_changed(
     ],
 )
 def test_what_each_life_cycle_step_ends(
-    instance: Instance, admin: Any, make: Any,
-    action: str, can_log_in: bool, old_session_works: bool, token_works_after: bool,
-) -> None:  # fmt: skip
+    instance: Instance,
+    admin: Any,
+    make: Any,
+    action: str,
+    can_log_in: bool,
+    old_session_works: bool,
+    token_works_after: bool,
+) -> None:
     user = make.user(make.organization_of(admin), Role.SECURITY_ANALYST, username="erin")
     session_token = login(instance, "erin", make.password).token
     _, api_token = make.token(user, ["products:read"])
@@ -150,11 +155,14 @@ def test_a_deleted_user_is_a_tombstone(instance: Instance, admin: Any, make: Any
         assert row is not None, "the row stays, so audit events still name the person"
         assert row.deleted_at is not None and row.disabled_at is not None
         assert (row.password_hash, row.mfa_secret, row.mfa_enabled_at, row.email) == (
-            None, None, None, None,
-        )  # fmt: skip
-        assert session.execute(
-            select(RecoveryCode).where(RecoveryCode.user_id == user.id)
-        ).all() == []
+            None,
+            None,
+            None,
+            None,
+        )
+        assert (
+            session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []
+        )
         assert all(
             t.revoked_at is not None
             for t in session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalars()
@@ -216,15 +224,15 @@ def test_an_admin_can_step_down_only_while_another_active_admin_remains(
         assert session.get(User, admin.user_id).role == Role.AUDITOR  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(
-    "role", [r for r in Role if r is not Role.ADMIN], ids=lambda r: r.value
-)
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN], ids=lambda r: r.value)
 def test_only_admins_manage_users(instance: Instance, make: Any, admin: Any, role: Role) -> None:
     org = make.organization_of(admin)
     actor = make.actor(make.user(org, role), recent=True)
     victim = make.user(org, Role.AUDITOR)
     calls = [
-        lambda s: services.add_user(s, actor, services.NewUser("x-new", role), instance.auth.hasher),
+        lambda s: services.add_user(
+            s, actor, services.NewUser("x-new", role), instance.auth.hasher
+        ),
         lambda s: services.change_role(s, actor, victim.id, Role.ADMIN),
         lambda s: services.disable_user(s, actor, victim.id),
         lambda s: services.enable_user(s, actor, victim.id),

@@ -86,8 +86,11 @@ def test_every_failure_gives_the_same_answer(
                 password = ""
     failure = failure_of(instance, username, password, ip="192.0.2.21")
     assert (failure.message, failure.kind, failure.status, failure.hint) == (
-        reference.message, reference.kind, reference.status, reference.hint,
-    )  # fmt: skip
+        reference.message,
+        reference.kind,
+        reference.status,
+        reference.hint,
+    )
     assert failure.message == "invalid username or password"
 
 
@@ -272,14 +275,24 @@ def test_sensitive_actions_need_a_recent_login(
         assert user is not None
         with pytest.raises(AuthenticationFailed):
             authentication.reauthenticate(
-                session, instance.auth, user, session.merge(result.login_session),
-                "wrong", None, Context(),
-            )  # fmt: skip
+                session,
+                instance.auth,
+                user,
+                session.merge(result.login_session),
+                "wrong",
+                None,
+                Context(),
+            )
     with instance.db.session() as session:
         user = session.get(User, grace.id)
         assert user is not None
         authentication.reauthenticate(
-            session, instance.auth, user, session.merge(result.login_session),
-            make.password, None, Context(),
-        )  # fmt: skip
+            session,
+            instance.auth,
+            user,
+            session.merge(result.login_session),
+            make.password,
+            None,
+            Context(),
+        )
     assert recent()

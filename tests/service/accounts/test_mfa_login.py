@@ -31,7 +31,9 @@ def org(make: Any) -> Any:
 
 
 @pytest.fixture
-def enrolled(instance: Instance, make: Any, org: Any, time_machine: Any) -> tuple[User, str, list[str]]:
+def enrolled(
+    instance: Instance, make: Any, org: Any, time_machine: Any
+) -> tuple[User, str, list[str]]:
     """A user with TOTP enrolled: (user, TOTP secret, recovery codes)."""
     time_machine.move_to(START, tick=False)
     user = make.user(org, Role.PRODUCT_SECURITY_OFFICER, username="heidi")
@@ -77,9 +79,11 @@ def test_enrolment_stores_the_secret_sealed_and_the_codes_hashed(
         assert row is not None and row.mfa_enabled and row.mfa_secret
         assert secret not in row.mfa_secret
         assert instance.auth.sealer.unseal(row.mfa_secret) == secret
-        hashes = session.execute(
-            select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)
-        ).scalars().all()
+        hashes = (
+            session.execute(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id))
+            .scalars()
+            .all()
+        )
     assert len(hashes) == 10
     assert not {c for c in codes for h in hashes if c in h or c.replace("-", "") in h}
 
@@ -157,9 +161,15 @@ def test_a_recovery_code_works_once(
         events, _ = search(
             session, AuditQuery(user.organization_id, tag_prefix="accounts:mfa:recovery")
         )
-        unused = session.execute(
-            select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-        ).scalars().all()
+        unused = (
+            session.execute(
+                select(RecoveryCode).where(
+                    RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert [e.details["remaining"] for e in reversed(events)] == [9, 8]
     assert len(unused) == 8
 
@@ -192,9 +202,9 @@ def test_an_admin_resets_a_lost_authenticator(
     with instance.db.session() as session:
         row = session.get(User, user.id)
         assert row is not None and not row.mfa_enabled and row.mfa_secret is None
-        assert session.execute(
-            select(RecoveryCode).where(RecoveryCode.user_id == user.id)
-        ).all() == []
+        assert (
+            session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []
+        )
     fresh = start_login(instance, make)
     assert state(instance, fresh) is SessionState.OK
 

@@ -93,9 +93,7 @@ def test_openapi_lists_every_api_route(client: TestClient) -> None:
     assert response.status_code == 200
     spec = response.json()
     assert spec["openapi"].startswith("3.")
-    documented = {
-        (method.upper(), path) for path, item in spec["paths"].items() for method in item
-    }
+    documented = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
     routes = {
         (method, route.path)
         for route in iter_routes(client.app)
@@ -140,9 +138,7 @@ def test_pagination_parameters_are_validated(
     assert all({"path", "message"} <= set(p) for p in problems)
 
 
-def test_pagination_pages_through_a_list(
-    client: TestClient, make: Any, auth_header: Any
-) -> None:
+def test_pagination_pages_through_a_list(client: TestClient, make: Any, auth_header: Any) -> None:
     org = make.organization(OrganizationKind.MANUFACTURER)
     admin = make.user(org, Role.ADMIN, username="aaa-admin")
     for _ in range(4):
@@ -201,9 +197,10 @@ def test_a_time_with_an_offset_is_accepted(
     client: TestClient, admin_token: str, auth_header: Any
 ) -> None:
     response = client.get(
-        "/api/v1/audit", params={"since": "2026-01-01T00:00:00+01:00"},
+        "/api/v1/audit",
+        params={"since": "2026-01-01T00:00:00+01:00"},
         headers=auth_header(admin_token),
-    )  # fmt: skip
+    )
     assert response.status_code == 200
 
 
@@ -212,7 +209,11 @@ def test_a_time_with_an_offset_is_accepted(
     [
         ("GET", "/api/v1/audit?tag=accounts%00", None),
         ("POST", "/api/v1/tokens", {"name": "nul\u0000name", "scopes": ["tokens:own"]}),
-        ("POST", "/api/v1/users", {"username": "nul-user", "role": "auditor", "display_name": "a\u0000b"}),
+        (
+            "POST",
+            "/api/v1/users",
+            {"username": "nul-user", "role": "auditor", "display_name": "a\u0000b"},
+        ),
     ],
 )
 def test_a_nul_character_is_never_a_server_error(

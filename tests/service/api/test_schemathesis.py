@@ -31,8 +31,9 @@ def _operations() -> list[tuple[str, str]]:
     """(path, method) of every operation in the OpenAPI document."""
     settings_ = Settings(
         data_dir=Path(tempfile.gettempdir()) / "medsec-openapi",
-        database_url="sqlite:///:memory:", secret_key=SecretStr("o" * 48),
-    )  # fmt: skip
+        database_url="sqlite:///:memory:",
+        secret_key=SecretStr("o" * 48),
+    )
     spec = create_app(settings_).openapi()
     return sorted((path, method.upper()) for path, item in spec["paths"].items() for method in item)
 
@@ -67,9 +68,12 @@ def test_no_server_error(
         | operation.as_strategy(GenerationMode.NEGATIVE)
     )
     @settings(
-        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
         suppress_health_check=list(HealthCheck),
-    )  # fmt: skip
+    )
     def run(case: Any) -> None:
         case.call_and_validate(headers=headers, checks=[not_a_server_error])
 

@@ -35,12 +35,19 @@ def chain(instance: Instance) -> Instance:
     with instance.db.session() as session:
         for n in range(1, EVENTS + 1):
             record(
-                session, Tag.SETTINGS_CHANGED if n % 2 else Tag.LOGIN_FAILED,
-                Context(actor_id=n, actor=f"user-{n}", organization_id=1, ip="192.0.2.50",
-                        user_agent="pytest"),
+                session,
+                Tag.SETTINGS_CHANGED if n % 2 else Tag.LOGIN_FAILED,
+                Context(
+                    actor_id=n,
+                    actor=f"user-{n}",
+                    organization_id=1,
+                    ip="192.0.2.50",
+                    user_agent="pytest",
+                ),
                 outcome=Outcome.SUCCESS if n % 3 else Outcome.FAILURE,
-                target=f"user:{n}", details={"n": n, "note": "é and ü", "list": [1, 2]},
-            )  # fmt: skip
+                target=f"user:{n}",
+                details={"n": n, "note": "é and ü", "list": [1, 2]},
+            )
     return instance
 
 
@@ -164,10 +171,19 @@ def forge(connection: Connection, seq: int, prev_hash: str, *, recompute: bool) 
     import datetime as dt
 
     event = AuditEvent(
-        seq=seq, at=dt.datetime.now(dt.UTC), tag=str(Tag.LOGIN_SUCCEEDED),
-        outcome="success", actor_id=1, actor="intruder", organization_id=1,
-        target="user:intruder", ip=None, user_agent=None, details={}, prev_hash=prev_hash,
-    )  # fmt: skip
+        seq=seq,
+        at=dt.datetime.now(dt.UTC),
+        tag=str(Tag.LOGIN_SUCCEEDED),
+        outcome="success",
+        actor_id=1,
+        actor="intruder",
+        organization_id=1,
+        target="user:intruder",
+        ip=None,
+        user_agent=None,
+        details={},
+        prev_hash=prev_hash,
+    )
     event.hash = row_hash(event) if recompute else "0" * 64
     values = {c.name: getattr(event, c.key) for c in AuditEvent.__table__.columns}
     connection.execute(AuditEvent.__table__.insert().values(**values))
@@ -208,9 +224,13 @@ def test_the_installed_command_exits_non_zero_on_a_broken_chain(
     tamper(chain, "UPDATE audit_events SET actor = 'x' WHERE seq = 2")
     medsec = Path(sys.executable).parent / "medsec"
     done = subprocess.run(
-        [str(medsec), "audit", "verify"], env={**os.environ, **cli_env},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [str(medsec), "audit", "verify"],
+        env={**os.environ, **cli_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "row 2" in done.stderr and "Traceback" not in done.stderr
 

@@ -34,9 +34,14 @@ GOOD_PASSWORD = "velvet orbit kettle marsh 47"
 def medsec(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run the installed ``medsec`` command."""
     return subprocess.run(
-        [str(MEDSEC), *args], input=stdin, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [str(MEDSEC), *args],
+        input=stdin,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def free_port() -> int:
@@ -73,14 +78,20 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     output = tmp_path / "serve.out"
     data = tmp_path / "data"
-    environment = {**os.environ, "MEDSEC_DATA_DIR": str(data), "MEDSEC_BASE_URL": f"http://127.0.0.1:{port}"}
+    environment = {
+        **os.environ,
+        "MEDSEC_DATA_DIR": str(data),
+        "MEDSEC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     for name in ("MEDSEC_DATABASE_URL", "MEDSEC_SECRET_KEY"):
         environment.pop(name, None)
     with output.open("w") as out:
         process = subprocess.Popen(
-            [str(MEDSEC), "serve", "--port", str(port)], env=environment,
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [str(MEDSEC), "serve", "--port", str(port)],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         # Waiting for start-up (migrations, imports), not a timed assertion.
@@ -124,16 +135,32 @@ def test_create_user_reads_the_password_from_stdin(
     instance: Instance, cli_env: dict[str, str]
 ) -> None:
     result = CliRunner().invoke(
-        cli, ["admin", "create-user", "--username", "ops", "--organization", "Ops Clinic",
-              "--kind", "healthcare-provider", "--role", "auditor"],
+        cli,
+        [
+            "admin",
+            "create-user",
+            "--username",
+            "ops",
+            "--organization",
+            "Ops Clinic",
+            "--kind",
+            "healthcare-provider",
+            "--role",
+            "auditor",
+        ],
         input=GOOD_PASSWORD + "\n",
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     assert "created ops (auditor) in Ops Clinic" in result.output
     assert GOOD_PASSWORD not in result.output
     with instance.db.session() as session:
-        login = authentication.login(session, instance.auth, "ops", GOOD_PASSWORD, Context(ip="::1"))
-        assert authentication.session_state(session, login.user, login.login_session) is SessionState.OK
+        login = authentication.login(
+            session, instance.auth, "ops", GOOD_PASSWORD, Context(ip="::1")
+        )
+        assert (
+            authentication.session_state(session, login.user, login.login_session)
+            is SessionState.OK
+        )
 
 
 def test_create_user_reads_the_password_from_the_environment(
@@ -141,12 +168,24 @@ def test_create_user_reads_the_password_from_the_environment(
 ) -> None:
     monkeypatch.setenv("MEDSEC_NEW_PASSWORD", GOOD_PASSWORD)
     result = CliRunner().invoke(
-        cli, ["admin", "create-user", "--username", "ops2", "--organization", "Ops",
-              "--kind", "manufacturer", "--temporary"],
-    )  # fmt: skip
+        cli,
+        [
+            "admin",
+            "create-user",
+            "--username",
+            "ops2",
+            "--organization",
+            "Ops",
+            "--kind",
+            "manufacturer",
+            "--temporary",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with instance.db.session() as session:
-        login = authentication.login(session, instance.auth, "ops2", GOOD_PASSWORD, Context(ip="::1"))
+        login = authentication.login(
+            session, instance.auth, "ops2", GOOD_PASSWORD, Context(ip="::1")
+        )
         state = authentication.session_state(session, login.user, login.login_session)
     assert state is SessionState.CHANGE_PASSWORD
 
@@ -159,10 +198,19 @@ def test_create_user_refuses_an_empty_or_weak_password(
     instance: Instance, cli_env: dict[str, str], stdin: str, message: str
 ) -> None:
     result = CliRunner().invoke(
-        cli, ["admin", "create-user", "--username", "ops", "--organization", "Ops",
-              "--kind", "manufacturer"],
+        cli,
+        [
+            "admin",
+            "create-user",
+            "--username",
+            "ops",
+            "--organization",
+            "Ops",
+            "--kind",
+            "manufacturer",
+        ],
         input=stdin,
-    )  # fmt: skip
+    )
     assert isinstance(result.exception, Error), result.output
     assert message in result.exception.diagnostics()
     with instance.db.session() as session:
@@ -173,9 +221,17 @@ def test_the_installed_command_reports_a_missing_password_without_a_traceback(
     tmp_path: Path,
 ) -> None:
     done = medsec(
-        "admin", "create-user", "--username", "ops", "--organization", "Ops",
-        "--kind", "manufacturer", env={"MEDSEC_DATA_DIR": str(tmp_path)}, stdin="",
-    )  # fmt: skip
+        "admin",
+        "create-user",
+        "--username",
+        "ops",
+        "--organization",
+        "Ops",
+        "--kind",
+        "manufacturer",
+        env={"MEDSEC_DATA_DIR": str(tmp_path)},
+        stdin="",
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "error: no password given" in done.stderr
     assert "Traceback" not in done.stderr
@@ -183,10 +239,21 @@ def test_the_installed_command_reports_a_missing_password_without_a_traceback(
 
 def test_create_user_has_no_password_option(cli_env: dict[str, str]) -> None:
     result = CliRunner().invoke(
-        cli, ["admin", "create-user", "--username", "ops", "--organization", "Ops",
-              "--kind", "manufacturer", "--password", GOOD_PASSWORD],
+        cli,
+        [
+            "admin",
+            "create-user",
+            "--username",
+            "ops",
+            "--organization",
+            "Ops",
+            "--kind",
+            "manufacturer",
+            "--password",
+            GOOD_PASSWORD,
+        ],
         input=GOOD_PASSWORD,
-    )  # fmt: skip
+    )
     assert result.exit_code == 2
     assert "No such option" in result.stderr
     help_text = CliRunner().invoke(cli, ["admin", "create-user", "--help"]).output
@@ -212,9 +279,20 @@ def test_create_token_prints_the_token_once(
 ) -> None:
     make.user(make.organization(OrganizationKind.MANUFACTURER), Role.AUDITOR, username="bot")
     result = CliRunner().invoke(
-        cli, ["admin", "create-token", "--username", "bot", "--name", "siem",
-              "--scope", "audit:read", "--days", "7"],
-    )  # fmt: skip
+        cli,
+        [
+            "admin",
+            "create-token",
+            "--username",
+            "bot",
+            "--name",
+            "siem",
+            "--scope",
+            "audit:read",
+            "--days",
+            "7",
+        ],
+    )
     assert result.exit_code == 0, result.output
     value = result.stdout.strip()
     with instance.db.session() as session:
@@ -243,7 +321,9 @@ def test_db_current_tells_whether_migrations_are_due(
 def demo_logins(output: str) -> dict[str, str]:
     """username → one-time password, from the demo's printed table."""
     names = {username for _, username, _ in DEMO_USERS}
-    return {w[0]: w[1] for w in (line.split() for line in output.splitlines()) if w and w[0] in names}
+    return {
+        w[0]: w[1] for w in (line.split() for line in output.splitlines()) if w and w[0] in names
+    }
 
 
 def test_demo_seed_only_prints_six_logins(tmp_path: Path) -> None:

@@ -63,8 +63,9 @@ def test_a_valid_profile_becomes_a_draft_with_a_lint_summary(make: Any, psirt: A
     with make.session() as session:
         product = products.versions(session, psirt, version.product_id)[0].product
         assert (product.name, product.manufacturer) == (
-            "Northwind LVP 3000", "Northwind Infusion Systems",
-        )  # fmt: skip
+            "Northwind LVP 3000",
+            "Northwind Infusion Systems",
+        )
 
 
 def test_uploading_a_draft_again_replaces_it(make: Any, psirt: Any) -> None:
@@ -101,9 +102,10 @@ def test_the_api_reports_document_problems_as_422(
     client: TestClient, psirt_token: str, auth_header: Any
 ) -> None:
     response = client.post(
-        "/api/v1/profiles", headers=auth_header(psirt_token),
+        "/api/v1/profiles",
+        headers=auth_header(psirt_token),
         files={"file": ("bad.yaml", INVALID.encode(), "application/yaml")},
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
@@ -120,9 +122,10 @@ def test_the_api_stores_a_valid_upload_as_a_draft(
 ) -> None:
     text = (REPO / "examples" / "infusion-pump.yaml").read_bytes()
     response = client.post(
-        "/api/v1/profiles", headers=auth_header(psirt_token),
+        "/api/v1/profiles",
+        headers=auth_header(psirt_token),
         files={"file": ("pump.yaml", text, "application/yaml")},
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "draft"
     assert response.json()["lint"]["summary"]["errors"] == 0
@@ -135,9 +138,10 @@ def test_a_published_version_cannot_be_uploaded_again(
     with pytest.raises(Conflict, match="published and immutable"):
         make.upload(psirt)
     response = client.post(
-        "/api/v1/profiles", headers=auth_header(psirt_token),
+        "/api/v1/profiles",
+        headers=auth_header(psirt_token),
         files={"file": ("pump.yaml", (REPO / "examples" / "infusion-pump.yaml").read_bytes())},
-    )  # fmt: skip
+    )
     assert response.status_code == 409
     assert response.json()["type"] == "https://medsec.dev/problems/conflict"
 
@@ -150,7 +154,9 @@ def test_publishing_needs_the_permission_and_a_recent_login(
     with instance.db.session() as session, pytest.raises(PermissionDenied):
         products.publish(session, auditor, draft.id)
     with instance.db.session() as session, pytest.raises(AuthenticationRequired):
-        products.publish(session, dataclasses.replace(psirt, recently_authenticated=False), draft.id)
+        products.publish(
+            session, dataclasses.replace(psirt, recently_authenticated=False), draft.id
+        )
     published = make.publish(psirt, draft)
     assert published.status == "published" and published.published_at is not None
     with pytest.raises(Conflict, match="already published"):
@@ -211,9 +217,7 @@ def test_the_public_pdf_guide(client: TestClient, make: Any, psirt: Any) -> None
 
 
 @pytest.mark.parametrize("artifact", ["guide.html", "security.txt", "profile.json"])
-def test_drafts_are_not_public(
-    client: TestClient, make: Any, psirt: Any, artifact: str
-) -> None:
+def test_drafts_are_not_public(client: TestClient, make: Any, psirt: Any, artifact: str) -> None:
     draft = make.upload(psirt)
     response = client.get(f"/public/profiles/{draft.id}/{artifact}")
     assert response.status_code == 404
