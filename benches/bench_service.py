@@ -45,8 +45,11 @@ from medsec.service import Instance
 from medsec.settings import Settings
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-GOALS = {"public guide": (2000, 50.0), "public security.txt": (2000, 50.0),
-         "authenticated list": (500, None)}
+GOALS = {
+    "public guide": (2000, 50.0),
+    "public security.txt": (2000, 50.0),
+    "authenticated list": (500, None),
+}
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ def run_wrk(name: str, url: str, seconds: int, header: str | None = None) -> Res
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(match.group(1))
-    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
         errors += sum(int(g) for g in match.groups())
     return Result(name, rps, p99, errors)
 
@@ -151,12 +156,27 @@ def main() -> None:
     server = None
     try:
         version_id, token = prepare(settings)
-        env = {**os.environ, "MEDSEC_DATA_DIR": str(data_dir),
-               "MEDSEC_DATABASE_URL": database_url, "MEDSEC_BASE_URL": base}
+        env = {
+            **os.environ,
+            "MEDSEC_DATA_DIR": str(data_dir),
+            "MEDSEC_DATABASE_URL": database_url,
+            "MEDSEC_BASE_URL": base,
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "medsec.cli", "serve", "--no-migrate", "--port", str(port),
-             "--workers", str(args.workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "medsec.cli",
+                "serve",
+                "--no-migrate",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_ready(f"{base}/readyz", time.monotonic() + 30)
         guide = f"{base}/public/profiles/{version_id}/guide.html"
@@ -167,8 +187,12 @@ def main() -> None:
         results = [
             run_wrk("public guide", guide, args.seconds),
             run_wrk("public security.txt", txt, args.seconds),
-            run_wrk("authenticated list", f"{base}/api/v1/products", args.seconds,
-                    f"Authorization: Bearer {token}"),
+            run_wrk(
+                "authenticated list",
+                f"{base}/api/v1/products",
+                args.seconds,
+                f"Authorization: Bearer {token}",
+            ),
         ]
     finally:
         if server is not None:
@@ -178,12 +202,17 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print(f"medsec serve --workers {args.workers} on PostgreSQL; wrk -t2 -c64 -d{args.seconds}s")
-    print(f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'errors':>8}{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}")
+    print(
+        f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}"
+    )
     for r in results:
         goal_rps, goal_p99 = GOALS[r.name]
         p99_ratio = f"{r.p99_ms / goal_p99:.2f}" if goal_p99 else "–"
-        print(f"{r.name:<22}{r.requests_per_second:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
-              f"{r.requests_per_second / goal_rps:>15.2f}{p99_ratio:>12}")
+        print(
+            f"{r.name:<22}{r.requests_per_second:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
+            f"{r.requests_per_second / goal_rps:>15.2f}{p99_ratio:>12}"
+        )
     if args.json:
         print(json.dumps([vars(r) for r in results], indent=2))
 

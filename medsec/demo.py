@@ -59,16 +59,23 @@ def seed(instance: Instance) -> list[DemoLogin]:
     with instance.db.session() as session:
         orgs: dict[str, Organization] = {
             MANUFACTURER: services.create_organization(
-                session, MANUFACTURER, OrganizationKind.MANUFACTURER, context),
+                session, MANUFACTURER, OrganizationKind.MANUFACTURER, context
+            ),
             HOSPITAL: services.create_organization(
-                session, HOSPITAL, OrganizationKind.HEALTHCARE_PROVIDER, context),
+                session, HOSPITAL, OrganizationKind.HEALTHCARE_PROVIDER, context
+            ),
         }
         users: dict[str, User] = {}
         for org_name, username, role in DEMO_USERS:
             password = services.issue_temporary_password()
             users[username] = services.create_local_user(
-                session, orgs[org_name], services.NewUser(username, role), password, context,
-                temporary=True, hasher=instance.auth.hasher,
+                session,
+                orgs[org_name],
+                services.NewUser(username, role),
+                password,
+                context,
+                temporary=True,
+                hasher=instance.auth.hasher,
             )
             logins.append(DemoLogin(org_name, username, role, password))
         psirt = _seed_actor(session, instance, users["psirt"])

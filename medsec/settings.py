@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the UI.")
     session_idle_minutes: int = 15
     session_absolute_hours: int = 12
-    reauth_minutes: int = Field(default=5, description="How recent a login a sensitive action needs.")
+    reauth_minutes: int = Field(
+        default=5, description="How recent a login a sensitive action needs."
+    )
     cookie_secure: bool = True
     setup_link_hours: int = 24
     dormant_days: int = 90
@@ -66,7 +68,8 @@ class Settings(BaseSettings):
             if len(value) < 32:
                 raise ConfigurationError(
                     "MEDSEC_SECRET_KEY is shorter than 32 characters",
-                    hint="generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                    hint="generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
                 )
             return value
         path = self.data_dir / "secret_key"

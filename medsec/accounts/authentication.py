@@ -35,7 +35,13 @@ from medsec.accounts.models import (
 from medsec.accounts.passwords import PasswordHasher, check_password
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.accounts.sealing import Sealer
-from medsec.accounts.services import NewUser, context_words, create_local_user, create_organization
+from medsec.accounts.services import (
+    NewUser,
+    context_words,
+    create_local_user,
+    create_organization,
+    get_organization,
+)
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Outcome, Tag
 from medsec.db.base import utcnow
@@ -100,8 +106,12 @@ def issue_setup_link(session: Session, config: AuthConfig, context: Context) -> 
         return None
     token = secrets.token_urlsafe(32)
     session.add(SetupToken(token_hash=token_hash(token), expires_at=utcnow() + config.setup_link))
-    record(session, Tag.SETUP_LINK_ISSUED, context,
-           details={"expires_in_hours": config.setup_link.total_seconds() / 3600})
+    record(
+        session,
+        Tag.SETUP_LINK_ISSUED,
+        context,
+        details={"expires_in_hours": config.setup_link.total_seconds() / 3600},
+    )
     return token
 
 
@@ -145,15 +155,25 @@ def complete_setup(
     else:  # after a reset: the new admin joins the instance's first organization
         org = session.execute(select(Organization).order_by(Organization.id).limit(1)).scalar_one()
     user = create_local_user(
-        session, org,
+        session,
+        org,
         NewUser(request.username, Role.ADMIN, request.email, request.display_name),
-        request.password, context, temporary=False, hasher=config.hasher,
+        request.password,
+        context,
+        temporary=False,
+        hasher=config.hasher,
     )
     row.used_at = utcnow()
     session.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=utcnow()))
     session.execute(delete(InstanceSetting).where(InstanceSetting.key == SETUP_REQUIRED))
-    record(session, Tag.SETUP_COMPLETED, context, target=f"user:{user.username}",
-           organization_id=org.id, details={"after_reset": not first_setup})
+    record(
+        session,
+        Tag.SETUP_COMPLETED,
+        context,
+        target=f"user:{user.username}",
+        organization_id=org.id,
+        details={"after_reset": not first_setup},
+    )
     return user
 
 
@@ -181,19 +201,38 @@ def _lockout_for(failures: int, threshold: int) -> dt.timedelta | None:
     return dt.timedelta(minutes=min(60, 2 ** (failures - threshold)))
 
 
-def _fail(session: Session, config: AuthConfig, user: User | None, username: str,
-          context: Context, reason: str) -> AuthenticationFailed:
+def _fail(
+    session: Session,
+    config: AuthConfig,
+    user: User | None,
+    username: str,
+    context: Context,
+    reason: str,
+) -> AuthenticationFailed:
     org_id = user.organization_id if user else None
     if user is not None:
         user.failed_logins += 1
         lock = _lockout_for(user.failed_logins, config.lockout_threshold)
         if lock is not None:
             user.locked_until = utcnow() + lock
-            record(session, Tag.ACCOUNT_LOCKED, context, outcome=Outcome.FAILURE,
-                   target=f"user:{user.username}", organization_id=org_id,
-                   details={"minutes": lock.total_seconds() / 60, "failures": user.failed_logins})
-    record(session, Tag.LOGIN_FAILED, context, outcome=Outcome.FAILURE,
-           target=f"user:{username[:120]}", organization_id=org_id, details={"reason": reason})
+            record(
+                session,
+                Tag.ACCOUNT_LOCKED,
+                context,
+                outcome=Outcome.FAILURE,
+                target=f"user:{user.username}",
+                organization_id=org_id,
+                details={"minutes": lock.total_seconds() / 60, "failures": user.failed_logins},
+            )
+    record(
+        session,
+        Tag.LOGIN_FAILED,
+        context,
+        outcome=Outcome.FAILURE,
+        target=f"user:{username[:120]}",
+        organization_id=org_id,
+        details={"reason": reason},
+    )
     return LoginFailed(GENERIC_FAILURE, reason=reason)
 
 
@@ -201,8 +240,9 @@ def _provision_external(
     session: Session, config: AuthConfig, identity: ExternalIdentity, role: Role, context: Context
 ) -> User:
     user = session.execute(
-        select(User).where(User.auth_source == identity.provider,
-                           User.external_subject == identity.subject)
+        select(User).where(
+            User.auth_source == identity.provider, User.external_subject == identity.subject
+        )
     ).scalar_one_or_none()
     if user is None:
         if config.central_organization is None:
@@ -215,26 +255,44 @@ def _provision_external(
         taken = session.execute(select(User).where(User.username == identity.username)).first()
         if taken:
             raise AuthenticationFailed(GENERIC_FAILURE)
-        user = User(organization_id=org.id, username=identity.username, role=role,
-                    auth_source=identity.provider, external_subject=identity.subject,
-                    email=identity.email, display_name=identity.display_name)
+        user = User(
+            organization_id=org.id,
+            username=identity.username,
+            role=role,
+            auth_source=identity.provider,
+            external_subject=identity.subject,
+            email=identity.email,
+            display_name=identity.display_name,
+        )
         session.add(user)
         session.flush()
-        record(session, Tag.USER_CREATED, context, target=f"user:{user.username}",
-               organization_id=org.id, details={"role": role.value, "source": identity.provider})
+        record(
+            session,
+            Tag.USER_CREATED,
+            context,
+            target=f"user:{user.username}",
+            organization_id=org.id,
+            details={"role": role.value, "source": identity.provider},
+        )
     elif user.role != role:
         old = user.role
         user.role = role
-        record(session, Tag.USER_ROLE_CHANGED, context, target=f"user:{user.username}",
-               organization_id=user.organization_id,
-               details={"from": str(old), "to": role.value, "source": identity.provider})
+        record(
+            session,
+            Tag.USER_ROLE_CHANGED,
+            context,
+            target=f"user:{user.username}",
+            organization_id=user.organization_id,
+            details={"from": str(old), "to": role.value, "source": identity.provider},
+        )
     return user
 
 
 def _as_user(context: Context, user: User) -> Context:
     """The request's context with the user who just proved who they are as the actor."""
-    return replace(context, actor_id=user.id, actor=user.username,
-                   organization_id=user.organization_id)
+    return replace(
+        context, actor_id=user.id, actor=user.username, organization_id=user.organization_id
+    )
 
 
 def start_session(
@@ -243,10 +301,16 @@ def start_session(
     token = secrets.token_urlsafe(32)
     now = utcnow()
     login = LoginSession(
-        token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-        created_at=now, last_seen_at=now, expires_at=now + config.absolute,
-        mfa_pending=user.mfa_enabled, authenticated_at=now,
-        ip=context.ip, user_agent=(context.user_agent or "")[:400] or None,
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + config.absolute,
+        mfa_pending=user.mfa_enabled,
+        authenticated_at=now,
+        ip=context.ip,
+        user_agent=(context.user_agent or "")[:400] or None,
     )
     session.add(login)
     user.failed_logins = 0
@@ -254,8 +318,13 @@ def start_session(
     if not user.mfa_enabled:
         user.last_login_at = now
     session.flush()
-    record(session, Tag.LOGIN_SUCCEEDED, _as_user(context, user), target=f"user:{user.username}",
-           details={"via": via, "mfa_pending": login.mfa_pending})
+    record(
+        session,
+        Tag.LOGIN_SUCCEEDED,
+        _as_user(context, user),
+        target=f"user:{user.username}",
+        details={"via": via, "mfa_pending": login.mfa_pending},
+    )
     return LoginResult(token, login, user)
 
 
@@ -266,11 +335,19 @@ def login(
 
     Every failure says the same thing; the audit log records the real reason.
     """
-    ratelimit.hit(session, f"login:ip:{context.ip}", limit=config.login_rate_per_minute,
-                  window=dt.timedelta(minutes=1))
+    ratelimit.hit(
+        session,
+        f"login:ip:{context.ip}",
+        limit=config.login_rate_per_minute,
+        window=dt.timedelta(minutes=1),
+    )
     name = username.strip().lower()
-    ratelimit.hit(session, f"login:user:{name[:120]}", limit=config.login_rate_per_minute,
-                  window=dt.timedelta(minutes=1))
+    ratelimit.hit(
+        session,
+        f"login:user:{name[:120]}",
+        limit=config.login_rate_per_minute,
+        window=dt.timedelta(minutes=1),
+    )
     user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     locked = user is not None and user.locked_until is not None and user.locked_until > utcnow()
     if user is not None and (locked or not user.active):
@@ -322,9 +399,14 @@ def resolve_session(
         return None
     if login_session.expires_at < now or login_session.last_seen_at + config.idle < now:
         login_session.revoked_at = now
-        record(session, Tag.SESSION_EXPIRED, Context(actor_id=user.id, actor=user.username),
-               target=f"session:{login_session.id}", organization_id=user.organization_id,
-               details={"reason": "absolute" if login_session.expires_at < now else "idle"})
+        record(
+            session,
+            Tag.SESSION_EXPIRED,
+            Context(actor_id=user.id, actor=user.username),
+            target=f"session:{login_session.id}",
+            organization_id=user.organization_id,
+            details={"reason": "absolute" if login_session.expires_at < now else "idle"},
+        )
         return None
     if now - login_session.last_seen_at > dt.timedelta(seconds=30):
         login_session.last_seen_at = now
@@ -349,12 +431,19 @@ def logout(session: Session, login_session: LoginSession, context: Context) -> N
 
 
 def list_sessions(session: Session, actor: Actor) -> Sequence[LoginSession]:
-    return session.execute(
-        select(LoginSession)
-        .where(LoginSession.user_id == actor.user_id, LoginSession.revoked_at.is_(None),
-               LoginSession.expires_at > utcnow())
-        .order_by(LoginSession.created_at.desc())
-    ).scalars().all()
+    return (
+        session.execute(
+            select(LoginSession)
+            .where(
+                LoginSession.user_id == actor.user_id,
+                LoginSession.revoked_at.is_(None),
+                LoginSession.expires_at > utcnow(),
+            )
+            .order_by(LoginSession.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
 
 
 def revoke_session(session: Session, actor: Actor, session_id: int) -> None:
@@ -370,12 +459,21 @@ def is_recent(login_session: LoginSession, config: AuthConfig) -> bool:
 
 
 def reauthenticate(
-    session: Session, config: AuthConfig, user: User, login_session: LoginSession,
-    password: str, code: str | None, context: Context,
+    session: Session,
+    config: AuthConfig,
+    user: User,
+    login_session: LoginSession,
+    password: str,
+    code: str | None,
+    context: Context,
 ) -> None:
     """Confirm a sensitive action with the password (and TOTP when enrolled)."""
-    ratelimit.hit(session, f"reauth:user:{user.id}", limit=config.login_rate_per_minute,
-                  window=dt.timedelta(minutes=1))
+    ratelimit.hit(
+        session,
+        f"reauth:user:{user.id}",
+        limit=config.login_rate_per_minute,
+        window=dt.timedelta(minutes=1),
+    )
     ok = bool(user.password_hash) and config.hasher.verify(user.password_hash or "", password)
     if ok and user.mfa_enabled:
         ok = code is not None and _check_totp(config, user, code)
@@ -388,8 +486,14 @@ def reauthenticate(
 
 
 def change_password(
-    session: Session, config: AuthConfig, user: User, current: str, new: str, context: Context,
-    *, keep_session: LoginSession | None = None,
+    session: Session,
+    config: AuthConfig,
+    user: User,
+    current: str,
+    new: str,
+    context: Context,
+    *,
+    keep_session: LoginSession | None = None,
 ) -> None:
     """Change a local password; every other session of the user ends (``keep_session``, the
     one making the change, stays)."""
@@ -399,8 +503,7 @@ def change_password(
         raise _fail(session, config, user, user.username, context, "wrong current password")
     if current == new:
         raise Error("the new password must differ from the current one")
-    org = session.get(Organization, user.organization_id)
-    assert org is not None
+    org = get_organization(session, user.organization_id)
     check_password(new, context_words=context_words(user, org))
     user.password_hash = config.hasher.hash(new)
     user.must_change_password = False
@@ -411,8 +514,13 @@ def change_password(
     if keep_session is not None:
         others = others.where(LoginSession.id != keep_session.id)
     session.execute(others.values(revoked_at=utcnow()))
-    record(session, Tag.PASSWORD_CHANGED, context, target=f"user:{user.username}",
-           organization_id=user.organization_id)
+    record(
+        session,
+        Tag.PASSWORD_CHANGED,
+        context,
+        target=f"user:{user.username}",
+        organization_id=user.organization_id,
+    )
 
 
 # --------------------------------------------------------------------------- MFA
@@ -431,27 +539,43 @@ def confirm_mfa_enrolment(
     codes (shown once, stored hashed)."""
     step = mfa.verify_totp(secret, code, last_used_step=None)
     if step is None:
-        record(session, Tag.MFA_FAILED, context, outcome=Outcome.FAILURE,
-               target=f"user:{user.username}", organization_id=user.organization_id,
-               details={"during": "enrolment"})
+        record(
+            session,
+            Tag.MFA_FAILED,
+            context,
+            outcome=Outcome.FAILURE,
+            target=f"user:{user.username}",
+            organization_id=user.organization_id,
+            details={"during": "enrolment"},
+        )
         raise Error("that code is not valid; check the device clock and try again")
     user.mfa_secret = config.sealer.seal(secret)
     user.mfa_enabled_at = utcnow()
     user.mfa_last_step = step
     codes = mfa.generate_recovery_codes()
-    for old in session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).scalars():
+    for old in session.execute(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id)
+    ).scalars():
         session.delete(old)
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=mfa.hash_recovery_code(c)) for c in codes)
-    record(session, Tag.MFA_ENROLLED, context, target=f"user:{user.username}",
-           organization_id=user.organization_id)
+    session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=mfa.hash_recovery_code(c)) for c in codes
+    )
+    record(
+        session,
+        Tag.MFA_ENROLLED,
+        context,
+        target=f"user:{user.username}",
+        organization_id=user.organization_id,
+    )
     return codes
 
 
 def _check_totp(config: AuthConfig, user: User, code: str) -> bool:
     if not user.mfa_secret:
         return False
-    step = mfa.verify_totp(config.sealer.unseal(user.mfa_secret), code,
-                           last_used_step=user.mfa_last_step)
+    step = mfa.verify_totp(
+        config.sealer.unseal(user.mfa_secret), code, last_used_step=user.mfa_last_step
+    )
     if step is None:
         return False
     user.mfa_last_step = step
@@ -459,39 +583,68 @@ def _check_totp(config: AuthConfig, user: User, code: str) -> bool:
 
 
 def complete_mfa(
-    session: Session, config: AuthConfig, user: User, login_session: LoginSession,
-    code: str, context: Context,
+    session: Session,
+    config: AuthConfig,
+    user: User,
+    login_session: LoginSession,
+    code: str,
+    context: Context,
 ) -> None:
     """Answer the MFA challenge with a TOTP code or a recovery code."""
-    ratelimit.hit(session, f"mfa:user:{user.id}", limit=config.login_rate_per_minute,
-                  window=dt.timedelta(minutes=1))
+    ratelimit.hit(
+        session,
+        f"mfa:user:{user.id}",
+        limit=config.login_rate_per_minute,
+        window=dt.timedelta(minutes=1),
+    )
     cleaned = code.strip().replace(" ", "")
     if cleaned.isdigit() and _check_totp(config, user, cleaned):
         via = "totp"
     else:
-        codes = session.execute(
-            select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                       RecoveryCode.used_at.is_(None))
-        ).scalars().all()
+        codes = (
+            session.execute(
+                select(RecoveryCode).where(
+                    RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
         index = mfa.verify_recovery_code(cleaned, [c.code_hash for c in codes])
         if index is None:
-            record(session, Tag.MFA_FAILED, context, outcome=Outcome.FAILURE,
-                   target=f"user:{user.username}", organization_id=user.organization_id)
+            record(
+                session,
+                Tag.MFA_FAILED,
+                context,
+                outcome=Outcome.FAILURE,
+                target=f"user:{user.username}",
+                organization_id=user.organization_id,
+            )
             user.failed_logins += 1
             if user.failed_logins >= config.lockout_threshold * 2:
                 login_session.revoked_at = utcnow()
             raise LoginFailed("that code is not valid", reason="wrong MFA code")
         codes[index].used_at = utcnow()
         via = "recovery-code"
-        record(session, Tag.RECOVERY_CODE_USED, context, target=f"user:{user.username}",
-               organization_id=user.organization_id,
-               details={"remaining": len(codes) - 1})
+        record(
+            session,
+            Tag.RECOVERY_CODE_USED,
+            context,
+            target=f"user:{user.username}",
+            organization_id=user.organization_id,
+            details={"remaining": len(codes) - 1},
+        )
     login_session.mfa_pending = False
     login_session.authenticated_at = utcnow()
     user.failed_logins = 0
     user.last_login_at = utcnow()
-    record(session, Tag.LOGIN_SUCCEEDED, _as_user(context, user), target=f"user:{user.username}",
-           details={"via": via, "step": "mfa"})
+    record(
+        session,
+        Tag.LOGIN_SUCCEEDED,
+        _as_user(context, user),
+        target=f"user:{user.username}",
+        details={"via": via, "step": "mfa"},
+    )
 
 
 def reset_mfa(session: Session, actor: Actor, user_id: int) -> None:
@@ -501,29 +654,42 @@ def reset_mfa(session: Session, actor: Actor, user_id: int) -> None:
 
     actor.require(Permission.USERS_MANAGE)
     if not actor.recently_authenticated:
-        raise AuthenticationRequired("resetting MFA needs a recent login",
-                                     hint="log in again, then repeat the action")
+        raise AuthenticationRequired(
+            "resetting MFA needs a recent login", hint="log in again, then repeat the action"
+        )
     user = user_for(session, actor, user_id)
     user.mfa_secret = None
     user.mfa_enabled_at = None
     user.mfa_last_step = None
-    for code in session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).scalars():
+    for code in session.execute(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id)
+    ).scalars():
         session.delete(code)
-    session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
-                                               LoginSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     record(session, Tag.MFA_RESET, actor.context, target=f"user:{user.username}")
 
 
 def actor_for(
-    session: Session, user: User, login_session: LoginSession | None, config: AuthConfig,
-    context: Context, scopes: frozenset[str] | None = None,
+    session: Session,
+    user: User,
+    login_session: LoginSession | None,
+    config: AuthConfig,
+    context: Context,
+    scopes: frozenset[str] | None = None,
 ) -> Actor:
-    org = session.get(Organization, user.organization_id)
-    assert org is not None
+    org = get_organization(session, user.organization_id)
     return Actor(
-        user_id=user.id, username=user.username, organization_id=org.id,
-        organization_kind=OrganizationKind(org.kind), role=Role(user.role),
-        ip=context.ip, user_agent=context.user_agent, token_scopes=scopes,
+        user_id=user.id,
+        username=user.username,
+        organization_id=org.id,
+        organization_kind=OrganizationKind(org.kind),
+        role=Role(user.role),
+        ip=context.ip,
+        user_agent=context.user_agent,
+        token_scopes=scopes,
         recently_authenticated=login_session is not None and is_recent(login_session, config),
     )

@@ -32,7 +32,8 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def instance(request: Request) -> Instance:
     found = request.app.state.instance
-    assert isinstance(found, Instance)
+    if not isinstance(found, Instance):
+        raise TypeError("app.state.instance is not set; build the app with create_app()")
     return found
 
 
@@ -71,8 +72,12 @@ class Caller:
     """The resolved caller of a request: a browser session, an API token, or nobody."""
 
     def __init__(
-        self, user: User | None, login_session: LoginSession | None, actor: Actor | None,
-        state: SessionState | None, via: str,
+        self,
+        user: User | None,
+        login_session: LoginSession | None,
+        actor: Actor | None,
+        state: SessionState | None,
+        via: str,
     ) -> None:
         self.user = user
         self.login_session = login_session

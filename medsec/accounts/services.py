@@ -59,8 +59,14 @@ def create_organization(
     org = Organization(name=name, kind=kind, mfa_required_roles=[Role.ADMIN.value])
     session.add(org)
     session.flush()
-    record(session, Tag.ORGANIZATION_CREATED, context, target=f"organization:{org.id}",
-           organization_id=org.id, details={"name": name, "kind": kind.value})
+    record(
+        session,
+        Tag.ORGANIZATION_CREATED,
+        context,
+        target=f"organization:{org.id}",
+        organization_id=org.id,
+        details={"name": name, "kind": kind.value},
+    )
     return org
 
 
@@ -107,9 +113,14 @@ def create_local_user(
     user.password_changed_at = utcnow()
     session.add(user)
     session.flush()
-    record(session, Tag.USER_CREATED, context, target=f"user:{user.username}",
-           organization_id=organization.id,
-           details={"role": new.role.value, "temporary_password": temporary})
+    record(
+        session,
+        Tag.USER_CREATED,
+        context,
+        target=f"user:{user.username}",
+        organization_id=organization.id,
+        details={"role": new.role.value, "temporary_password": temporary},
+    )
     return user
 
 
@@ -129,11 +140,15 @@ def user_for(session: Session, actor: Actor, user_id: int) -> User:
 
 def list_users(session: Session, actor: Actor) -> Sequence[User]:
     actor.require(Permission.USERS_READ)
-    return session.execute(
-        select(User)
-        .where(User.organization_id == actor.organization_id, User.deleted_at.is_(None))
-        .order_by(User.username)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(User)
+            .where(User.organization_id == actor.organization_id, User.deleted_at.is_(None))
+            .order_by(User.username)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def add_user(
@@ -150,14 +165,18 @@ def add_user(
 
 
 def _last_admin(session: Session, user: User) -> bool:
-    admins = session.execute(
-        select(User).where(
-            User.organization_id == user.organization_id,
-            User.role == Role.ADMIN,
-            User.disabled_at.is_(None),
-            User.deleted_at.is_(None),
+    admins = (
+        session.execute(
+            select(User).where(
+                User.organization_id == user.organization_id,
+                User.role == Role.ADMIN,
+                User.disabled_at.is_(None),
+                User.deleted_at.is_(None),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return [a.id for a in admins] == [user.id]
 
 
@@ -171,8 +190,13 @@ def change_role(session: Session, actor: Actor, user_id: int, role: Role) -> Use
     old = user.role
     user.role = role
     _end_sessions(session, user)
-    record(session, Tag.USER_ROLE_CHANGED, actor.context, target=f"user:{user.username}",
-           details={"from": str(old), "to": role.value})
+    record(
+        session,
+        Tag.USER_ROLE_CHANGED,
+        actor.context,
+        target=f"user:{user.username}",
+        details={"from": str(old), "to": role.value},
+    )
     return user
 
 
@@ -316,6 +340,11 @@ def set_mfa_policy(session: Session, actor: Actor, roles: Sequence[Role]) -> Org
     org = get_organization(session, actor.organization_id)
     old = list(org.mfa_required_roles)
     org.mfa_required_roles = sorted({r.value for r in roles})
-    record(session, Tag.SETTINGS_CHANGED, actor.context, target=f"organization:{org.id}",
-           details={"setting": "mfa_required_roles", "from": old, "to": org.mfa_required_roles})
+    record(
+        session,
+        Tag.SETTINGS_CHANGED,
+        actor.context,
+        target=f"organization:{org.id}",
+        details={"setting": "mfa_required_roles", "from": old, "to": org.mfa_required_roles},
+    )
     return org

@@ -23,13 +23,21 @@ def verify(format: FormatOption = Format.TEXT) -> None:
     with instance.db.session() as session:
         report = services.verify(session)
     if format is Format.JSON:
-        print_json({"ok": report.ok, "checked": report.checked,
-                    "first_bad_row": report.first_bad_seq, "problem": report.problem})
+        print_json(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "first_bad_row": report.first_bad_seq,
+                "problem": report.problem,
+            }
+        )
     elif report.ok:
         console.print(f"audit log intact: {report.checked} events verified", highlight=False)
     else:
-        errors.print(f"error: audit log broken at row {report.first_bad_seq}: {report.problem}",
-                     highlight=False)
+        errors.print(
+            f"error: audit log broken at row {report.first_bad_seq}: {report.problem}",
+            highlight=False,
+        )
     if not report.ok:
         raise typer.Exit(1)
 

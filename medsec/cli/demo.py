@@ -26,21 +26,30 @@ def demo(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the UI in a browser.")] = False,
     seed_only: Annotated[bool, typer.Option(help="Seed, print the logins, do not serve.")] = False,
 ) -> None:
-    """Create a fresh demo instance (a manufacturer, a hospital, the example profiles) and serve it."""
+    """Create a fresh demo instance (a manufacturer, a hospital, the examples) and serve it."""
     directory = data_dir or Path(tempfile.mkdtemp(prefix="medsec-demo-"))
     if (directory / "medsec.db").exists():
-        raise Error(f"{directory} already holds an instance",
-                    hint="give an empty --data-dir, or leave it out for a temporary one")
+        raise Error(
+            f"{directory} already holds an instance",
+            hint="give an empty --data-dir, or leave it out for a temporary one",
+        )
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=directory, database_url=None, base_url=base_url)
     with console.status("creating the demo instance…"):
         migrate.upgrade(settings.resolved_database_url())
         logins = seed(Instance.from_settings(settings))
-    console.print("Demo logins (one-time passwords: you choose a new one at first login;"
-                  " admins also enrol an authenticator app):", highlight=False)
+    console.print(
+        "Demo logins (one-time passwords: you choose a new one at first login;"
+        " admins also enrol an authenticator app):",
+        highlight=False,
+    )
     for login in logins:
-        console.print(f"  {login.username:<15} {login.password}  {login.role.value:<25}"
-                      f" {login.organization}", highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            f"  {login.username:<15} {login.password}  {login.role.value:<25} {login.organization}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     console.print(f"data directory: {directory}", highlight=False)
     console.print(f"medsec demo: open {base_url}/ in a browser", highlight=False)
     if seed_only:

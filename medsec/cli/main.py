@@ -36,6 +36,12 @@ def main() -> None:
     try:
         app()
     except Error as e:
-        errors.print(f"error: {e.diagnostics()}" if not e.diagnostics().startswith("error:")
-                     else e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
+        errors.print(
+            f"error: {e.diagnostics()}"
+            if not e.diagnostics().startswith("error:")
+            else e.diagnostics(),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -36,17 +35,32 @@ def validate(files: Files, format: FormatOption = Format.TEXT) -> None:
             load_profile(file)
         except DocumentError as e:
             failed = True
-            results.append({"file": str(file), "valid": False, "problems": [
-                {"line": p.location.line, "column": p.location.column,
-                 "path": p.location.path, "message": p.message} for p in e.problems]})
+            results.append(
+                {
+                    "file": str(file),
+                    "valid": False,
+                    "problems": [
+                        {
+                            "line": p.location.line,
+                            "column": p.location.column,
+                            "path": p.location.path,
+                            "message": p.message,
+                        }
+                        for p in e.problems
+                    ],
+                }
+            )
             if format is Format.TEXT:
                 errors.print(e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
         except Error as e:
             failed = True
-            results.append({"file": str(file), "valid": False,
-                            "problems": [{"message": e.message}]})
+            results.append(
+                {"file": str(file), "valid": False, "problems": [{"message": e.message}]}
+            )
             if format is Format.TEXT:
-                errors.print(f"error: {e.diagnostics()}", markup=False, highlight=False, soft_wrap=True)
+                errors.print(
+                    f"error: {e.diagnostics()}", markup=False, highlight=False, soft_wrap=True
+                )
         else:
             results.append({"file": str(file), "valid": True, "problems": []})
             if format is Format.TEXT:

@@ -46,7 +46,8 @@ def print_setup_link(instance: Instance) -> None:
         console.print(
             "No users yet. Create the first admin with this one-time link "
             f"(valid {hours} h):\n  {instance.settings.base_url}/setup?token={token}",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -59,14 +60,20 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         os.environ["MEDSEC_DATABASE_URL"] = settings.resolved_database_url()
         os.environ["MEDSEC_BASE_URL"] = settings.base_url
         os.environ["MEDSEC_COOKIE_SECURE"] = str(settings.cookie_secure).lower()
-        uvicorn.run("medsec.app:app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", access_log=False,
-                    proxy_headers=False)
+        uvicorn.run(
+            "medsec.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
         return
     from medsec.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                proxy_headers=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def serve(

@@ -58,15 +58,24 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
     categories = {c.id for c in data.categories}
     roles = {r.id for r in profile.users.roles}
 
-    yield from _duplicates((i.id for i in net.interfaces), ("network", "interfaces"), "interface", source)
-    yield from _duplicates((e.id for e in net.endpoints), ("network", "endpoints"), "endpoint", source)
+    yield from _duplicates(
+        (i.id for i in net.interfaces), ("network", "interfaces"), "interface", source
+    )
+    yield from _duplicates(
+        (e.id for e in net.endpoints), ("network", "endpoints"), "endpoint", source
+    )
     yield from _duplicates((s.id for s in net.services), ("network", "services"), "service", source)
-    yield from _duplicates((c.id for c in data.categories), ("data", "categories"), "data category", source)
+    yield from _duplicates(
+        (c.id for c in data.categories), ("data", "categories"), "data category", source
+    )
     yield from _duplicates((f.id for f in data.flows), ("data", "flows"), "flow", source)
     yield from _duplicates((e.id for e in mon.events), ("monitoring", "events"), "event", source)
     yield from _duplicates((r.id for r in profile.users.roles), ("users", "roles"), "role", source)
     yield from _duplicates(
-        (m.id for m in profile.hardening.measures), ("hardening", "measures"), "hardening measure", source
+        (m.id for m in profile.hardening.measures),
+        ("hardening", "measures"),
+        "hardening measure",
+        source,
     )
 
     if net.remote_access is not None:
@@ -96,12 +105,12 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
         if svc.interface not in interfaces:
             yield source.problem(
                 (*path, "interface"),
-                f"unknown interface '{svc.interface}'"
-                + _known(interfaces, "network.interfaces"),
+                f"unknown interface '{svc.interface}'" + _known(interfaces, "network.interfaces"),
             )
         if svc.protocol.has_ports and svc.default_port is None:
             yield source.problem(
-                (*path, "default_port"), f"a {svc.protocol.value.upper()} service needs default_port"
+                (*path, "default_port"),
+                f"a {svc.protocol.value.upper()} service needs default_port",
             )
         if not svc.protocol.has_ports and svc.default_port is not None:
             yield source.problem(
@@ -198,7 +207,8 @@ def cross_check(profile: ProductSecurityProfile, source: SourceMap) -> Iterator[
         if stored.category not in categories:
             yield source.problem(
                 ("data", "storage", index, "category"),
-                f"unknown data category '{stored.category}'" + _known(categories, "data.categories"),
+                f"unknown data category '{stored.category}'"
+                + _known(categories, "data.categories"),
             )
     for index, extra in enumerate(data.extra_network_functions):
         if extra.service is not None and extra.service not in services:

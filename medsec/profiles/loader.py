@@ -164,9 +164,7 @@ def parse_document(text: str, file: str) -> ParsedDocument:
             file, [Problem(Location(file, line, col), f"syntax error: {what}")]
         ) from e
     except (YAMLError, RecursionError, ValueError, TypeError) as e:
-        raise DocumentError(
-            file, [Problem(Location(file, 1, 1), f"syntax error: {e}")]
-        ) from e
+        raise DocumentError(file, [Problem(Location(file, 1, 1), f"syntax error: {e}")]) from e
     positions: dict[PathKey, tuple[int, int]] = {}
     try:
         data = _plain(root, (), positions)
@@ -177,8 +175,13 @@ def parse_document(text: str, file: str) -> ParsedDocument:
     except _TooManyNodes as e:
         raise DocumentError(
             file,
-            [Problem(Location(file, 1, 1), f"the document expands to more than {MAX_NODES} "
-                     "keys and items (nested YAML aliases?)")],
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    f"the document expands to more than {MAX_NODES} "
+                    "keys and items (nested YAML aliases?)",
+                )
+            ],
         ) from e
     return ParsedDocument(data, SourceMap(file, positions))
 
@@ -252,7 +255,11 @@ def _validation_problems(exc: pydantic.ValidationError, source: SourceMap) -> li
     for error in exc.errors():
         loc = error["loc"]
         # Drop pydantic's union/tagged-union branch names, keeping data keys only.
-        path: PathKey = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
+        path: PathKey = tuple(
+            p
+            for p in loc
+            if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union"))
+        )
         problems.append(source.problem(path, _message(error, path)))
     return problems
 
@@ -302,7 +309,8 @@ def read_text(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_PROFILE_BYTES:
             raise Error(
-                f"{path}: {size} bytes is larger than the {MAX_PROFILE_BYTES} bytes a profile may be"
+                f"{path}: {size} bytes is larger than the {MAX_PROFILE_BYTES} bytes "
+                "a profile may be"
             )
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as e:

@@ -51,8 +51,13 @@ def instance(directory: Directory, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             session, ORG, OrganizationKind.HEALTHCARE_PROVIDER, Context.cli()
         )
         services.create_local_user(
-            session, org, services.NewUser("breakglass", Role.ADMIN), BREAK_GLASS,
-            Context.cli(), temporary=False, hasher=inst.auth.hasher,
+            session,
+            org,
+            services.NewUser("breakglass", Role.ADMIN),
+            BREAK_GLASS,
+            Context.cli(),
+            temporary=False,
+            hasher=inst.auth.hasher,
         )
     return inst
 

@@ -74,7 +74,8 @@ def test_random_text_gives_a_profile_or_an_error(text: str) -> None:
 YAML_PIECES = st.sampled_from(
     [
         "psp_version: 1\n", "product:\n", "  name: x\n", "- ", "[", "]", "{", "}", ": ", ", ",
-        "&a ", "*a ", "!!str ", "!!set ", "!!omap ", "!!bool ", "!!int ", "!!float ", "!!binary ", "!!python/object:os.system ", "!local ", "? ",
+        "&a ", "*a ", "!!str ", "!!set ", "!!omap ", "!!bool ", "!!int ", "!!float ",
+        "!!binary ", "!!python/object:os.system ", "!local ", "? ",
         "|\n", ">-\n", '"', "'", "#", "\t", "\n", "  ", "---\n", "...\n", "%YAML 1.2\n", "0x1F",
         "1e400", ".nan", "2026-02-30", "~", "null", "true", "<<: *a\n", "\ufeff", "\x85",
     ]

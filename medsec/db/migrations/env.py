@@ -6,6 +6,7 @@ from alembic import context
 
 from medsec.db.engine import make_engine
 from medsec.db.metadata import metadata
+from medsec.errors import ConfigurationError
 
 config = context.config
 
@@ -30,7 +31,8 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    if url is None:
+        raise ConfigurationError("alembic: sqlalchemy.url is not set")
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
