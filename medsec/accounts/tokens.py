@@ -21,7 +21,7 @@ from medsec.accounts.roles import ROLE_PERMISSIONS, Permission
 from medsec.audit.services import record
 from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
-from medsec.errors import Error, NotFound
+from medsec.errors import AuthenticationRequired, Error, NotFound
 
 PREFIX = "msk_"
 MAX_DAYS = 366
@@ -31,6 +31,12 @@ def create_token(
     session: Session, actor: Actor, name: str, scopes: Sequence[str], days: int
 ) -> tuple[ApiToken, str]:
     actor.require(Permission.TOKENS_OWN)
+    if actor.token_scopes is not None:
+        # Otherwise a token could mint its own successor and live for ever.
+        raise AuthenticationRequired(
+            "creating an API token needs a recent login in a browser (a token cannot mint tokens)",
+            hint="create tokens on the account page",
+        )
     if not 1 <= days <= MAX_DAYS:
         raise Error(f"a token lives 1–{MAX_DAYS} days (asked for {days})")
     if not name.strip():

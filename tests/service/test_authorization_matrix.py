@@ -311,7 +311,8 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/api/v1/me"): Spec(),
     ("GET", "/api/v1/tokens"): Spec(),
     ("POST", "/api/v1/tokens"): Spec(
-        lambda w, who, own: Call(json={"name": "matrix", "scopes": ["tokens:own"], "days": 1})
+        lambda w, who, own: Call(json={"name": "matrix", "scopes": ["tokens:own"], "days": 1}),
+        sensitive=True,  # a token cannot mint tokens
     ),
     ("DELETE", "/api/v1/tokens/{token_id}"): Spec(
         lambda w, who, own: Call({"token_id": w.fresh_token_id(who) if own else w.south_token_id}),
@@ -476,6 +477,7 @@ def test_the_sensitive_actions_are_the_ones_we_mean() -> None:
     assert SENSITIVE == [
         ("DELETE", "/api/v1/users/{user_id}"),
         ("POST", "/api/v1/profile-versions/{version_id}/publish"),
+        ("POST", "/api/v1/tokens"),
         ("POST", "/api/v1/users/{user_id}/mfa-reset"),
     ]
 
@@ -487,7 +489,10 @@ def test_sensitive_actions_refuse_even_an_admin_token(
     who = world.people["north", Role.ADMIN]
     call = SPECS[key].build(world, who, True)
     response = matrix_client.request(
-        key[0], key[1].format(**call.params), headers={"Authorization": f"Bearer {who.token}"}
+        key[0],
+        key[1].format(**call.params),
+        headers={"Authorization": f"Bearer {who.token}"},
+        json=call.json,
     )
     assert response.status_code == 401
     assert response.json()["type"] == "https://medsec.dev/problems/unauthenticated"

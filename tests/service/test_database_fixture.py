@@ -39,7 +39,7 @@ def run_postgres_case(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_without_a_server_postgresql_cases_skip() -> None:
+def test_without_a_server_the_pg_cases_skip() -> None:
     done = run_postgres_case()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 skipped" in done.stdout and "MEDSEC_TEST_DATABASE_URL is not set" in done.stdout

@@ -58,12 +58,13 @@ def test_an_uploaded_profile_opens_its_version_page(psirt: Browser) -> None:
 
 def test_an_invalid_profile_lists_each_problem_by_line_and_column(psirt: Browser) -> None:
     broken = PUMP.replace("default_port: 8443", "default_port: 70000", 1)
+    line = broken.splitlines().index("      default_port: 70000") + 1
 
     version, page = upload(psirt, broken)
 
     assert version == -1
     problems = re.findall(r"<li>([^<]+)</li>", page.split('id="problems"', 1)[1])
-    assert "69:7 network.services[0].default_port: 70000 is not a port (1–65535)" in problems
+    assert f"{line}:7 network.services[0].default_port: 70000 is not a port (1–65535)" in problems
     assert "not a valid profile: 2 problem(s)" in text_of(page)
 
 

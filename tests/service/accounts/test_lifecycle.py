@@ -68,15 +68,23 @@ def add_user(instance: Instance, admin: Any, username: str, role: Role) -> tuple
 def test_a_new_user_must_replace_the_temporary_password(instance: Instance, admin: Any) -> None:
     user, temporary = add_user(instance, admin, "Carol", Role.CLINICAL_ENGINEER)
     assert user.username == "carol" and user.must_change_password
+    elsewhere = login(instance, "carol", temporary)
     result = login(instance, "carol", temporary)
     assert state_of(instance, result.token) is SessionState.CHANGE_PASSWORD
     with instance.db.session() as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
         authentication.change_password(
-            session, instance.auth, fresh, temporary, NEW_PASSWORD, WHERE
+            session,
+            instance.auth,
+            fresh,
+            temporary,
+            NEW_PASSWORD,
+            WHERE,
+            keep_session=result.login_session,
         )
     assert state_of(instance, result.token) is SessionState.OK
+    assert state_of(instance, elsewhere.token) is None, "other sessions end"
     login(instance, "carol", NEW_PASSWORD)
     with pytest.raises(AuthenticationFailed):
         login(instance, "carol", temporary)
