@@ -154,6 +154,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=data_dir, database_url=database_url, base_url=base)
     server = None
+    log = (data_dir / "server.log").open("w")
     try:
         version_id, token = prepare(settings)
         env = {
@@ -197,8 +198,13 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
         drop_database(admin_url, database)
+        log.close()
+        sys.stderr.write((data_dir / "server.log").read_text()[-2000:])
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print(f"medsec serve --workers {args.workers} on PostgreSQL; wrk -t2 -c64 -d{args.seconds}s")

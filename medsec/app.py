@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medsec.accounts.dependencies import public
 from medsec.api import problems
@@ -46,6 +48,31 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
+
+
+#: Requests handled at once per process; the rest wait their turn. Fewer than the
+#: database pool's connections (medsec.db.engine), so a request's teardown always finds a
+#: thread and its connection: more would deadlock the threadpool under load.
+MAX_CONCURRENT_REQUESTS = 32
+
+
+class AdmissionLimit:
+    """ASGI middleware: at most ``limit`` requests in the app at once (whole request,
+    teardown included); the others wait on the event loop, costing no thread."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._semaphore: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:  # created inside the running loop
+            self._semaphore = asyncio.Semaphore(self.limit)
+        async with self._semaphore:
+            await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
@@ -116,6 +143,7 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     web_views.install(app)
+    app.add_middleware(AdmissionLimit, limit=MAX_CONCURRENT_REQUESTS)
     return app
 
 

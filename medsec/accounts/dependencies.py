@@ -39,7 +39,13 @@ def instance(request: Request) -> Instance:
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed on success, rolled back on failure (except
-    errors marked ``keep_changes``, such as a failed login whose audit event must stay)."""
+    errors marked ``keep_changes``, such as a failed login whose audit event must stay).
+
+    The teardown runs in a threadpool thread while the request still holds its pooled
+    connection, so the app admits fewer requests at once than the pool has connections
+    (``medsec.app.MAX_CONCURRENT_REQUESTS``): otherwise every thread could wait for a
+    connection that only a waiting teardown would return.
+    """
     session = instance(request).db.sessions()
     try:
         yield session
@@ -127,7 +133,8 @@ def check_csrf(request: Request, who: Caller, form_token: str | None) -> None:
         )
 
 
-async def _form_csrf(request: Request) -> str | None:
+async def form_csrf_token(request: Request) -> str | None:
+    """The ``csrf_token`` field of a submitted form (async: reading the body awaits)."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
@@ -137,7 +144,11 @@ async def _form_csrf(request: Request) -> str | None:
 
 
 def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
-    async def dependency(request: Request, session: DbSession) -> Actor:
+    def dependency(
+        request: Request,
+        session: DbSession,
+        form_token: Annotated[str | None, Depends(form_csrf_token)],
+    ) -> Actor:
         who = caller(request, session)
         if who.actor is None:
             raise AuthenticationRequired("log in or send an API token (Authorization: Bearer)")
@@ -145,7 +156,7 @@ def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
             raise AuthenticationRequired(
                 f"finish signing in first ({who.state.value if who.state else 'unknown'})"
             )
-        check_csrf(request, who, await _form_csrf(request))
+        check_csrf(request, who, form_token)
         if permission is not None:
             who.actor.require(permission)
         return who.actor

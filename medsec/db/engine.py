@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from medsec.errors import ConfigurationError, Error
 
+#: Connections per process: at most POOL_SIZE + POOL_OVERFLOW, more than the requests the
+#: app admits at once (medsec.app.MAX_CONCURRENT_REQUESTS).
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -30,11 +35,18 @@ def make_engine(url: str) -> Engine:
         path = url.split("sqlite:///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql+psycopg://"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     raise ConfigurationError(
         f"unsupported database URL scheme in {url.split(':', 1)[0]!r}",
         hint="use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB in MEDSEC_DATABASE_URL",

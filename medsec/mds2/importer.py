@@ -200,12 +200,15 @@ def _decode(data: bytes, name: str) -> str:
 
 def _csv_table(data: bytes, name: str) -> Table:
     text = _decode(data, name)
+    # Only the delimiter is guessed; quoting is RFC 4180's (the excel dialect). The sniffer
+    # also guesses `doublequote` from its sample and says False when the sample holds no
+    # "" pair, which split a later note such as 'section "BitLocker" (…)' into cells.
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
+        delimiter = ","
     table = Table(name, None, "csv")
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         for values in reader:
             if reader.line_num > MAX_ROWS:

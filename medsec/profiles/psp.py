@@ -361,7 +361,7 @@ class Api(Section):
 
     name: Text = Field(description="e.g. 'DICOMweb (WADO-RS, QIDO-RS, STOW-RS)'.")
     service: Identifier | None = Field(default=None, description="Id of the service carrying it.")
-    description: str | None = None
+    description: str | None = Field(default=None, description="What the API is used for.")
 
 
 class Network(Section):
@@ -509,8 +509,8 @@ class PersonalDataChannelKind(enum.StrEnum):
 class PersonalDataChannel(Section):
     """A way personal data enter or leave the device besides flows, media and cables."""
 
-    kind: PersonalDataChannelKind
-    description: Text
+    kind: PersonalDataChannelKind = Field(description="document-scanning, barcode, rfid or other.")
+    description: Text = Field(description="What enters or leaves this way, and how.")
 
 
 class DeIdentification(Section):
@@ -520,7 +520,9 @@ class DeIdentification(Section):
         description="True when it follows the DICOM PS3.15 Annex E Basic Application Level "
         "Confidentiality Profile (and its options).",
     )
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="What is de-identified, when, and with which options."
+    )
 
 
 class EncryptionAtRest(Section):
@@ -551,8 +553,12 @@ class Data(Section):
         description="Other ways personal data enter or leave (scanned documents, barcode or "
         "RFID readers); a list you write is complete, an empty one says there are none.",
     )
-    de_identification: DeIdentification | None = None
-    encryption_at_rest: EncryptionAtRest | None = None
+    de_identification: DeIdentification | None = Field(
+        default=None, description="Whether the device can de-identify personal data."
+    )
+    encryption_at_rest: EncryptionAtRest | None = Field(
+        default=None, description="How the customer sets up and manages encryption at rest."
+    )
 
 
 # --------------------------------------------------------------------------- monitoring (3)
@@ -712,8 +718,8 @@ class PasswordPolicy(Section):
 class DefaultAccount(Section):
     """An account that exists when the device is delivered (administrator, service…)."""
 
-    name: Text
-    purpose: str | None = None
+    name: Text = Field(description="Account name, e.g. 'root', 'service', 'admin'.")
+    purpose: str | None = Field(default=None, description="What it is for and who uses it.")
     enabled_at_delivery: bool | None = Field(
         default=None, description="False when the manufacturer delivers it disabled or locked."
     )
@@ -949,7 +955,7 @@ class AllowListing(Section):
 
 class HostIntrusionDetection(Section):
     built_in: bool = Field(description="True when the device runs a host-based IDS/IPS.")
-    product: str | None = None
+    product: str | None = Field(default=None, description="Which one, e.g. 'AIDE'.")
     customer_configurable: bool | None = Field(
         default=None, description="True when the customer can configure the built-in one."
     )
@@ -996,13 +1002,21 @@ class Hardening(Section):
         description="Hardening standards applied, e.g. 'CIS Benchmark level 1', 'DISA STIG'; "
         "an empty list you write says none.",
     )
-    host_firewall: HostFirewall | None = None
-    boot: BootProtection | None = None
+    host_firewall: HostFirewall | None = Field(
+        default=None, description="The device's own packet filter."
+    )
+    boot: BootProtection | None = Field(
+        default=None, description="What protects the start of the device."
+    )
     allow_listing: AllowListing | None = Field(
         default=None, description="Application allow-listing."
     )
-    host_intrusion_detection: HostIntrusionDetection | None = None
-    physical: PhysicalSecurity | None = None
+    host_intrusion_detection: HostIntrusionDetection | None = Field(
+        default=None, description="Host-based intrusion detection or prevention."
+    )
+    physical: PhysicalSecurity | None = Field(
+        default=None, description="Physical security of the hardware (not for SaMD)."
+    )
     unneeded_software_removed: bool | None = Field(
         default=None,
         description="True when applications not needed for the intended use, those included "
@@ -1126,7 +1140,7 @@ class DataBackup(Section):
         default=None,
         description="True when the integrity and authenticity of a backup can be checked.",
     )
-    description: str | None = None
+    description: str | None = Field(default=None, description="How backups are made and checked.")
 
 
 class Recovery(Section):
@@ -1140,7 +1154,9 @@ class Recovery(Section):
     cvd: Cvd | None = None
     isac: list[str] = Field(default_factory=list)
     advisory_channels: list[str] = Field(default_factory=list)
-    data_backup: DataBackup | None = None
+    data_backup: DataBackup | None = Field(
+        default=None, description="The device's own backup of its data."
+    )
     repair_after_malware: Literal["manufacturer-authorized", "customer"] | None = Field(
         default=None,
         description="Who may repair the device after malware was found: only "

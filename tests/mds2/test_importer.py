@@ -126,6 +126,15 @@ def test_a_semicolon_csv_from_excel_in_windows_1252_is_read() -> None:
     assert doc.choice("ALOF-1") is Choice.YES
 
 
+def test_a_quoted_note_far_down_a_csv_stays_one_cell() -> None:
+    """Regression: the delimiter sniffer also guessed `doublequote` from the first 4 KB and,
+    finding no "" pair there, split a later note 'section "BitLocker" (a, b)' into cells."""
+    filler = "".join(f"ALOF-1,Yes,{'x' * 40}\r\n" for _ in range(120))  # > 4 KB, no quotes
+    data = f'ID,Answer,Note\r\n{filler}STCF-1.3,Yes,"See section ""BitLocker"" (a, b)."\r\n'
+    doc = read_mds2_bytes(data.encode(), "late-quote.csv").document
+    assert doc.answer("STCF-1.3").note == 'See section "BitLocker" (a, b).'  # type: ignore[union-attr]
+
+
 def test_identical_duplicates_are_tolerated_conflicting_ones_are_not() -> None:
     same = b"ID,Answer\nALOF-1,Yes\nALOF-1,yes\n"
     assert read_mds2_bytes(same, "d.csv").document.choice("ALOF-1") is Choice.YES

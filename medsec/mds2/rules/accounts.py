@@ -1,4 +1,4 @@
-"""PAUT-1/4/5/13, SGUD-3, SAHD-6: the accounts on the device, from ``users``.
+"""PAUT-1/4/5/13, SGUD-3/3.1, SAHD-6/6.1: the accounts on the device, from ``users``.
 
 ``users.default_accounts`` lists the accounts that exist at delivery; a list the author
 writes is complete, and an empty one says there are none. ``users.unique_accounts`` says
@@ -15,8 +15,8 @@ from medsec.mds2.rules.registry import (
     Derived,
     Fact,
     RuleBook,
-    all_of,
     any_of,
+    every,
     stated,
     yes,
 )
@@ -55,7 +55,7 @@ def default_accounts_listed(ctx: Context) -> Derived | None:
 
 @book.rule("PAUT-5")
 def passwords_changeable(ctx: Context) -> Derived | None:
-    return all_of(_facts(ctx, "password_changeable"), what="Password can be changed")
+    return every(_facts(ctx, "password_changeable"), what="Password can be changed")
 
 
 @book.rule("PAUT-13")
@@ -70,7 +70,7 @@ def accounts_documented(ctx: Context) -> Derived | None:
 
 @book.rule("SGUD-3.1")
 def customer_controls_passwords(ctx: Context) -> Derived | None:
-    return all_of(_facts(ctx, "managed_by", "customer"), what="Managed by the customer")
+    return every(_facts(ctx, "managed_by", "customer"), what="Managed by the customer")
 
 
 def _yes_only(found: Derived | None) -> Derived | None:

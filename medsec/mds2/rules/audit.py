@@ -100,9 +100,12 @@ def _recorded(ctx: Context, kinds: frozenset[AuditedEvent]) -> Derived | None:
     audit = ctx.profile.users.audit
     if audit is None or not audit.recorded_events:
         return None
-    found = [i for i, kind in enumerate(audit.recorded_events) if kind in kinds]
+    found = [(i, kind) for i, kind in enumerate(audit.recorded_events) if kind in kinds]
     if found:
-        return yes(*(path("users", "audit", "recorded_events", i) for i in found))
+        return yes(
+            *(path("users", "audit", "recorded_events", i) for i, _ in found),
+            note=f"Recorded: {', '.join(str(kind) for _, kind in found)}.",
+        )
     return None
 
 

@@ -222,14 +222,14 @@ def document_scanning(ctx: Context) -> Derived | None:
 def proprietary(ctx: Context) -> Derived | None:
     if ctx.choice("MPII-3") is Choice.NO:
         return na(*ctx.cite("MPII-3"), note="Not applicable: MPII-3 is No.")
-    facts: list[Fact] = []
-    for flow in ctx.facts.personal_flows:
-        service = ctx.facts.flow_service(flow.item)
-        if service is None:
-            return None
-        where = f"{ctx.facts.service_path(service.id)}.proprietary"
-        facts.append((where, service.proprietary, f"{flow.item.id} ({service.name})"))
-    return any_of(facts, what="Over a proprietary protocol")
+    services = [ctx.facts.flow_service(f.item) for f in ctx.facts.personal_flows]
+    if not services or any(s is None for s in services):
+        return None
+    unique = {s.id: s for s in services if s is not None}  # one fact per service, in order
+    facts: list[Fact] = [
+        (f"{ctx.facts.service_path(i)}.proprietary", s.proprietary, i) for i, s in unique.items()
+    ]
+    return any_of(facts, what="Services carrying personal data over a proprietary protocol")
 
 
 @book.rule("MPII-3.10")

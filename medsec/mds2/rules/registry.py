@@ -88,6 +88,21 @@ def any_of(facts: Sequence[Fact], *, what: str) -> Derived | None:
     return None
 
 
+def every(facts: Sequence[Fact], *, what: str) -> Derived | None:
+    """For questions that ask about *all* items: No when one item states that it does not
+    (citing those); Yes when every item states that it does; None otherwise.
+
+    >>> every([("a.x", True, "a"), ("b.x", None, "b"), ("c.x", False, "c")], what="Changeable").note
+    'Changeable: not c.'
+    """
+    false = [f for f in facts if f[1] is False]
+    if false:
+        return no(*(f[0] for f in false), note=f"{what}: not {', '.join(f[2] for f in false)}.")
+    if facts and all(f[1] is True for f in facts):
+        return yes(*(f[0] for f in facts), note=f"{what}: {', '.join(f[2] for f in facts)}.")
+    return None
+
+
 def all_of(facts: Sequence[Fact], *, what: str) -> Derived | None:
     """Yes when every item states ``what``, No when none does, See note when some do (the
     note names them); None when the list is empty or an item leaves it unstated.

@@ -42,7 +42,7 @@ def _nothing_stored(ctx: Context, answer: Callable[..., Derived]) -> Derived | N
 
 
 def _label(store: At[Storage]) -> str:
-    return f"{store.item.category} ({store.item.location})"
+    return f"{store.item.category} in {store.item.location}"
 
 
 def _facts(ctx: Context, field: str, value: Callable[[Storage], bool | None]) -> list[Fact]:
@@ -103,25 +103,25 @@ def separate_location(ctx: Context) -> Derived | None:
 # --------------------------------------------------------------------------- STCF
 
 
-def _database_where(external: bool) -> Callable[[Storage], bool | None]:
-    """Whether a store is a database on the device (``external`` False) or outside it."""
-
-    def value(store: Storage) -> bool | None:
-        if store.database is None:
-            return None
-        if not store.database:
-            return False
-        return None if store.external is None else store.external is external
-
-    return value
+def _databases(ctx: Context, external: bool) -> list[Fact]:
+    """Whether each personal-data store is a database on the device (``external`` False)
+    or outside it; a store that is not a database is neither, and cites ``database``."""
+    facts: list[Fact] = []
+    for store in ctx.facts.personal_storage:
+        found = store.item
+        if not found.database:
+            facts.append((f"{store.path}.database", found.database, _label(store)))
+            continue
+        verdict = None if found.external is None else found.external is external
+        facts.append((f"{store.path}.external", verdict, _label(store)))
+    return facts
 
 
 @book.rule("STCF-3")
 def database_on_device(ctx: Context) -> Derived | None:
     if (skip := _nothing_stored(ctx, no)) is not None:
         return skip
-    facts = _facts(ctx, "database", _database_where(external=False))
-    return any_of(facts, what="In a database on the device")
+    return any_of(_databases(ctx, external=False), what="In a database on the device")
 
 
 @book.rule("STCF-4")
@@ -130,8 +130,7 @@ def database_outside(ctx: Context) -> Derived | None:
         return na(*ctx.cite("MPII-1"), note="The device handles no personal data.")
     if ctx.choice("MPII-2.2") is Choice.NO:
         return no(*ctx.cite("MPII-2.2"), note="The device stores no personal data.")
-    facts = _facts(ctx, "external", _database_where(external=True))
-    return any_of(facts, what="In a database outside the device")
+    return any_of(_databases(ctx, external=True), what="In a database outside the device")
 
 
 # --------------------------------------------------------------------------- DTBK
