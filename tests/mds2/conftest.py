@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from medsec.mds2.answers import Mds2Document
+from medsec.mds2.answers import Mds2Document, Origin
 from medsec.mds2.derive import derive
 from medsec.profiles.loader import load_profile
 from medsec.profiles.psp import ProductSecurityProfile
@@ -118,6 +118,25 @@ def variant() -> Callable[..., ProductSecurityProfile]:
 @pytest.fixture
 def derive_variant() -> Callable[..., Mds2Document]:
     return lambda *changes: derive(ProductSecurityProfile.model_validate(_variant(*changes)))
+
+
+def _check_derivation(
+    changes: list[tuple[str, Any]], question: str, expected: Any, cited: str | None
+) -> None:
+    """The variant answers ``question`` with ``expected`` citing ``cited`` (None: manual)."""
+    answer = derive(ProductSecurityProfile.model_validate(_variant(*changes))).answer(question)
+    if expected is None:
+        assert answer is None, f"{question} should be left for manual entry, got {answer}"
+        return
+    assert answer is not None, f"{question} was not derived"
+    assert answer.choice is expected
+    assert answer.origin is Origin.DERIVED
+    assert cited in answer.sources, answer.sources
+
+
+@pytest.fixture
+def check_derivation() -> Callable[..., None]:
+    return _check_derivation
 
 
 @pytest.fixture
