@@ -113,7 +113,7 @@ def record(
         organization_id=organization_id if organization_id is not None else context.organization_id,
         target=target,
         ip=context.ip,
-        user_agent=(context.user_agent or None) and context.user_agent[:400],
+        user_agent=context.user_agent[:400] if context.user_agent else None,
         details=json.loads(canonical(details or {})),
         prev_hash=head.last_hash,
     )
