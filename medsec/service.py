@@ -19,10 +19,15 @@ class Instance:
     settings: Settings
     db: Database
     auth: AuthConfig
+    #: Label of the single-sign-on button ("Sign in with …"), None without OIDC.
+    sso_label: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Instance:
+        from medsec.accounts.providers.config import oidc_provider
+
         secret = settings.resolved_secret_key()
+        oidc = oidc_provider(settings.base_url)
         auth = AuthConfig(
             hasher=PasswordHasher(),
             sealer=Sealer(secret),
@@ -33,9 +38,15 @@ class Instance:
             login_rate_per_minute=settings.login_rate_per_minute,
             lockout_threshold=settings.lockout_threshold,
             providers=central_providers(settings),
+            redirect_providers=((oidc[0], oidc[1]),) if oidc else (),
             central_organization=settings.central_organization,
         )
-        return cls(settings=settings, db=Database(settings.resolved_database_url()), auth=auth)
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url()),
+            auth=auth,
+            sso_label=oidc[2] if oidc else None,
+        )
 
 
 def central_providers(settings: Settings) -> tuple[tuple[IdentityProvider, RoleMapping], ...]:

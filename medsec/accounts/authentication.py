@@ -11,7 +11,7 @@ import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from medsec.accounts.interfaces import (
     AuthenticationFailed,
     ExternalIdentity,
     IdentityProvider,
+    RedirectIdentityProvider,
     RoleMapping,
 )
 from medsec.accounts.models import (
@@ -45,7 +46,7 @@ from medsec.accounts.services import (
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Outcome, Tag
 from medsec.db.base import utcnow
-from medsec.errors import AuthenticationRequired, Conflict, Error, NotFound
+from medsec.errors import AuthenticationRequired, ConfigurationError, Conflict, Error, NotFound
 
 GENERIC_FAILURE = "invalid username or password"
 
@@ -62,6 +63,17 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True)
+class PendingRedirectLogin:
+    """What the browser keeps between the redirect to a provider and the callback."""
+
+    provider: str
+    state: str
+    nonce: str
+    code_verifier: str = field(repr=False)
+    next_url: str = ""
+
+
+@dataclass(frozen=True)
 class AuthConfig:
     hasher: PasswordHasher
     sealer: Sealer
@@ -72,6 +84,8 @@ class AuthConfig:
     login_rate_per_minute: int = 10
     lockout_threshold: int = 5
     providers: tuple[tuple[IdentityProvider, RoleMapping], ...] = ()
+    #: Providers the browser is sent to (OIDC), each with its claim → role mapping.
+    redirect_providers: tuple[tuple[RedirectIdentityProvider, RoleMapping], ...] = ()
     #: Organization that central (LDAP/OIDC) users are provisioned into.
     central_organization: str | None = None
 
@@ -229,7 +243,7 @@ def _fail(
         Tag.LOGIN_FAILED,
         context,
         outcome=Outcome.FAILURE,
-        target=f"user:{username[:120]}",
+        target=f"user:{username[:120]}" if username else None,
         organization_id=org_id,
         details={"reason": reason},
     )
@@ -371,17 +385,79 @@ def login(
         except AuthenticationFailed as e:
             reasons.append(f"{provider.name}: {e.reason or 'failed'}")
             continue
-        role = mapping.role_for(identity)
-        if role is None:
-            raise _fail(session, config, user, name, context, f"{provider.name}: no role mapped")
-        external = _provision_external(session, config, identity, role, context)
-        if not external.active:
-            raise _fail(session, config, None, name, context, "account disabled or deleted")
-        return start_session(session, config, external, context, via=provider.name)
+        return login_external(session, config, identity, mapping, context)
     if not config.providers:
         config.hasher.dummy_verify(password)  # same time as a wrong password: no user enumeration
     reason = "unknown user" if user is None else "central login failed"
     raise _fail(session, config, user, name, context, "; ".join([reason, *reasons]))
+
+
+def login_external(
+    session: Session,
+    config: AuthConfig,
+    identity: ExternalIdentity,
+    mapping: RoleMapping,
+    context: Context,
+) -> LoginResult:
+    """Open a session for a person a central provider vouched for (LDAP bind, OIDC).
+
+    The role comes from ``mapping`` at every login, so a group change at the provider
+    takes effect at the next sign-in; a person no rule maps may not sign in. A local
+    account with the same username is never taken over (break-glass admins stay local).
+    """
+    name = identity.username.strip().lower()
+    role = mapping.role_for(identity)
+    if role is None:
+        raise _fail(session, config, None, name, context, f"{identity.provider}: no role mapped")
+    try:
+        external = _provision_external(session, config, identity, role, context)
+    except AuthenticationFailed:
+        raise _fail(
+            session, config, None, name, context, f"{identity.provider}: cannot provision"
+        ) from None
+    if not external.active:
+        raise _fail(session, config, None, name, context, "account disabled or deleted")
+    return start_session(session, config, external, context, via=identity.provider)
+
+
+def login_redirected(
+    session: Session,
+    config: AuthConfig,
+    code: str,
+    returned_state: str,
+    pending: PendingRedirectLogin,
+    context: Context,
+) -> LoginResult:
+    """Finish a sign-in at a redirect provider (OIDC): the callback's ``code`` and
+    ``state`` against what the browser's session kept since the redirect.
+
+    Every failure — a forged or replayed callback, a bad ID token, an unreachable or
+    misconfigured provider — is recorded with its reason and reported as the same
+    generic failure.
+    """
+    ratelimit.hit(
+        session,
+        f"login:ip:{context.ip}",
+        limit=config.login_rate_per_minute,
+        window=dt.timedelta(minutes=1),
+    )
+    found = [pair for pair in config.redirect_providers if pair[0].name == pending.provider]
+    if not found:
+        raise _fail(session, config, None, "", context, f"{pending.provider}: not configured")
+    provider, mapping = found[0]
+    try:
+        identity = provider.complete(
+            code,
+            pending.state,
+            pending.nonce,
+            pending.code_verifier,
+            returned_state=returned_state,
+        )
+    except AuthenticationFailed as e:
+        raise _fail(session, config, None, "", context, e.reason) from None
+    except ConfigurationError as e:
+        raise _fail(session, config, None, "", context, e.message) from None
+    return login_external(session, config, identity, mapping, context)
 
 
 def resolve_session(

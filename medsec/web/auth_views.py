@@ -146,7 +146,7 @@ def setup_submit(
 # --------------------------------------------------------------------------- login
 
 
-def _login_form(
+def login_form(
     request: Request,
     *,
     username: str = "",
@@ -164,6 +164,7 @@ def _login_form(
         username=username,
         next_url=safe_next(next_url) or "",
         error=error,
+        sso_label=instance(request).sso_label,
     )
     set_login_csrf_cookie(response, csrf, request)
     return response
@@ -174,7 +175,7 @@ def login_page(request: Request, session: DbSession, next: str = "") -> Response
     viewer = viewer_if_signed_in(request, session)
     if viewer is not None:
         return see_other(next_step(session, viewer, next))
-    return _login_form(request, next_url=next)
+    return login_form(request, next_url=next)
 
 
 @router.post("/login", dependencies=[public()])
@@ -198,9 +199,7 @@ def login_submit(
         message = (
             "Invalid username or password." if isinstance(e, AuthenticationFailed) else explain(e)
         )
-        return _login_form(
-            request, username=username, next_url=next, error=message, status=e.status
-        )
+        return login_form(request, username=username, next_url=next, error=message, status=e.status)
     state = authentication.session_state(session, result.user, result.login_session)
     if state is SessionState.OK:
         target = safe_next(next) or "/"

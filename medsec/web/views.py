@@ -33,6 +33,7 @@ from medsec.web import (
     audit_views,
     auth_views,
     mfa_views,
+    oidc_views,
     product_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
@@ -46,6 +47,7 @@ home_router = APIRouter(include_in_schema=False)
 ROUTERS: list[APIRouter] = [
     home_router,
     auth_views.router,
+    oidc_views.router,
     mfa_views.router,
     account_views.router,
     admin_views.router,

@@ -90,6 +90,8 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/setup"): "public",
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
+    ("POST", "/login/oidc"): "public",
+    ("GET", "/auth/oidc/callback"): "public",
     ("GET", "/mfa"): "authenticated",
     ("POST", "/mfa"): "authenticated",
     ("GET", "/mfa/enrol"): "authenticated",
