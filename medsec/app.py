@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medsec.accounts.dependencies import public
 from medsec.api import problems
@@ -48,6 +48,43 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
+
+
+_ENCODED_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers of :data:`SECURITY_HEADERS` on every response, and
+    ``Cache-Control: no-store`` on API answers and answers to requests with cookies
+    (anything that may be personal), unless the route set its own.
+
+    A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's
+    ``BaseHTTPMiddleware`` runs each response through an extra task and memory stream,
+    which costs more than the rest of a cached public document's request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = scope["path"].startswith("/api/") or any(
+            name == b"cookie" for name, _ in scope["headers"]
+        )
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in _ENCODED_HEADERS if k not in present]
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 #: Requests handled at once per process; the rest wait their turn. Fewer than the
@@ -104,15 +141,6 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     # Anything else is a bug: answer 500 in the same format; the server logs the traceback.
     app.add_exception_handler(Exception, on_error)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/") or request.cookies:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     @app.get("/healthz", tags=["health"], dependencies=[public()])
     def healthz() -> dict[str, str]:
         """The process is up."""
@@ -143,6 +171,7 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     web_views.install(app)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AdmissionLimit, limit=MAX_CONCURRENT_REQUESTS)
     return app
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from medsec.accounts.authentication import AuthConfig
 from medsec.accounts.interfaces import IdentityProvider, RoleMapping
 from medsec.accounts.passwords import PasswordHasher
 from medsec.accounts.sealing import Sealer
 from medsec.db.engine import Database
+from medsec.products.public import PublicDocuments, published_loader
 from medsec.settings import Settings
 
 
@@ -21,6 +23,11 @@ class Instance:
     auth: AuthConfig
     #: Label of the single-sign-on button ("Sign in with …"), None without OIDC.
     sso_label: str | None = None
+
+    @cached_property
+    def public_documents(self) -> PublicDocuments:
+        """This process's cache of published documents (see ``medsec.products.public``)."""
+        return PublicDocuments(published_loader(self.db))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Instance:

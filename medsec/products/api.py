@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from medsec.accounts.actor import Actor
-from medsec.accounts.dependencies import DbSession, public, requires
+from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import ObjectId
 from medsec.products import services
-from medsec.products.artifacts import MEDIA_TYPES, Artifact, parse_artifact, render
+from medsec.products.artifacts import parse_artifact
+from medsec.products.public import document_of
 from medsec.products.schemas import CatalogOut, HoldingIn, ProductOut, VersionOut
 
 router = APIRouter(prefix="/api/v1", tags=["products"])
@@ -23,24 +24,12 @@ public_router = APIRouter(prefix="/public", tags=["public documents"])
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 
 
-@lru_cache(maxsize=256)
-def _rendered(
-    version_id: int, sha256: str, source: str, filename: str, artifact: Artifact
-) -> bytes:
-    """Published versions are immutable, so their artifacts are rendered once per process."""
-    from medsec.profiles.loader import build_profile, parse_document
-
-    del version_id, sha256  # part of the cache key only
-    return render(build_profile(parse_document(source, filename)), artifact)
-
-
 def _artifact_response(version: Any, name: str) -> Response:
-    artifact = parse_artifact(name)
-    body = _rendered(version.id, version.sha256, version.source, version.filename, artifact)
-    headers = {"ETag": f'"{version.sha256[:32]}-{artifact.value}"'}
+    document = document_of(version, parse_artifact(name))
+    headers = {"ETag": document.etag}
     if version.status == "published":
         headers["Cache-Control"] = "public, max-age=300"
-    return Response(body, media_type=MEDIA_TYPES[artifact], headers=headers)
+    return Response(document.body, media_type=document.media_type, headers=headers)
 
 
 @router.get("/products")
@@ -121,6 +110,17 @@ def remove_holding(
 
 
 @public_router.get("/profiles/{version_id}/{name}", dependencies=[public()])
-def public_artifact(version_id: ObjectId, name: str, session: DbSession) -> Response:
-    """A published version's guide, security.txt or profile — no login needed."""
-    return _artifact_response(services.published_version(session, version_id), name)
+async def public_artifact(version_id: ObjectId, name: str, request: Request) -> Response:
+    """A published version's guide, security.txt or profile — no login needed.
+
+    Answered from the process's cache of published documents when it can be (no
+    database session); ``If-None-Match`` with the ETag gets ``304 Not Modified``.
+    """
+    documents = instance(request).public_documents
+    document = documents.cached(version_id, name)
+    if document is None:
+        document = await run_in_threadpool(documents.get, version_id, name)
+    headers = {"ETag": document.etag, "Cache-Control": "public, max-age=300"}
+    if request.headers.get("if-none-match") == document.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(document.body, media_type=document.media_type, headers=headers)

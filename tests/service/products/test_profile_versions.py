@@ -10,10 +10,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from medsec.accounts.roles import OrganizationKind, Role
-from medsec.errors import AuthenticationRequired, Conflict, DocumentError, Error, PermissionDenied
+from medsec.errors import (
+    AuthenticationRequired,
+    Conflict,
+    DocumentError,
+    Error,
+    NotFound,
+    PermissionDenied,
+)
 from medsec.products import services as products
+from medsec.products.public import PublicDocument, PublicDocuments
 from medsec.profiles.psp import EXAMPLE_MINIMAL
 from medsec.service import Instance
 
@@ -252,3 +261,51 @@ def test_two_versions_can_be_compared(make: Any, psirt: Any) -> None:
         changes = products.compare(session, psirt, old.id, new.id)
     assert changes and all(isinstance(c, dict) for c in changes)
     assert "9443" in str(changes)
+
+
+def test_a_published_document_is_served_again_without_the_database(
+    client: TestClient, make: Any, psirt: Any, instance: Instance
+) -> None:
+    published = make.publish(psirt, make.upload(psirt))
+    url = f"/public/profiles/{published.id}/security.txt"
+    first = client.get(url)
+    statements: list[str] = []
+    event.listen(instance.db.engine, "before_cursor_execute", _count_into(statements))
+    again = client.get(url)
+    assert (again.status_code, again.content) == (200, first.content)
+    assert statements == []
+
+
+def test_a_client_holding_the_current_etag_gets_not_modified(
+    client: TestClient, make: Any, psirt: Any
+) -> None:
+    published = make.publish(psirt, make.upload(psirt))
+    url = f"/public/profiles/{published.id}/guide.html"
+    etag = client.get(url).headers["etag"]
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert (response.status_code, response.content) == (304, b"")
+    assert response.headers["etag"] == etag
+    assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
+
+
+def test_cached_public_documents_expire() -> None:
+    loads: list[int] = []
+
+    def load(version_id: int, artifact: Any) -> PublicDocument:
+        loads.append(version_id)
+        return PublicDocument(b"body", "text/plain", '"e"')
+
+    documents = PublicDocuments(load, ttl=0.0)
+    documents.get(1, "security.txt")
+    documents.get(1, "security.txt")
+    assert loads == [1, 1]
+    assert documents.cached(1, "security.txt") is None
+    with pytest.raises(NotFound):
+        documents.cached(1, "passwords.txt")
+
+
+def _count_into(statements: list[str]) -> Any:
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    return count
