@@ -40,6 +40,8 @@ class Tag(enum.StrEnum):
     PROFILE_EXPORTED = "products:profile:exported"
     HOLDING_ADDED = "products:holding:added"
     HOLDING_REMOVED = "products:holding:removed"
+    MDS2_UPLOADED = "mds2:document:uploaded"
+    MDS2_DELETED = "mds2:document:deleted"
     AUDIT_EXPORTED = "audit:log:exported"
     BACKUP_CREATED = "instance:backup:created"
     BACKUP_RESTORED = "instance:backup:restored"

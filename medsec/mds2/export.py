@@ -102,6 +102,15 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def mds2_bytes(document: Mds2Document, suffix: str) -> bytes:
+    """The file :func:`write_mds2` would write for ``suffix`` (``.xlsx``, ``.csv``,
+    ``.json``), as bytes — for serving it over HTTP."""
+    with tempfile.TemporaryDirectory(prefix="medsec-mds2-") as directory:
+        path = Path(directory) / f"mds2{suffix}"
+        write_mds2(document, path)
+        return path.read_bytes()
+
+
 # --------------------------------------------------------------------------- json
 
 

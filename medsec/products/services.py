@@ -101,7 +101,8 @@ def upload(session: Session, actor: Actor, filename: str, content: bytes) -> Pro
     return version
 
 
-def _visible_product(session: Session, actor: Actor, product_id: int) -> Product:
+def visible_product(session: Session, actor: Actor, product_id: int) -> Product:
+    """A product of the actor's organization or one it holds; NotFound otherwise."""
     actor.require(Permission.PRODUCTS_READ)
     product = session.get(Product, product_id)
     if product is None:
@@ -138,7 +139,7 @@ def list_products(session: Session, actor: Actor) -> Sequence[Product]:
 
 
 def versions(session: Session, actor: Actor, product_id: int) -> Sequence[ProfileVersion]:
-    product = _visible_product(session, actor, product_id)
+    product = visible_product(session, actor, product_id)
     stmt = select(ProfileVersion).where(ProfileVersion.product_id == product.id)
     if not _own(product, actor):
         stmt = stmt.where(ProfileVersion.status == "published")
@@ -149,7 +150,7 @@ def get_version(session: Session, actor: Actor, version_id: int) -> ProfileVersi
     version = session.get(ProfileVersion, version_id)
     if version is None:
         raise NotFound(f"no profile version {version_id}")
-    product = _visible_product(session, actor, version.product_id)
+    product = visible_product(session, actor, version.product_id)
     if not _own(product, actor) and version.status != "published":
         raise NotFound(f"no profile version {version_id}")
     return version

@@ -12,6 +12,7 @@ MODULES = [
     "medsec.mds2.answers",
     "medsec.mds2.compare",
     "medsec.mds2.derive",
+    "medsec.mds2.fleet",
     "medsec.mds2.form",
     "medsec.mds2.importer",
     "medsec.mds2.rules.registry",

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ from medsec.accounts.roles import ROLE_PERMISSIONS, OrganizationKind, Permission
 from medsec.api.routes import iter_routes, policy_of
 from medsec.app import create_app
 from medsec.audit.services import Context
+from medsec.mds2 import derive
+from medsec.mds2 import services as mds2_services
+from medsec.mds2.export import mds2_bytes
+from medsec.profiles.loader import load_profile_text
 from medsec.settings import Settings
 
 RouteKey = tuple[str, str]
@@ -84,6 +89,13 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/catalog"): "permission:products:read",
     ("POST", "/api/v1/holdings"): "permission:holdings:manage",
     ("DELETE", "/api/v1/holdings/{product_id}"): "permission:holdings:manage",
+    ("GET", "/api/v1/mds2/presets"): "permission:products:read",
+    ("GET", "/api/v1/mds2/fleet"): "permission:products:read",
+    ("GET", "/api/v1/mds2/documents"): "permission:products:read",
+    ("POST", "/api/v1/mds2/documents"): "permission:holdings:manage",
+    ("GET", "/api/v1/mds2/documents/{document_id}"): "permission:products:read",
+    ("DELETE", "/api/v1/mds2/documents/{document_id}"): "permission:holdings:manage",
+    ("GET", "/api/v1/mds2/compare"): "permission:products:read",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -199,6 +211,18 @@ class World:
     south_session_id: int
     counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
 
+    @functools.cached_property
+    def mds2_csv(self) -> bytes:
+        profile = load_profile_text(self.make.profile_text())
+        return mds2_bytes(derive(profile), ".csv")
+
+    def mds2_upload(self, org: str) -> int:
+        """A new MDS2 document uploaded by an admin of ``org``."""
+        admin = self.make.user(self.orgs[org], Role.ADMIN)
+        with self.make.session() as session:
+            row = mds2_services.upload(session, self.make.actor(admin), "vendor.csv", self.mds2_csv)
+            return int(row.id)
+
     def fresh_user(self, org: str) -> User:
         return self.make.user(self.orgs[org], Role.CLINICAL_ENGINEER)
 
@@ -258,6 +282,7 @@ def world(module_make: Any) -> World:
 @dataclass
 class Call:
     params: dict[str, object] = field(default_factory=dict)
+    query: dict[str, str] | None = None
     json: object | None = None
     files: dict[str, tuple[str, bytes]] | None = None
 
@@ -297,6 +322,21 @@ def release(w: World, who: Who, own: bool) -> Call:
     if own and who.kind.is_provider and Permission.HOLDINGS_MANAGE in ROLE_PERMISSIONS[who.role]:
         w.make.hold(w.make.actor(who.user), w.ids["north-spare-product"])
     return Call({"product_id": w.ids["north-spare-product" if own else "south-product"]})
+
+
+def mds2_document(w: World, who: Who, own: bool) -> Call:
+    """A fresh MDS2 upload of the caller's organization, or one of South's."""
+    org = who.org if own else "south"
+    return Call({"document_id": w.mds2_upload(org)})
+
+
+def mds2_file(w: World, who: Who, own: bool) -> Call:
+    return Call(files={"file": ("mds2.csv", w.mds2_csv)})
+
+
+def mds2_compare(w: World, who: Who, own: bool) -> Call:
+    before = f"document:{w.mds2_upload(who.org if own else 'south')}"
+    return Call(query={"before": before, "after": f"version:{own_version(w, who, own)}"})
 
 
 SPECS: dict[RouteKey, Spec] = {
@@ -378,6 +418,13 @@ SPECS: dict[RouteKey, Spec] = {
         lambda w, who, own: Call(json={"product_id": w.ids["north-product"]}), only="provider"
     ),
     ("DELETE", "/api/v1/holdings/{product_id}"): Spec(release, tenancy=True, only="provider"),
+    ("GET", "/api/v1/mds2/presets"): Spec(),
+    ("GET", "/api/v1/mds2/fleet"): Spec(lambda w, who, own: Call(query={"preset": "no-sbom"})),
+    ("GET", "/api/v1/mds2/documents"): Spec(),
+    ("POST", "/api/v1/mds2/documents"): Spec(mds2_file),
+    ("GET", "/api/v1/mds2/documents/{document_id}"): Spec(mds2_document, tenancy=True),
+    ("DELETE", "/api/v1/mds2/documents/{document_id}"): Spec(mds2_document, tenancy=True),
+    ("GET", "/api/v1/mds2/compare"): Spec(mds2_compare, tenancy=True),
 }
 
 
@@ -459,7 +506,12 @@ def test_authorization_matrix(
     call = spec.build(world, who or world.people["north", Role.ADMIN], own)
     headers = {"Authorization": f"Bearer {who.token}"} if who else {}
     response = matrix_client.request(
-        method, path.format(**call.params), headers=headers, json=call.json, files=call.files
+        method,
+        path.format(**call.params),
+        params=call.query,
+        headers=headers,
+        json=call.json,
+        files=call.files,
     )
     expected = predict(key, who, own)
     if expected is Outcome.ALLOWED:
