@@ -1,5 +1,6 @@
 """Seed a demo instance: a manufacturer with the example profiles published, a hospital
-that holds those products, and one user per role with a one-time password.
+that holds those products and keeps one vendor's MDS2 spreadsheet, and one user per role
+with a one-time password.
 
 Later capabilities extend :func:`seed` with their own demo data.
 """
@@ -17,7 +18,11 @@ from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
+from medsec.mds2 import derive
+from medsec.mds2 import services as mds2
+from medsec.mds2.export import mds2_bytes
 from medsec.products import services as products
+from medsec.profiles.loader import load_profile
 from medsec.service import Instance
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -84,4 +89,21 @@ def seed(instance: Instance) -> list[DemoLogin]:
             version = products.upload(session, psirt, path.name, path.read_bytes())
             products.publish(session, psirt, version.id)
             products.hold(session, analyst, version.product_id)
+        _seed_vendor_mds2(session, analyst)
     return logins
+
+
+#: A device of a manufacturer that does not use medsec: the hospital only has its MDS2
+#: spreadsheet. Made here from the deliberately weak example profile.
+VENDOR_MDS2_PROFILE = EXAMPLES / "weak" / "infusion-pump-weak.yaml"
+
+
+def _seed_vendor_mds2(session: Session, analyst: Actor) -> None:
+    sheet = mds2_bytes(derive(load_profile(VENDOR_MDS2_PROFILE)), ".xlsx")
+    mds2.upload(
+        session,
+        analyst,
+        "acme-infusion-pump-mds2.xlsx",
+        sheet,
+        label="Acme infusion pump (vendor MDS2)",
+    )

@@ -1,4 +1,5 @@
-"""``medsec mds2``: export a profile's MDS2 (HN 1-2019), import a manufacturer's, compare two.
+"""``medsec mds2``: export a profile's MDS2 (HN 1-2019), import a manufacturer's, compare two,
+query many by answers.
 
 Registered in :mod:`medsec.cli.main` with ``app.add_typer(mds2.app, name="mds2")``.
 """
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
 from medsec.errors import Error
+from medsec.mds2 import fleet
 from medsec.mds2.compare import Severity, compare, load_document
 from medsec.mds2.derive import derive
 from medsec.mds2.export import to_json, write_mds2
@@ -145,3 +147,55 @@ def compare_command(
         threshold = Severity(fail_on.value).rank
         if any(d.severity.rank <= threshold for d in differences):
             raise typer.Exit(1)
+
+
+@app.command("query")
+def query_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Profiles (.yaml/.json) and MDS2s (.xlsx/.csv/.json).")
+    ],
+    preset: Annotated[
+        str | None,
+        typer.Option(help=f"A common question: {', '.join(fleet.PRESETS)}."),
+    ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option("--condition", "-c", help="QUESTION=Answer (repeatable; all must hold)."),
+    ] = None,
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Which of these MDS2s answer a question a given way (e.g. --preset remote-service,
+    or -c MPII-2.2=Yes -c STCF-1=No). Unanswered questions are listed, not assumed."""
+    try:
+        query = fleet.preset(preset) if preset else fleet.custom_query(condition or [])
+        subjects = [
+            fleet.Subject("file", index, str(path), load_document(path))
+            for index, path in enumerate(files, start=1)
+        ]
+    except Error as e:
+        _fail(e)
+    result = fleet.run(query, subjects)
+    if format is Format.JSON:
+        print_json(result.as_json())
+        return
+    console.print(
+        f"{query.title}: {len(result.matches)} of {result.searched} match",
+        markup=False,
+        highlight=False,
+    )
+    for match in result.matches:
+        answers = ", ".join(f"{q} {a}" for q, a, _ in match.evidence)
+        console.print(
+            f"  match    {match.subject.label}  ({answers})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for unknown in result.unknown:
+        missing = ", ".join(unknown.unanswered)
+        console.print(
+            f"  unknown  {unknown.subject.label}  (unanswered: {missing})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -44,6 +44,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/products", "Products"))
         if actor.organization_kind.is_provider:
             items.append(NavItem("/catalog", "Catalog"))
+        items.append(NavItem("/mds2", "MDS2"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):
@@ -73,6 +74,8 @@ NOTICES: dict[str, str] = {
     "mfa-reset": "The user's MFA was reset; they enrol again at their next login.",
     "policy-saved": "The MFA policy was saved.",
     "uploaded": "The profile was uploaded as a draft.",
+    "mds2-uploaded": "The MDS2 was read and added.",
+    "mds2-deleted": "The MDS2 document was deleted.",
     "published": "The version was published.",
     "held": "The product was added to your holdings.",
     "released": "The product was removed from your holdings.",

@@ -32,6 +32,7 @@ from medsec.web import (
     admin_views,
     audit_views,
     auth_views,
+    mds2_views,
     mfa_views,
     oidc_views,
     product_views,
@@ -53,6 +54,7 @@ ROUTERS: list[APIRouter] = [
     admin_views.router,
     audit_views.router,
     product_views.router,
+    mds2_views.router,
 ]
 
 

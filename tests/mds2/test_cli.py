@@ -85,3 +85,32 @@ def test_compare_reports_severities_and_can_fail_the_build(tmp_path: Path) -> No
     assert as_json["differences"][0]["severity"] == "high"
     assert run("compare", before, after, "--fail-on", "high").exit_code == 1
     assert run("compare", after, before, "--fail-on", "low").exit_code == 0  # an improvement
+
+
+EXAMPLES = PUMP.parent
+
+
+def test_query_lists_matching_files_and_unanswered_ones(tmp_path: Path) -> None:
+    weak = EXAMPLES / "weak" / "infusion-pump-weak.yaml"
+    files = [EXAMPLES / "ct-scanner.yaml", PUMP, weak]
+    result = run("query", *files, "--preset", "remote-service", "--format", "json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["searched"] == 3
+    assert [m["label"] for m in body["matches"]] == [str(EXAMPLES / "ct-scanner.yaml")]
+    assert [u["label"] for u in body["unknown"]] == [str(weak)]
+
+
+def test_query_with_conditions_reads_exported_spreadsheets_too(tmp_path: Path) -> None:
+    sheet = tmp_path / "pump.xlsx"
+    assert run("export", PUMP, "-o", sheet).exit_code == 0
+    result = run("query", sheet, "-c", "RMOT-1=No")
+    assert result.exit_code == 0, result.output
+    assert f"match    {sheet}" in result.stdout
+
+
+def test_a_bad_query_exits_1_with_a_hint() -> None:
+    result = run("query", PUMP, "-c", "STCF-1=maybe")
+    assert result.exit_code == 1
+    assert "'maybe' is not an answer" in result.output
+    assert "hint: answers are Yes, No, N/A or See note" in result.output

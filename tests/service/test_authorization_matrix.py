@@ -138,6 +138,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/catalog"): "permission:products:read",
     ("POST", "/catalog/{product_id}/hold"): "permission:holdings:manage",
     ("POST", "/catalog/{product_id}/release"): "permission:holdings:manage",
+    ("GET", "/mds2"): "permission:products:read",
+    ("POST", "/mds2/upload"): "permission:holdings:manage",
+    ("POST", "/mds2/documents/{document_id}/delete"): "permission:holdings:manage",
+    ("GET", "/mds2/compare"): "permission:products:read",
 }
 
 

@@ -26,6 +26,7 @@ PAGES: dict[str, Permission | None] = {
     "/products": Permission.PRODUCTS_READ,
     "/products/upload": Permission.PRODUCTS_WRITE,
     "/catalog": Permission.PRODUCTS_READ,
+    "/mds2": Permission.PRODUCTS_READ,
 }
 
 PUBLIC_PAGES = ["/", "/login"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from medsec.accounts import authentication, tokens
@@ -360,3 +361,25 @@ def test_demo_passwords_are_one_time(tmp_path: Path) -> None:
     finally:
         instance.db.dispose()
     assert state is SessionState.CHANGE_PASSWORD
+
+
+def test_the_demo_hospital_can_query_its_fleet_of_mds2s(tmp_path: Path) -> None:
+    from medsec.accounts.models import User
+    from medsec.mds2 import fleet
+    from medsec.mds2 import services as mds2
+    from medsec.settings import Settings
+
+    data = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["demo", "--seed-only", "--data-dir", str(data)]).exit_code == 0
+    instance = Instance.from_settings(Settings(data_dir=data, database_url=None))
+    try:
+        with instance.db.session() as session:
+            analyst = session.execute(select(User).where(User.username == "analyst")).scalar_one()
+            actor = authentication.actor_for(session, analyst, None, instance.auth, Context())
+            subjects = mds2.subjects(session, actor)
+            result = mds2.fleet(session, actor, fleet.preset("remote-service"))
+    finally:
+        instance.db.dispose()
+    kinds = sorted(s.kind for s in subjects)
+    assert kinds == ["document", "version", "version", "version"]
+    assert {m.subject.kind for m in result.matches} == {"version"}
