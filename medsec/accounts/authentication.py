@@ -696,9 +696,24 @@ def complete_mfa(
                 target=f"user:{user.username}",
                 organization_id=user.organization_id,
             )
-            user.failed_logins += 1
-            if user.failed_logins >= config.lockout_threshold * 2:
+            user.mfa_failures += 1
+            lock = _lockout_for(user.mfa_failures, config.lockout_threshold)
+            if lock is not None:
+                user.locked_until = utcnow() + lock
                 login_session.revoked_at = utcnow()
+                record(
+                    session,
+                    Tag.ACCOUNT_LOCKED,
+                    context,
+                    outcome=Outcome.FAILURE,
+                    target=f"user:{user.username}",
+                    organization_id=user.organization_id,
+                    details={
+                        "minutes": lock.total_seconds() / 60,
+                        "failures": user.mfa_failures,
+                        "factor": "mfa",
+                    },
+                )
             raise LoginFailed("that code is not valid", reason="wrong MFA code")
         codes[index].used_at = utcnow()
         via = "recovery-code"
@@ -713,6 +728,7 @@ def complete_mfa(
     login_session.mfa_pending = False
     login_session.authenticated_at = utcnow()
     user.failed_logins = 0
+    user.mfa_failures = 0
     user.last_login_at = utcnow()
     record(
         session,
@@ -737,6 +753,7 @@ def reset_mfa(session: Session, actor: Actor, user_id: int) -> None:
     user.mfa_secret = None
     user.mfa_enabled_at = None
     user.mfa_last_step = None
+    user.mfa_failures = 0
     for code in session.execute(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id)
     ).scalars():

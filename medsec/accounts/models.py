@@ -45,6 +45,10 @@ class User(Base):
     mfa_enabled_at: Mapped[dt.datetime | None] = mapped_column()
     mfa_last_step: Mapped[int | None] = mapped_column()
     failed_logins: Mapped[int] = mapped_column(default=0)
+    #: Wrong second-factor codes since the last correct one. Kept apart from
+    #: ``failed_logins``, which a correct password resets: otherwise someone who knows the
+    #: password could log in again and again and keep guessing codes.
+    mfa_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
     password_changed_at: Mapped[dt.datetime | None] = mapped_column()

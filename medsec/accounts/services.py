@@ -233,6 +233,7 @@ def enable_user(session: Session, actor: Actor, user_id: int) -> User:
     if user.disabled_at is not None:
         user.disabled_at = None
         user.failed_logins = 0
+        user.mfa_failures = 0
         user.locked_until = None
         record(session, Tag.USER_ENABLED, actor.context, target=f"user:{user.username}")
     return user

@@ -185,6 +185,38 @@ def test_guessing_codes_ends_the_session(
     assert state(instance, result) is None
 
 
+def test_logging_in_again_does_not_reset_the_count_of_wrong_codes(
+    instance: Instance, make: Any, enrolled: tuple[User, str, list[str]]
+) -> None:
+    """Regression: the count of wrong codes was the password's, which a correct password
+    resets — someone who knew the password could log in again and keep guessing."""
+    threshold = instance.auth.lockout_threshold
+    for attempt in range(threshold):
+        result = start_login(instance, make)  # a fresh session each time
+        with pytest.raises(AuthenticationFailed):
+            answer(instance, result, "000000" if attempt % 2 else "111111")
+    assert state(instance, result) is None
+    with pytest.raises(AuthenticationFailed), instance.db.session() as session:
+        authentication.login(session, instance.auth, "heidi", make.password, WHERE)
+    with instance.db.session() as session:
+        locked, _ = search(session, AuditQuery(None, tag_prefix="accounts:user:locked"))
+        assert [e.details.get("factor") for e in locked] == ["mfa"]
+
+
+def test_a_correct_code_clears_the_count_of_wrong_ones(
+    instance: Instance, make: Any, enrolled: tuple[User, str, list[str]]
+) -> None:
+    _, secret, _ = enrolled
+    result = start_login(instance, make)
+    for _ in range(instance.auth.lockout_threshold - 1):
+        with pytest.raises(AuthenticationFailed):
+            answer(instance, result, "000000")
+    answer(instance, result, pyotp.TOTP(secret).now())
+    with instance.db.session() as session:
+        user = session.get(User, result.user.id)
+        assert user is not None and user.mfa_failures == 0 and user.locked_until is None
+
+
 def test_an_admin_resets_a_lost_authenticator(
     instance: Instance, make: Any, org: Any, enrolled: tuple[User, str, list[str]]
 ) -> None:
