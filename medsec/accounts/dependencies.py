@@ -143,6 +143,14 @@ async def form_csrf_token(request: Request) -> str | None:
     return None
 
 
+class SignInFirst(AuthenticationRequired):
+    """The route needs a finished sign-in. ``keep_changes``: what resolving the caller
+    wrote stays — an expired session is marked revoked and its expiry audited once, even
+    though this request fails (nothing else has been written at that point)."""
+
+    keep_changes = True
+
+
 def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
     def dependency(
         request: Request,
@@ -151,9 +159,9 @@ def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
     ) -> Actor:
         who = caller(request, session)
         if who.actor is None:
-            raise AuthenticationRequired("log in or send an API token (Authorization: Bearer)")
+            raise SignInFirst("log in or send an API token (Authorization: Bearer)")
         if who.state is not SessionState.OK:
-            raise AuthenticationRequired(
+            raise SignInFirst(
                 f"finish signing in first ({who.state.value if who.state else 'unknown'})"
             )
         check_csrf(request, who, form_token)

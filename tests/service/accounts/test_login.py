@@ -221,6 +221,21 @@ def test_a_session_ends_after_15_idle_minutes(
     assert [e.details["reason"] for e in events] == ["idle"]
 
 
+def test_an_api_call_with_an_expired_session_records_the_expiry(
+    instance: Instance, client: Any, grace: User, make: Any, time_machine: Any
+) -> None:
+    """Regression: the 401 rolled back the expiry, so it was neither stored nor audited."""
+    time_machine.move_to(START, tick=False)
+    token = login(instance, "grace", make.password).token
+    time_machine.move_to(START + dt.timedelta(minutes=16), tick=False)
+    client.cookies.set("medsec_session", token)
+    for _ in range(2):
+        assert client.get("/api/v1/me").status_code == 401
+    with instance.db.session() as session:
+        events, _ = search(session, AuditQuery(None, tag_prefix="accounts:session:expired"))
+    assert [e.details["reason"] for e in events] == ["idle"], "recorded once, not per request"
+
+
 def test_a_session_ends_after_12_hours_however_busy(
     instance: Instance, grace: User, make: Any, time_machine: Any
 ) -> None:
