@@ -40,7 +40,7 @@ def error_kinds() -> set[str]:
 
 def documented_kinds() -> set[str]:
     text = DOC.read_text(encoding="utf-8")
-    return set(re.findall(r"^\| `([a-z-]+)` \| (?:\d{3}|other) \|", text, flags=re.M))
+    return set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:\d{3}|other) \|", text, flags=re.M))
 
 
 def test_every_problem_type_is_documented() -> None:
