@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from medsec.accounts import mfa, ratelimit
 from medsec.accounts.actor import Actor
@@ -464,15 +464,20 @@ def resolve_session(
     session: Session, config: AuthConfig, token: str
 ) -> tuple[User, LoginSession] | None:
     """The live session for a cookie token, applying idle and absolute timeouts."""
-    login_session = session.execute(
-        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
-    ).scalar_one_or_none()
-    if login_session is None or login_session.revoked_at is not None:
+    # One query for the session, its user and the user's organization (every page view).
+    found = session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .join(Organization, Organization.id == User.organization_id)
+        .options(contains_eager(User.organization))
+        .where(LoginSession.token_hash == token_hash(token))
+    ).first()
+    if found is None:
+        return None
+    login_session, user = found
+    if login_session.revoked_at is not None or not user.active:
         return None
     now = utcnow()
-    user = session.get(User, login_session.user_id)
-    if user is None or not user.active:
-        return None
     if login_session.expires_at < now or login_session.last_seen_at + config.idle < now:
         login_session.revoked_at = now
         record(

@@ -12,11 +12,11 @@ import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import token_hash
-from medsec.accounts.models import ApiToken, User
+from medsec.accounts.models import ApiToken, Organization, User
 from medsec.accounts.roles import ROLE_PERMISSIONS, Permission
 from medsec.audit.services import record
 from medsec.audit.tags import Tag
@@ -99,14 +99,20 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
 def resolve_token(session: Session, value: str) -> tuple[User, ApiToken] | None:
     if not value.startswith(PREFIX):
         return None
-    token = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(value))
-    ).scalar_one_or_none()
+    # One query for the token, its user and the user's organization: the actor built next
+    # finds both in the session's identity map (this runs on every API request).
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .join(Organization, Organization.id == User.organization_id)
+        .options(contains_eager(User.organization))
+        .where(ApiToken.token_hash == token_hash(value))
+    ).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at < now:
+    if found is None:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
+    token, user = found
+    if token.revoked_at is not None or token.expires_at < now or not user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         token.last_used_at = now
