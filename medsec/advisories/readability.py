@@ -56,7 +56,10 @@ ABBREVIATIONS: Final = frozenset(
     }
 )  # fmt: skip
 
-_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(
+    r"(?:\b(?:https?|ftp)://|\bwww\.)\S+?(?=[.,;:!?)\]*_\"']*(?:\s|$))"
+    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKUP = re.compile(r"(^|\s)#{1,6}\s+|[*_`~]{1,3}(?=\S)|(?<=\S)[*_`~]{1,3}")
 _LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
