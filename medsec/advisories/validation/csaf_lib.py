@@ -87,6 +87,11 @@ def _test_sort_key(test_id: str) -> tuple[int, ...]:
     return tuple(int(part) for part in test_id.split(".") if part.isdigit()) or (0,)
 
 
+def _path_sort_key(pointer: str) -> tuple[tuple[int, int | str], ...]:
+    """``/branches/2`` before ``/branches/10``."""
+    return tuple((0, int(t)) if t.isdigit() else (1, t) for t in pointer.split("/"))
+
+
 def _profile_test(message: str) -> tuple[str, Severity, str]:
     for test_id, pattern in _PROFILE_TESTS:
         if pattern.search(message):
@@ -144,7 +149,9 @@ class CsafLibValidator:
         if preset is Preset.FULL:
             not_run.extend(NotRun(test, reason) for test, reason in _OFFLINE.items())
         findings = self._without_cvss_duplicates(findings)
-        findings.sort(key=lambda f: (_test_sort_key(f.test_id), f.instance_path, f.message))
+        findings.sort(
+            key=lambda f: (_test_sort_key(f.test_id), _path_sort_key(f.instance_path), f.message)
+        )
         return ValidationResult(
             file=file,
             errors=tuple(f for f in findings if f.severity is Severity.ERROR),
