@@ -295,3 +295,22 @@ def test_the_validator_never_crashes_on_malformed_documents(body: Doc, document:
 def test_the_example_documents_round_trip_through_json() -> None:
     document = _advisory()
     assert parse_csaf_text(json.dumps(document), "x.json") == document
+
+
+def test_validation_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schemas (CSAF 2.0, FIRST CVSS) are bundled and the URL tests do not run: a full
+    validation of a document full of URLs never touches the network."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    document = _advisory()
+    document["document"]["references"].append(
+        {"category": "external", "summary": "x", "url": "https://unreachable.invalid/x"}
+    )
+    result = VALIDATOR.validate(document, file="x.json", preset=Preset.FULL)
+    assert result.is_valid
