@@ -185,3 +185,65 @@ def readability_command(
         console.print(f"{name}: no notes to score", markup=False, highlight=False)
     for item in scored:
         _print_report(f"{item.label} ({item.path})" if item.path else item.label, item.report)
+
+
+@app.command("new")
+def new_command(
+    advisory: Annotated[Path, typer.Argument(help="Advisory input (.yaml or .json).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The CSAF JSON file to write.")],
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the plain-language HTML page.")
+    ] = None,
+    fsn: Annotated[
+        Path | None,
+        typer.Option("--fsn", help="Also write the field safety notice (.pdf or .html)."),
+    ] = None,
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Build a CSAF 2.0 advisory from an input naming PSP profiles; validate it; write it.
+
+    Nothing is written if the advisory would fail a mandatory CSAF test.
+    """
+    from medsec.advisories.authoring import build_advisory, load_advisory_input, write_advisory
+    from medsec.advisories.authoring.build import prose_readability
+
+    loaded, _source = load_advisory_input(advisory)
+    built = build_advisory(loaded, base=advisory.parent, file=str(output))
+    written = write_advisory(built, output, html=html, fsn=fsn)
+    findings = built.validation.findings
+    if format is Format.JSON:
+        print_json(
+            {
+                "written": [str(p) for p in written],
+                "validation": built.validation.to_json(),
+                "readability": [
+                    {"path": s.path, "label": s.label, **s.report.to_json()}
+                    for s in prose_readability(built)
+                ],
+            }
+        )
+        return
+    for path in written:
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    console.print(
+        f"valid CSAF 2.0 ({len(built.validation.warnings)} warnings, "
+        f"{len(built.validation.infos)} infos)",
+        markup=False,
+        highlight=False,
+    )
+    for finding in findings:
+        console.print(
+            f"  {finding.severity.value}: {explain(finding, built.document)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for scored in prose_readability(built):
+        report = scored.report
+        if report.grade is not None and not report.meets_target:
+            console.print(
+                f"  readability: {scored.label} is at grade {report.grade:.1f} "
+                f"(target {report.target_grade:g})",
+                markup=False,
+                highlight=False,
+            )

@@ -22,16 +22,37 @@ What medsec adds around the library, and why:
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.metadata
+import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-# The csaf package ships no type information; its result types are msgspec structs.
-from csaf import TestResult  # type: ignore[import-untyped]
-from csaf.csaf.v20 import validate as csaf20_validate  # type: ignore[import-untyped]
-
 from medsec.advisories.interfaces import Finding, NotRun, Preset, Severity, ValidationResult
+
+#: The csaf package's result of one test (a msgspec struct; the package ships no types).
+TestResult = Any
+
+
+@functools.cache
+def _csaf20_validate() -> Callable[..., Any]:
+    """The library's CSAF 2.0 ``validate``. Importing ``csaf`` calls ``logging.basicConfig``
+    at INFO level, which would make every library (weasyprint…) log to stderr: the root
+    logger's handlers and level are put back as they were."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        module = importlib.import_module("csaf.csaf.v20")
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+    validate: Callable[..., Any] = module.validate
+    return validate
+
 
 _LIB_PRESET: Final = {
     Preset.SCHEMA: "schema",
@@ -170,7 +191,7 @@ class CsafLibValidator:
         on_result: Callable[[TestResult], None] | None = None,
         on_start: Callable[[str, str], None] | None = None,
     ) -> Any:
-        return csaf20_validate(
+        return _csaf20_validate()(
             doc,
             path=file,
             preset=_LIB_PRESET[preset],
