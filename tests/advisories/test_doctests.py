@@ -15,6 +15,8 @@ import pytest
         "medsec.advisories.document",
         "medsec.advisories.explain",
         "medsec.advisories.readability",
+        "medsec.advisories.authoring",
+        "medsec.advisories.authoring.plain",
     ],
 )
 def test_docstring_examples(module: str) -> None:

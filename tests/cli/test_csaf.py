@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from medsec.cli.main import app
+from medsec.errors import Error
 
 FIXTURE = Path(__file__).resolve().parents[1] / "advisories" / "fixtures" / "exm-2026-001.json"
 runner = CliRunner()
@@ -93,3 +94,33 @@ def test_readability_flags_jargon_and_a_missed_target() -> None:
     result = runner.invoke(app, ["csaf", "readability", "-", "--target-grade", "9"], input=text)
     assert "ABOVE TARGET 9" in result.output
     assert "jargon: 'Unauthenticated' -> say 'without logging in'" in result.output
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "advisories" / "nwis-2026-004.yaml"
+
+
+def test_new_writes_a_valid_advisory_and_its_html_page(tmp_path: Path) -> None:
+    out = tmp_path / "nwis-2026-004.json"
+    page = tmp_path / "nwis-2026-004.html"
+    fsn = tmp_path / "fsn.html"
+    result = runner.invoke(
+        app, ["csaf", "new", str(EXAMPLE), "-o", str(out), "--html", str(page), "--fsn", str(fsn)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "valid CSAF 2.0 (0 warnings, 0 infos)" in result.output
+    assert runner.invoke(app, ["csaf", "validate", str(out), "--preset", "full"]).exit_code == 0
+    assert "<h2>Is my device affected?</h2>" in page.read_text()
+    assert "URGENT FIELD SAFETY NOTICE" in fsn.read_text()
+
+
+def test_new_writes_nothing_for_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    profile = EXAMPLE.parents[1] / "infusion-pump.yaml"
+    text = EXAMPLE.read_text().replace("[lvp@4.2.2]", "[lvp@4.2.9]")
+    bad.write_text(text.replace("../infusion-pump.yaml", str(profile)))
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["csaf", "new", str(bad), "-o", str(out)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Error)
+    assert "unknown product 'lvp@4.2.9'" in result.exception.message
+    assert not out.exists()
