@@ -178,3 +178,11 @@ def test_scoring_never_raises_and_scores_exist_exactly_when_there_are_words(text
     report = score_text(text)
     assert (report.grade is None) == (report.words == 0)
     assert report.syllables >= report.words
+
+
+def test_the_documentation_lists_every_jargon_term() -> None:
+    from medsec.advisories.jargon import JARGON
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "advisories.md").read_text()
+    missing = [term for term, plain in JARGON.items() if f"| {term} | {plain} |" not in docs]
+    assert missing == []
