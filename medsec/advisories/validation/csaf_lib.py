@@ -155,11 +155,12 @@ class CsafLibValidator:
         self, document: Mapping[str, Any], *, file: str, preset: Preset
     ) -> ValidationResult:
         doc = dict(document)
-        schema = self._run(doc, file, preset=Preset.SCHEMA, skip=frozenset())
-        results = {r.id: r for r in schema.results}
         not_run: list[NotRun] = []
-        if preset is not Preset.SCHEMA:
-            results.update(self._run_tests(doc, file, preset, not_run))
+        # One pass: the schema, then (if it passed) the tests. Only a schema failure costs a
+        # second pass, with the schema test skipped, so that the tests still run.
+        results = self._run_tests(doc, file, preset, not_run, with_schema=True)
+        if preset is not Preset.SCHEMA and not results["schema"].passed:
+            results.update(self._run_tests(doc, file, preset, not_run, with_schema=False))
         findings: list[Finding] = []
         for result in results.values():
             if result.skipped:
@@ -201,16 +202,22 @@ class CsafLibValidator:
         )
 
     def _run_tests(
-        self, doc: dict[str, Any], file: str, preset: Preset, not_run: list[NotRun]
+        self,
+        doc: dict[str, Any],
+        file: str,
+        preset: Preset,
+        not_run: list[NotRun],
+        *,
+        with_schema: bool,
     ) -> dict[str, TestResult]:
-        """Every test of the preset, even on a schema-invalid document; a test that crashes
-        on a malformed document is recorded as not run and the others continue."""
+        """The preset's results; a test that crashes on a malformed document is recorded as
+        not run and the others continue."""
         done: dict[str, TestResult] = {}
         crashed: set[str] = set()
         started: list[str] = []
 
         def keep(result: TestResult) -> None:
-            if result.id != "schema" and result.id not in crashed:
+            if (with_schema or result.id != "schema") and result.id not in crashed:
                 done.setdefault(result.id, result)
 
         def start(test_id: str, _title: str) -> None:
@@ -218,7 +225,8 @@ class CsafLibValidator:
 
         while True:
             started.clear()
-            skip = frozenset({"schema", *crashed, *(k for k, r in done.items() if not r.skipped)})
+            finished = (k for k, r in done.items() if not r.skipped and k != "schema")
+            skip = frozenset({*crashed, *finished, *(() if with_schema else ("schema",))})
             try:
                 self._run(doc, file, preset=preset, skip=skip, on_result=keep, on_start=start)
             except Exception as e:  # a library rule failing on malformed input
