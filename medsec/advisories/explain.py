@@ -352,6 +352,9 @@ EXPLANATIONS: Final[Mapping[str, tuple[str, str]]] = {
     ),
 }
 
+#: Longest engine message quoted in an explanation.
+MAX_MESSAGE: Final = 160
+
 _QUOTED = re.compile(r"`([^`]+)`")
 _POINTER_TOKEN = re.compile(r"~[01]")
 
@@ -392,7 +395,8 @@ def explain(finding: Finding, document: Mapping[str, Any] | None = None) -> str:
     if known is None:
         return f"{finding.test_id}: at {path}: {finding.message}."
     heading, sentence = known
-    text = sentence.format(
-        value=_value(finding, document), path=path, message=finding.message.rstrip(".")
-    )
+    message = finding.message.rstrip(".")
+    if len(message) > MAX_MESSAGE:  # schema messages can quote a whole object
+        message = message[: MAX_MESSAGE - 1].rstrip() + "…"
+    text = sentence.format(value=_value(finding, document), path=path, message=message)
     return f"{finding.test_id} {heading}: {text}."

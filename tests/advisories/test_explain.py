@@ -60,3 +60,10 @@ def test_titles_are_unique() -> None:
     duplicates = {t for t in titles if titles.count(t) > 1}
     # 6.3.6 and 6.3.7 differ only in self/non-self; every other title is distinct.
     assert duplicates == set()
+
+
+def test_a_long_engine_message_is_shortened() -> None:
+    message = "{'version': '3.1', " + "'x': 1, " * 60 + "} is not valid under any of the schemas"
+    text = explain(Finding("schema", Severity.ERROR, "/vulnerabilities/0/scores/0", message))
+    assert len(text) < 400
+    assert "…)" in text
