@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from medsec.advisories.interfaces import Finding
+from medsec.advisories.interfaces import Finding, Severity
 
 #: test id -> (plain title, sentence). Every mandatory, optional and informative test of
 #: CSAF 2.0, the schema, and the two CSAF 2.1 draft checks the csaf library adds.
@@ -192,8 +192,8 @@ EXPLANATIONS: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "6.1.27.7": (
         "Profile test: VEX product status",
-        "a VEX document may only say affected, not affected, fixed or under investigation, "
-        "but at {path} it uses '{value}'",
+        "each vulnerability of a VEX document must say affected, not affected, fixed or "
+        "under investigation for its products, and at {path} it says '{value}' instead",
     ),
     "6.1.27.8": (
         "Profile test: vulnerability ID",
@@ -352,6 +352,9 @@ EXPLANATIONS: Final[Mapping[str, tuple[str, str]]] = {
     ),
 }
 
+#: Checks from the CSAF 2.1 draft, whose sentences already say CSAF 2.0 does not require them.
+_CSAF21_ONLY: Final = frozenset({"6.1.27.12", "6.1.27.13"})
+
 #: Longest engine message quoted in an explanation.
 MAX_MESSAGE: Final = 160
 
@@ -399,4 +402,10 @@ def explain(finding: Finding, document: Mapping[str, Any] | None = None) -> str:
     if len(message) > MAX_MESSAGE:  # schema messages can quote a whole object
         message = message[: MAX_MESSAGE - 1].rstrip() + "…"
     text = sentence.format(value=_value(finding, document), path=path, message=message)
+    if (
+        finding.test_id.startswith("6.1.")
+        and finding.severity is not Severity.ERROR
+        and finding.test_id not in _CSAF21_ONLY
+    ):
+        text += " (only a warning: CSAF 2.0 allows this here; a stricter reading flags it)"
     return f"{finding.test_id} {heading}: {text}."

@@ -314,3 +314,28 @@ def test_validation_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch)
     )
     result = VALIDATOR.validate(document, file="x.json", preset=Preset.FULL)
     assert result.is_valid
+
+
+def _vex(product_status: dict[str, list[str]]) -> Doc:
+    document = _advisory()
+    document["document"]["category"] = "csaf_vex"
+    vuln = document["vulnerabilities"][0]
+    vuln["product_status"] = product_status
+    vuln["remediations"][0]["product_ids"] = ["CSAFPID-0001"]
+    return document
+
+
+@pytest.mark.parametrize(
+    ("product_status", "severity"),
+    [
+        # CSAF 2.0 §6.1.27.7: at least one of the four VEX statuses must be present.
+        ({"known_affected": ["CSAFPID-0001"], "recommended": ["CSAFPID-0002"]}, Severity.WARNING),
+        ({"recommended": ["CSAFPID-0002"], "last_affected": ["CSAFPID-0001"]}, Severity.ERROR),
+    ],
+)
+def test_other_statuses_beside_a_vex_status_are_only_a_warning(
+    product_status: dict[str, list[str]], severity: Severity
+) -> None:
+    result = VALIDATOR.validate(_vex(product_status), file="x.json", preset=Preset.MANDATORY)
+    found = [f for f in result.findings if f.test_id == "6.1.27.7"]
+    assert found and {f.severity for f in found} == {severity}

@@ -177,3 +177,23 @@ def test_the_bundled_schemas_are_the_published_ones(bundled: str, published: str
         pytest.skip(f"{reference} is absent")
     ours = json.loads((_bundled_schemas() / bundled).read_text(encoding="utf-8"))
     assert ours == json.loads(reference.read_text(encoding="utf-8"))
+
+
+def test_the_oasis_example_advisories_are_valid() -> None:
+    """The TC's own example documents (Red Hat, Cisco, BSI, the VEX use cases) are valid CSAF
+    2.0. One VEX example lists `recommended` beside `fixed`: CSAF 2.0 allows it, the csaf
+    library flags it, medsec reports it as a warning (see csaf_lib._vex_status_as_csaf20)."""
+    examples = sorted((OASIS / "csaf_2.0" / "examples" / "csaf").rglob("*.json"))
+    if not examples:
+        pytest.skip("the OASIS examples are absent")
+    validator = default_validator()
+    warned: dict[str, set[str]] = {}
+    for path in examples:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        result = validator.validate(document, file=path.name, preset=Preset.MANDATORY)
+        assert result.errors == (), path.name
+        if result.warnings:
+            warned[path.name] = {f.test_id for f in result.warnings}
+    print(f"\nOASIS CSAF 2.0 examples: {len(examples)}/{len(examples)} valid")
+    assert len(examples) == 19
+    assert warned == {"2022-evd-uc-08-001.json": {"6.1.27.7"}}

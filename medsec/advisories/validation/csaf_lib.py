@@ -95,6 +95,14 @@ _CSAF21_PROFILE_TESTS: Final = (
     ("6.1.27.13", re.compile(r"must have at least one remediation$|in remediation is not in any")),
 )
 CSAF21_NOTE: Final = "CSAF 2.1 draft check, not required by CSAF 2.0: "
+_VEX_STATUSES: Final = frozenset(
+    {"fixed", "known_affected", "known_not_affected", "under_investigation"}
+)
+_VEX_STATUS_PATH: Final = re.compile(r"^/vulnerabilities/(\d+)/product_status/[^/]+$")
+VEX_STATUS_NOTE: Final = (
+    "allowed by CSAF 2.0 (§6.1.27.7 asks only that one of fixed, known_affected, "
+    "known_not_affected, under_investigation is present), reported by the csaf library: "
+)
 
 
 def _library_version() -> str:
@@ -141,6 +149,33 @@ def _findings(result: TestResult) -> list[Finding]:
     return found
 
 
+def _vex_status_as_csaf20(finding: Finding, doc: Mapping[str, Any]) -> Finding:
+    """CSAF 2.0 §6.1.27.7: a VEX vulnerability's product status must contain at least one of
+    the four VEX statuses. The library flags every other status (``recommended`` beside
+    ``fixed``, as in the OASIS example 2022-evd-uc-08-001); such a finding is an error only if
+    none of the four is present, and a warning otherwise."""
+    match = _VEX_STATUS_PATH.match(finding.instance_path)
+    if finding.test_id != "6.1.27.7" or match is None:
+        return finding
+    vulnerabilities = doc.get("vulnerabilities")
+    index = int(match[1])
+    if not isinstance(vulnerabilities, list) or index >= len(vulnerabilities):
+        return finding
+    status = (
+        vulnerabilities[index].get("product_status")
+        if isinstance(vulnerabilities[index], dict)
+        else None
+    )
+    if isinstance(status, dict) and _VEX_STATUSES & status.keys():
+        return Finding(
+            finding.test_id,
+            Severity.WARNING,
+            finding.instance_path,
+            VEX_STATUS_NOTE + finding.message,
+        )
+    return finding
+
+
 def _within(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
@@ -171,6 +206,7 @@ class CsafLibValidator:
         if preset is Preset.FULL:
             not_run.extend(NotRun(test, reason) for test, reason in _OFFLINE.items())
         findings = self._without_cvss_duplicates(findings)
+        findings = [_vex_status_as_csaf20(f, doc) for f in findings]
         findings.sort(
             key=lambda f: (_test_sort_key(f.test_id), _path_sort_key(f.instance_path), f.message)
         )
