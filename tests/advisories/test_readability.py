@@ -16,6 +16,7 @@ from medsec.advisories.readability import (
     score_text,
     split_sentences,
     syllables,
+    words,
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exm-2026-001.json"
@@ -186,3 +187,14 @@ def test_the_documentation_lists_every_jargon_term() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "advisories.md").read_text()
     missing = [term for term, plain in JARGON.items() if f"| {term} | {plain} |" not in docs]
     assert missing == []
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\n\r", codec="utf-8"), max_size=300))
+def test_sentence_splitting_neither_loses_nor_invents_a_word(text: str) -> None:
+    cleaned = clean(text)
+    assert [w for s in split_sentences(cleaned) for w in words(s)] == words(cleaned)
+
+
+@given(st.from_regex(r"[A-Za-z][a-z]{0,15}", fullmatch=True))
+def test_every_word_has_at_least_one_syllable_and_at_most_one_per_letter(word: str) -> None:
+    assert 1 <= syllables(word) <= len(word)
