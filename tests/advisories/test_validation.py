@@ -339,3 +339,16 @@ def test_other_statuses_beside_a_vex_status_are_only_a_warning(
     result = VALIDATOR.validate(_vex(product_status), file="x.json", preset=Preset.MANDATORY)
     found = [f for f in result.findings if f.test_id == "6.1.27.7"]
     assert found and {f.severity for f in found} == {severity}
+
+
+def test_tests_that_crash_on_a_malformed_document_are_listed_as_not_run() -> None:
+    """A vulnerability that is a number makes several library rules raise AttributeError;
+    they are listed as not run, and the schema error and the other tests still come out."""
+    document = _advisory()
+    document["vulnerabilities"].append(1)
+    document["vulnerabilities"][0]["product_status"]["known_affected"].append("CSAFPID-9999")
+    result = VALIDATOR.validate(document, file="x.json", preset=Preset.MANDATORY)
+    crashed = {n.test_id for n in result.not_run if n.reason.startswith("could not run")}
+    assert "6.1.6" in crashed
+    assert "schema" in {f.test_id for f in result.errors}
+    assert "6.1.1" in {f.test_id for f in result.errors}  # 6.1.1 runs and finds its product
