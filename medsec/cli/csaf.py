@@ -207,8 +207,8 @@ def new_command(
     from medsec.advisories.authoring import build_advisory, load_advisory_input, write_advisory
     from medsec.advisories.authoring.build import prose_readability
 
-    loaded, _source = load_advisory_input(advisory)
-    built = build_advisory(loaded, base=advisory.parent, file=str(output))
+    loaded, source = load_advisory_input(advisory)
+    built = build_advisory(loaded, base=advisory.parent, file=str(output), source=source)
     written = write_advisory(built, output, html=html, fsn=fsn)
     findings = built.validation.findings
     if format is Format.JSON:

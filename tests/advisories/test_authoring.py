@@ -150,7 +150,9 @@ def test_an_unknown_product_is_an_error_naming_the_known_ones(tmp_path: Path) ->
     data["vulnerabilities"][0]["product_status"]["fixed"] = ["lvp@9.9"]
     with pytest.raises(Error) as raised:
         _build(data, tmp_path)
-    assert "vulnerabilities[0].product_status.fixed: unknown product 'lvp@9.9'" in str(raised.value)
+    assert "vulnerabilities[0].product_status.fixed[0]: unknown product 'lvp@9.9'" in str(
+        raised.value
+    )
     assert raised.value.hint == "known products: lvp@4.2.0, lvp@4.2.1, lvp@4.2.2"
 
 
@@ -279,3 +281,15 @@ def test_writing_is_all_or_nothing(example: BuiltAdvisory, tmp_path: Path) -> No
     written = write_advisory(example, good, html=tmp_path / "a.html", fsn=tmp_path / "f.html")
     assert written == [good, tmp_path / "a.html", tmp_path / "f.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.json", "f.html"]
+
+
+def test_an_input_problem_names_its_line_when_the_source_is_known() -> None:
+    text = EXAMPLE.read_text().replace("fixed: [lvp@4.2.2]", "fixed: [lvp@4.2.9]")
+    advisory, source = parse_advisory_input(text, str(EXAMPLE))
+    with pytest.raises(DocumentError) as raised:
+        build_advisory(advisory, base=EXAMPLE.parent, file="x.json", source=source)
+    [problem] = raised.value.problems
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "fixed: [lvp@4.2.9]" in t)
+    assert problem.location.line == line
+    assert problem.location.path == "vulnerabilities[0].product_status.fixed[0]"
+    assert problem.message.startswith("unknown product 'lvp@4.2.9' (known products: lvp@4.2.0")

@@ -122,5 +122,6 @@ def test_new_writes_nothing_for_an_input_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["csaf", "new", str(bad), "-o", str(out)])
     assert result.exit_code != 0
     assert isinstance(result.exception, Error)
-    assert "unknown product 'lvp@4.2.9'" in result.exception.message
+    assert "unknown product 'lvp@4.2.9'" in result.exception.diagnostics()
+    assert f"{bad}:" in result.exception.diagnostics()  # file:line:column
     assert not out.exists()

@@ -31,7 +31,8 @@ from medsec.advisories.explain import explain
 from medsec.advisories.interfaces import CsafValidator, Preset, ValidationResult
 from medsec.advisories.readability import ScoredText, score_csaf
 from medsec.advisories.validation import default_validator
-from medsec.errors import Error
+from medsec.errors import DocumentError, Error
+from medsec.profiles.loader import PathKey, SourceMap, format_path
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -87,15 +88,29 @@ def _key(number: str) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split("."))
 
 
+class InputProblem(Error):
+    """Something wrong at one place of the advisory input (located by :func:`build_advisory`
+    when it has the input's source map)."""
+
+    kind = "invalid-advisory-input"
+    status = 422
+
+    def __init__(self, path: PathKey, message: str, *, hint: str | None = None) -> None:
+        self.path = path
+        self.problem = message
+        super().__init__(f"{format_path(path)}: {message}", hint=hint)
+
+
 def revision_history(advisory: AdvisoryInput) -> list[dict[str, Any]]:
     history: list[dict[str, Any]] = []
     previous: str | None = None
     for index, revision in enumerate(advisory.revisions):
-        where = f"revisions[{index}]"
+        where: PathKey = ("revisions", index)
         if revision.number is not None:
             if not _SEMVER.fullmatch(revision.number):
-                raise Error(
-                    f"{where}.number: {revision.number!r} is not a semantic version X.Y.Z",
+                raise InputProblem(
+                    (*where, "number"),
+                    f"{revision.number!r} is not a semantic version X.Y.Z",
                     hint="write e.g. 1.0.0, or leave number out to compute it from change",
                 )
             number = revision.number
@@ -104,15 +119,15 @@ def revision_history(advisory: AdvisoryInput) -> list[dict[str, Any]]:
         else:
             number = _bump(previous, revision.change)
         if previous is not None and _key(number) <= _key(previous):
-            raise Error(f"{where}.number: {number} does not come after {previous}")
+            raise InputProblem((*where, "number"), f"{number} does not come after {previous}")
         if advisory.status is not Status.DRAFT and number.startswith("0."):
-            raise Error(
-                f"{where}.number: {number} is a draft version but the status is "
-                f"{advisory.status.value}",
+            raise InputProblem(
+                (*where, "number"),
+                f"{number} is a draft version but the status is {advisory.status.value}",
                 hint="a released advisory starts at 1.0.0 (CSAF 2.0 §6.1.17, §6.1.18)",
             )
         if history and revision.date < advisory.revisions[index - 1].date:
-            raise Error(f"{where}.date: earlier than the revision before it")
+            raise InputProblem((*where, "date"), "earlier than the revision before it")
         history.append(
             {"date": _timestamp(revision.date), "number": number, "summary": revision.summary}
         )
@@ -120,19 +135,19 @@ def revision_history(advisory: AdvisoryInput) -> list[dict[str, Any]]:
     return history
 
 
-def _cvss3(vector: str, where: str) -> dict[str, Any]:
+def _cvss3(vector: str, where: PathKey) -> dict[str, Any]:
     try:
         score: dict[str, Any] = CVSS3(vector).as_json(minimal=True)
     except CVSSError as e:
-        raise Error(f"{where}: {vector!r} is not a CVSS 3 vector: {e}") from e
+        raise InputProblem(where, f"{vector!r} is not a CVSS 3 vector: {e}") from e
     return score
 
 
-def cvss4_note(vector: str, where: str) -> dict[str, str]:
+def cvss4_note(vector: str, where: PathKey) -> dict[str, str]:
     try:
         score = CVSS4(vector)
     except CVSSError as e:
-        raise Error(f"{where}: {vector!r} is not a CVSS 4.0 vector: {e}") from e
+        raise InputProblem(where, f"{vector!r} is not a CVSS 4.0 vector: {e}") from e
     return {
         "category": "other",
         "text": f"CVSS v4.0 base score {score.base_score} ({score.severity}), "
@@ -141,16 +156,18 @@ def cvss4_note(vector: str, where: str) -> dict[str, str]:
     }
 
 
-def _refs(refs: list[str], products: dict[str, Product], where: str) -> list[str]:
-    for ref in refs:
+def _refs(refs: list[str], products: dict[str, Product], where: PathKey) -> list[str]:
+    for i, ref in enumerate(refs):
         if ref not in products:
             known = ", ".join(products) or "none"
-            raise Error(f"{where}: unknown product {ref!r}", hint=f"known products: {known}")
+            raise InputProblem(
+                (*where, i), f"unknown product {ref!r}", hint=f"known products: {known}"
+            )
     return list(dict.fromkeys(refs))
 
 
 def _vulnerability(vuln: Vulnerability, index: int, products: dict[str, Product]) -> dict[str, Any]:
-    where = f"vulnerabilities[{index}]"
+    where: PathKey = ("vulnerabilities", index)
     out: dict[str, Any] = {"title": vuln.title}
     if vuln.cve:
         out["cve"] = vuln.cve
@@ -158,15 +175,15 @@ def _vulnerability(vuln: Vulnerability, index: int, products: dict[str, Product]
         out["cwe"] = {"id": vuln.cwe.id, "name": vuln.cwe.name}
     notes = [{"category": "description", "text": vuln.description, "title": "Description"}]
     if vuln.cvss_v4:
-        notes.append(cvss4_note(vuln.cvss_v4, f"{where}.cvss_v4"))
+        notes.append(cvss4_note(vuln.cvss_v4, (*where, "cvss_v4")))
     out["notes"] = notes
     status = {
-        name: _refs(refs, products, f"{where}.product_status.{name}")
+        name: _refs(refs, products, (*where, "product_status", name))
         for name, refs in vuln.product_status.model_dump().items()
         if refs
     }
     if not status:
-        raise Error(f"{where}.product_status: give at least one product a status")
+        raise InputProblem((*where, "product_status"), "give at least one product a status")
     out["product_status"] = status
     affected = [
         p
@@ -175,16 +192,18 @@ def _vulnerability(vuln: Vulnerability, index: int, products: dict[str, Product]
     ]
     if vuln.cvss_v3:
         if not affected:
-            raise Error(f"{where}.cvss_v3: a score needs at least one affected product")
+            raise InputProblem((*where, "cvss_v3"), "a score needs at least one affected product")
         out["scores"] = [
-            {"cvss_v3": _cvss3(vuln.cvss_v3, f"{where}.cvss_v3"), "products": affected}
+            {"cvss_v3": _cvss3(vuln.cvss_v3, (*where, "cvss_v3")), "products": affected}
         ]
     remediations = []
     for r, remediation in enumerate(vuln.remediations):
         item: dict[str, Any] = {
             "category": remediation.category,
             "details": remediation.details,
-            "product_ids": _refs(remediation.products, products, f"{where}.remediations[{r}]"),
+            "product_ids": _refs(
+                remediation.products, products, (*where, "remediations", r, "products")
+            ),
         }
         if remediation.url:
             item["url"] = str(remediation.url)
@@ -195,7 +214,9 @@ def _vulnerability(vuln: Vulnerability, index: int, products: dict[str, Product]
     for t, threat in enumerate(vuln.threats):
         entry: dict[str, Any] = {"category": threat.category, "details": threat.details}
         if threat.products:
-            entry["product_ids"] = _refs(threat.products, products, f"{where}.threats[{t}]")
+            entry["product_ids"] = _refs(
+                threat.products, products, (*where, "threats", t, "products")
+            )
         threats.append(entry)
     if threats:
         out["threats"] = threats
@@ -285,10 +306,22 @@ def build_advisory(
     file: str = "<advisory>",
     generated: dt.datetime | None = None,
     validator: CsafValidator | None = None,
+    source: SourceMap | None = None,
 ) -> BuiltAdvisory:
-    """Build and validate; raise :class:`AdvisoryInvalid` if a mandatory test fails."""
+    """Build and validate; raise :class:`AdvisoryInvalid` if a mandatory test fails.
+
+    With the input's ``source`` map, a problem of the input is a :class:`DocumentError`
+    naming its file, line and column."""
     products = load_products(advisory, base)
-    document = build_document(advisory, products, generated=generated or dt.datetime.now(dt.UTC))
+    try:
+        document = build_document(
+            advisory, products, generated=generated or dt.datetime.now(dt.UTC)
+        )
+    except InputProblem as e:
+        if source is None:
+            raise
+        message = f"{e.problem} ({e.hint})" if e.hint else e.problem
+        raise DocumentError(source.file, [source.problem(e.path, message)]) from e
     result = (validator or default_validator()).validate(document, file=file, preset=Preset.FULL)
     if not result.is_valid:
         raise AdvisoryInvalid(file, result, document)
