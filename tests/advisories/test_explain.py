@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medsec.advisories.explain import EXPLANATIONS, explain, title
 from medsec.advisories.interfaces import Finding, Severity
@@ -67,3 +69,25 @@ def test_a_long_engine_message_is_shortened() -> None:
     text = explain(Finding("schema", Severity.ERROR, "/vulnerabilities/0/scores/0", message))
     assert len(text) < 400
     assert "…)" in text
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(
+    st.sampled_from([*EXPLANATIONS, "9.9.9"]),
+    st.text(max_size=40).map(lambda t: "/" + t),
+    st.text(max_size=300),
+    st.dictionaries(st.text(max_size=6), _json, max_size=3),
+)
+def test_explaining_never_fails_and_always_names_the_test(
+    test_id: str, path: str, message: str, document: dict[str, object]
+) -> None:
+    text = explain(Finding(test_id, Severity.ERROR, path, message), document)
+    assert text.startswith(test_id)
