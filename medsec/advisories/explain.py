@@ -360,6 +360,7 @@ MAX_MESSAGE: Final = 160
 
 _QUOTED = re.compile(r"`([^`]+)`")
 _POINTER_TOKEN = re.compile(r"~[01]")
+_INDEX = re.compile(r"[0-9]+")  # not str.isdigit(), which accepts "¹"
 
 
 def _resolve(document: Mapping[str, Any] | None, pointer: str) -> Any:
@@ -368,7 +369,7 @@ def _resolve(document: Mapping[str, Any] | None, pointer: str) -> Any:
         token = _POINTER_TOKEN.sub(lambda m: "~" if m[0] == "~0" else "/", raw)
         if isinstance(node, Mapping) and token in node:
             node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
             node = node[int(token)]
         else:
             return None

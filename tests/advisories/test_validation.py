@@ -352,3 +352,12 @@ def test_tests_that_crash_on_a_malformed_document_are_listed_as_not_run() -> Non
     assert "6.1.6" in crashed
     assert "schema" in {f.test_id for f in result.errors}
     assert "6.1.1" in {f.test_id for f in result.errors}  # 6.1.1 runs and finds its product
+
+
+def test_a_key_made_of_a_superscript_digit_does_not_crash_the_sorting() -> None:
+    """Regression: findings were sorted with str.isdigit() + int(), and "¹".isdigit() is
+    true while int("¹") raises (found by the property test above)."""
+    result = VALIDATOR.validate(
+        {"document": {"csaf_version": "2.0"}, "¹": {"²": 1}}, file="x.json", preset=Preset.FULL
+    )
+    assert not result.is_valid

@@ -112,13 +112,17 @@ def _library_version() -> str:
         return "unknown"
 
 
+#: ASCII digits only: str.isdigit() accepts "¹", which int() refuses.
+_INDEX: Final = re.compile(r"[0-9]+")
+
+
 def _test_sort_key(test_id: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in test_id.split(".") if part.isdigit()) or (0,)
+    return tuple(int(part) for part in test_id.split(".") if _INDEX.fullmatch(part)) or (0,)
 
 
 def _path_sort_key(pointer: str) -> tuple[tuple[int, int | str], ...]:
     """``/branches/2`` before ``/branches/10``."""
-    return tuple((0, int(t)) if t.isdigit() else (1, t) for t in pointer.split("/"))
+    return tuple((0, int(t)) if _INDEX.fullmatch(t) else (1, t) for t in pointer.split("/"))
 
 
 def _profile_test(message: str) -> tuple[str, Severity, str]:
