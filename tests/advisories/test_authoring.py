@@ -293,3 +293,25 @@ def test_an_input_problem_names_its_line_when_the_source_is_known() -> None:
     assert problem.location.line == line
     assert problem.location.path == "vulnerabilities[0].product_status.fixed[0]"
     assert problem.message.startswith("unknown product 'lvp@4.2.9' (known products: lvp@4.2.0")
+
+
+def test_products_from_several_profiles_get_one_vendor_branch_each(tmp_path: Path) -> None:
+    data = _input()
+    data["products"].append({"key": "pacs", "profile": "../pacs-server.yaml"})
+    data["vulnerabilities"][0]["product_status"]["known_not_affected"] = ["pacs@12.4.0"]
+    data["vulnerabilities"][0]["threats"].append(
+        {
+            "category": "impact",
+            "details": "The PACS does not use the pump link.",
+            "products": ["pacs@12.4.0"],
+        }
+    )
+    built = _build(data, tmp_path)
+    vendors = built.document["product_tree"]["branches"]
+    assert [v["name"] for v in vendors] == ["Northwind Infusion Systems", "Contoso Health Imaging"]
+    [pacs] = vendors[1]["branches"][0]["branches"]
+    assert pacs["product"]["product_id"] == "pacs@12.4.0"  # the profile's own version
+    assert pacs["product"]["product_identification_helper"]["cpe"] == (
+        "cpe:2.3:a:contoso:vista_pacs:12.4.0:*:*:*:*:*:*:*"
+    )
+    assert built.validation.is_valid
