@@ -21,10 +21,14 @@ from medsec.flows.records import ObservedFlow, ReportBuilder
 CONN_MARKERS = frozenset({"conn_state", "history", "orig_pkts", "resp_pkts", "missed_bytes"})
 
 
+#: Numbers at or above this are refused (as the TSV patterns refuse 19 digits).
+LIMIT = 10**18
+
+
 def is_conn_record(record: dict[str, Any]) -> bool:
     path = record.get("_path")
     if path is not None:
-        return path == "conn"
+        return bool(path == "conn")
     return not CONN_MARKERS.isdisjoint(record)
 
 
@@ -33,10 +37,10 @@ def _number(record: dict[str, Any], name: str, *, integer: bool) -> float | int 
     if value is None:
         return None
     ok = isinstance(value, int) if integer else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or value < 0:
+    if isinstance(value, bool) or not ok or not 0 <= value < LIMIT:
         kind = "a non-negative integer" if integer else "a non-negative number"
         raise ValueError(f"{name}: {value!r} is not {kind}")
-    return value
+    return int(value) if integer else float(value)
 
 
 def _string(record: dict[str, Any], name: str) -> str | None:
@@ -68,7 +72,7 @@ def flow_from_record(record: dict[str, Any]) -> ObservedFlow:
     resp_bytes = _number(record, "resp_bytes", integer=True)
     duration = _number(record, "duration", integer=False)
     return ObservedFlow(
-        ts=float(ts),  # type: ignore[arg-type]
+        ts=float(ts),
         orig_h=values.address(_string(record, "id.orig_h") or ""),
         orig_p=int(orig_p) if orig_p is not None else None,
         resp_h=values.address(_string(record, "id.resp_h") or ""),

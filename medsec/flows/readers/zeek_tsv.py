@@ -126,12 +126,11 @@ class ZeekTsvReader:
                 if not checked:
                     check_header(str(path), header)
                     checked, columns = True, _Columns(header)
-                assert columns is not None
+                if columns is None:  # pragma: no cover - set just above
+                    raise AssertionError
                 parts = line.split(header.separator)
                 if len(parts) != len(header.fields):
-                    report.bad(
-                        number, f"expected {len(header.fields)} fields, found {len(parts)}"
-                    )
+                    report.bad(number, f"expected {len(header.fields)} fields, found {len(parts)}")
                     continue
                 try:
                     flow = columns.flow(parts)

@@ -1,0 +1,266 @@
+"""Loading observed flows into DuckDB, aggregated by (orig, resp, proto, port, service).
+
+Two ways in, with the same result (``tests/flows/test_scan.py`` holds them equal):
+
+* **DuckDB reads the file** (:func:`scan_zeek_tsv`): for Zeek TSV, the big case. The
+  column list comes from the file's own ``#fields`` header; every column is read as text
+  and checked in SQL with the patterns of :mod:`medsec.flows.readers.values`. If DuckDB
+  rejects a line, or a value fails a check, or an address does not parse, the file is
+  read again by the Python reader, which names each malformed line and why.
+* **The Python reader** (:func:`load_python`) for JSON, nfdump CSV and doubtful files:
+  flows are aggregated in Python and the (much smaller) aggregate is copied in.
+
+Either way the table ``obs`` holds one row per distinct tuple, with ``flows``, ``bytes``,
+``first_ts`` and ``last_ts``; addresses are raw text, mapped to keys by :mod:`engine`.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from medsec.flows.readers import detect_format, stream, values
+from medsec.flows.readers.zeek_tsv import read_header
+from medsec.flows.records import PROTOCOL_NAMES, ReadReport, ReportBuilder
+
+OBS_COLUMNS = {
+    "orig": "VARCHAR",
+    "resp": "VARCHAR",
+    "proto": "VARCHAR",
+    "port": "INTEGER",
+    "service": "VARCHAR",
+    "flows": "BIGINT",
+    "bytes": "HUGEINT",
+    "first_ts": "DOUBLE",
+    "last_ts": "DOUBLE",
+}
+
+_ids = itertools.count()
+
+Progress = Callable[[int], None]
+
+
+def create_obs(con: duckdb.DuckDBPyConnection) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in OBS_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE obs ({columns})")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def zeek_tsv_source(path: Path, rejects: str | None = None) -> str:
+    """The ``read_csv(...)`` call for a Zeek TSV file, columns from its header.
+
+    ``rejects`` names the table DuckDB stores rejected lines in (line number, reason).
+    The benchmark's bare scan uses the same call.
+    """
+    header = read_header(path)
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header.fields)
+    options = [
+        f"delim={_literal(header.separator)}",
+        "header=false",
+        f"skip={header.lines}",
+        "quote=''",
+        "escape=''",
+        "auto_detect=false",
+        f"compression={_literal('gzip' if gzipped else 'none')}",
+        f"columns={{{columns}}}",
+    ]
+    if rejects is not None:
+        options += [
+            "ignore_errors=true",
+            "store_rejects=true",
+            f"rejects_table={_literal(rejects)}",
+            f"rejects_scan={_literal(rejects + '_scan')}",
+        ]
+    return f"read_csv({_literal(str(path))}, {', '.join(options)})"
+
+
+def _protocol_sql(column: str) -> str:
+    cases = " ".join(
+        f"WHEN {_literal(number)} THEN {_literal(name)}" for number, name in PROTOCOL_NAMES.items()
+    )
+    return f"(CASE lower({column}) {cases} ELSE lower({column}) END)"
+
+
+def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | None:
+    """Aggregate a Zeek TSV file into ``obs`` inside DuckDB; ``None`` if in doubt.
+
+    ``None`` means some line needs the Python reader (nothing was added to ``obs``).
+    """
+    header = read_header(path)
+    n = next(_ids)
+    rejects, staged = f"medsec_rejects_{n}", f"medsec_stage_{n}"
+    u, e = _literal(header.unset), _literal(header.empty)
+
+    def col(name: str) -> str:
+        return f'"{name}"' if name in header.fields else "NULL"
+
+    def optional(name: str, pattern: str) -> str:
+        c = col(name)
+        return "true" if c == "NULL" else f"({c} = {u} OR regexp_full_match({c}, '{pattern}'))"
+
+    def number(name: str, kind: str) -> str:
+        c = col(name)
+        return "NULL" if c == "NULL" else f"TRY_CAST(NULLIF({c}, {u}) AS {kind})"
+
+    port_ok = (
+        "(CASE WHEN regexp_full_match({c}, '{p}') THEN CAST({c} AS INTEGER) <= 65535 "
+        "ELSE false END)"
+    )
+    ok = " AND ".join(
+        [
+            f"regexp_full_match(\"ts\", '{values.TIME_RE}')",
+            f'"id.orig_h" NOT IN ({u}, {e})',
+            f'"id.resp_h" NOT IN ({u}, {e})',
+            port_ok.format(c='"id.orig_p"', p=values.PORT_RE),
+            port_ok.format(c='"id.resp_p"', p=values.PORT_RE),
+            "regexp_full_match(\"proto\", '[A-Za-z0-9_.-]+')",
+            optional("duration", values.TIME_RE),
+            optional("orig_bytes", values.COUNT_RE),
+            optional("resp_bytes", values.COUNT_RE),
+        ]
+    )
+    service = col("service")
+    service_sql = (
+        "NULL"
+        if service == "NULL"
+        else f"CASE WHEN {service} IN ({u}, {e}, '') THEN NULL ELSE {service} END"
+    )
+    proto = _protocol_sql('"proto"')
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {staged} AS
+        SELECT ok, orig, resp, proto, port, service,
+               count(*) AS flows, sum(bytes) AS bytes,
+               min(ts) AS first_ts, max(ts) AS last_ts
+        FROM (
+            SELECT {ok} AS ok,
+                   "id.orig_h" AS orig, "id.resp_h" AS resp, {proto} AS proto,
+                   CASE WHEN {proto} = 'icmp' THEN NULL
+                        ELSE TRY_CAST("id.resp_p" AS INTEGER) END AS port,
+                   {service_sql} AS service,
+                   coalesce({number("orig_bytes", "BIGINT")}, 0)
+                     + coalesce({number("resp_bytes", "BIGINT")}, 0) AS bytes,
+                   TRY_CAST("ts" AS DOUBLE) AS ts
+            FROM {zeek_tsv_source(path, rejects)}
+        )
+        GROUP BY ok, orig, resp, proto, port, service
+        """  # noqa: S608
+    )
+    try:
+        rejected = [
+            line
+            for (line,) in con.execute(f"SELECT csv_line FROM {rejects}").fetchall()  # noqa: S608
+            if not _benign(line)
+        ]
+        doubtful = _scalar(con, f"SELECT count(*) FROM {staged} WHERE NOT ok")  # noqa: S608
+        addresses = con.execute(
+            f"SELECT orig FROM {staged} UNION SELECT resp FROM {staged}"  # noqa: S608
+        ).fetchall()
+        if rejected or doubtful or not _all_addresses(a for (a,) in addresses):
+            return None
+        rows = _scalar(con, f"SELECT coalesce(sum(flows), 0) FROM {staged}")  # noqa: S608
+        columns = ", ".join(OBS_COLUMNS)
+        con.execute(f"INSERT INTO obs SELECT {columns} FROM {staged}")  # noqa: S608
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staged}")
+        con.execute(f"DROP TABLE IF EXISTS {rejects}")
+        con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
+    return ReadReport(str(path), "zeek-tsv", int(rows), 0)
+
+
+#: ``#`` lines that change how the following lines read: the fast path gives up on them.
+HEADER_DIRECTIVES = ("#fields", "#types", "#separator", "#unset_field", "#empty_field", "#path")
+
+
+def _benign(line: str | None) -> bool:
+    """A rejected line the Python reader ignores too (``#close``, ``#open``…)."""
+    return line is not None and line.startswith("#") and not line.startswith(HEADER_DIRECTIVES)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    if row is None:  # pragma: no cover - an aggregate returns one row
+        raise AssertionError(sql)
+    return int(row[0])
+
+
+def _all_addresses(texts: object) -> bool:
+    for text in texts:  # type: ignore[attr-defined]
+        try:
+            values.address(text)
+        except ValueError:
+            return False
+    return True
+
+
+def load_python(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    format: str | None = None,
+    progress: Progress | None = None,
+) -> ReadReport:
+    """Read ``path`` with its Python reader, aggregate, and copy the aggregate into ``obs``."""
+    report = ReportBuilder(str(path), format or detect_format(path))
+    groups: dict[tuple[str, str, str, int | None, str | None], list[float]] = {}
+    for i, flow in enumerate(stream(path, report), start=1):
+        key = (flow.orig_h, flow.resp_h, flow.proto, flow.port, flow.service)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, flow.bytes, flow.ts, flow.ts]
+        else:
+            group[0] += 1
+            group[1] += flow.bytes
+            group[2] = min(group[2], flow.ts)
+            group[3] = max(group[3], flow.ts)
+        if progress is not None and i % 100_000 == 0:
+            progress(100_000)
+    if groups:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".csv", newline="", encoding="utf-8", delete=False
+        ) as f:
+            writer = csv.writer(f)
+            for (orig, resp, proto, port, service), (n, b, first, last) in groups.items():
+                writer.writerow(
+                    [
+                        orig,
+                        resp,
+                        proto,
+                        "" if port is None else port,
+                        service or "",
+                        int(n),
+                        int(b),
+                        repr(first),
+                        repr(last),
+                    ]
+                )
+        try:
+            types = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in OBS_COLUMNS.items())
+            con.execute(
+                f"INSERT INTO obs SELECT * FROM read_csv({_literal(f.name)}, header=false, "  # noqa: S608
+                f"delim=',', quote='\"', escape='\"', auto_detect=false, columns={{{types}}})"
+            )
+        finally:
+            Path(f.name).unlink()
+    return report.build()
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None = None
+) -> ReadReport:
+    """Load one file into ``obs`` by the fastest way that gives the exact answer."""
+    format = detect_format(path)
+    if format == "zeek-tsv":
+        report = scan_zeek_tsv(con, path)
+        if report is not None:
+            return report
+    return load_python(con, path, format, progress)
