@@ -2,10 +2,11 @@
 
 Registered in :mod:`medsec.cli.main` with ``app.add_typer(flows.app, name="flows")``.
 
-Exit status of ``check`` (for scripts): **0** every flow is authorized and every address
-is inventoried; **3** findings (unauthorized flows or uninventoried devices); **1** an
-error (a log or the map cannot be read; nothing is reported); **2** a usage error.
-Malformed lines are reported but do not change the status.
+Exit status of ``check`` (for scripts): **0** every flow is authorized and every internal
+address is inventoried or named by an authorized flow; **3** findings (unauthorized flows,
+or uninventoried devices that no authorized flow names); **1** an error (a log or the map
+cannot be read; nothing is reported); **2** a usage error. Malformed lines are reported
+but do not change the status.
 """
 
 from __future__ import annotations
@@ -116,12 +117,15 @@ def _print_reports(reports: tuple[ReadReport, ...]) -> None:
 
 
 def _table(result: CheckResult) -> None:
+    known = sum(u.known_peer for u in result.uninventoried)
     console.print(
         f"{result.site or 'site'}: {result.flows_read} flows read, {result.flows_checked} "
         f"with an inventoried endpoint, {len(result.violations)} unauthorized flow groups, "
-        f"{len(result.uninventoried)} uninventoried addresses",
+        f"{len(result.uninventoried)} uninventoried addresses "
+        f"({known} of them named by authorized flows)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
     if result.violations:
         table = Table(title="Unauthorized flows")

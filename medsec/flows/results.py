@@ -118,4 +118,9 @@ class CheckResult:
 
     @property
     def findings(self) -> bool:
-        return bool(self.violations or self.uninventoried)
+        """Unauthorized flows, or uninventoried addresses no authorized flow names.
+
+        An address inside some flow's peer CIDRs (an EHR server, a management subnet) is
+        listed with ``known_peer`` but is not a finding by itself.
+        """
+        return bool(self.violations) or any(not u.known_peer for u in self.uninventoried)
