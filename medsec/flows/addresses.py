@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 OFFSET = 1 << 127
@@ -70,6 +71,7 @@ def to_key(text: str) -> int:
     return _value(ipaddress.ip_address(text)) - OFFSET
 
 
+@functools.lru_cache(maxsize=65536)
 def key_range(cidr: str) -> tuple[int, int]:
     """The first and last key of a CIDR (host bits ignored)."""
     network = ipaddress.ip_network(cidr, strict=False)
@@ -77,6 +79,7 @@ def key_range(cidr: str) -> tuple[int, int]:
     return first - OFFSET, first + network.num_addresses - 1 - OFFSET
 
 
+@functools.lru_cache(maxsize=4096)
 def prefix_length(cidr: str) -> int:
     """Prefix length in the 128-bit space (IPv4 /24 → 120), for most-specific matching."""
     network = ipaddress.ip_network(cidr, strict=False)

@@ -13,6 +13,7 @@ pointer (``map.json: /flows/3/ports/0: start 443 is after end 80``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from pathlib import Path
@@ -30,14 +31,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+@functools.lru_cache(maxsize=65536)
+def _cidr(value: str) -> str:
+    """Canonical CIDR text; cached, since a site's maps repeat the same few peers."""
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4/IPv6 CIDR") from None
+
+
 def _cidrs(values: tuple[str, ...]) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        try:
-            out.append(str(ipaddress.ip_network(value, strict=False)))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4/IPv6 CIDR") from None
-    return tuple(out)
+    return tuple(_cidr(value) for value in values)
 
 
 def _ports(ranges: tuple[PortRange, ...]) -> tuple[PortRange, ...]:

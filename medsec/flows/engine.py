@@ -218,6 +218,9 @@ class Session:
             """
         )
         con.execute(
+            "CREATE OR REPLACE TEMP TABLE peer_range AS SELECT DISTINCT clo, chi FROM allowed"
+        )
+        con.execute(
             """
             CREATE OR REPLACE TEMP TABLE info AS
             SELECT a.addr, a.k, aa.asset, coalesce(aa.isolated, false) AS isolated,
@@ -227,7 +230,7 @@ class Session:
                         WHEN z.zone IS NOT NULL THEN z.internet
                         ELSE s.kind IS NULL END AS internet,
                    s.kind,
-                   EXISTS (SELECT 1 FROM allowed al WHERE a.k BETWEEN al.clo AND al.chi)
+                   EXISTS (SELECT 1 FROM peer_range p WHERE a.k BETWEEN p.clo AND p.chi)
                      AS known_peer
             FROM addr a
             LEFT JOIN asset_addr aa ON aa.k = a.k

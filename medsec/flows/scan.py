@@ -4,9 +4,10 @@ Two ways in, with the same result (``tests/flows/test_scan.py`` holds them equal
 
 * **DuckDB reads the file** (:func:`scan_zeek_tsv`): for Zeek TSV, the big case. The
   column list comes from the file's own ``#fields`` header; every column is read as text
-  and checked in SQL with the patterns of :mod:`medsec.flows.readers.values`. If DuckDB
-  rejects a line, or a value fails a check, or an address does not parse, the file is
-  read again by the Python reader, which names each malformed line and why.
+  and checked in SQL, at least as strictly as :mod:`medsec.flows.readers.values` does.
+  If DuckDB rejects a line, or a value is not in the form Zeek writes, or an address does
+  not parse, the file is read again by the Python reader, which names each malformed
+  line and why.
 * **The Python reader** (:func:`load_python`) for JSON, nfdump CSV and doubtful files:
   flows are aggregated in Python and the (much smaller) aggregate is copied in.
 
@@ -95,6 +96,13 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
     """Aggregate a Zeek TSV file into ``obs`` inside DuckDB; ``None`` if in doubt.
 
     ``None`` means some line needs the Python reader (nothing was added to ``obs``).
+
+    Per row, only the canonical forms Zeek writes are accepted without doubt: a time or
+    interval exactly as ``%.6f`` prints it, a count or port in plain decimal (checked by
+    a cast and back, which is far cheaper than a regular expression per value). The
+    group-key columns (addresses, protocol, responder port, service) are checked once per
+    distinct value after aggregation. Anything else — a form the Python reader might still
+    accept, or a malformed line — sends the file to the Python reader.
     """
     header = read_header(path)
     n = next(_ids)
@@ -104,73 +112,81 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
     def col(name: str) -> str:
         return f'"{name}"' if name in header.fields else "NULL"
 
-    def optional(name: str, pattern: str) -> str:
+    def canonical(name: str, kind: str, *, optional: bool) -> str:
         c = col(name)
-        return "true" if c == "NULL" else f"({c} = {u} OR regexp_full_match({c}, '{pattern}'))"
+        if c == "NULL":
+            return "true"
+        check = f"coalesce(CAST(TRY_CAST({c} AS {kind}) AS VARCHAR) = {c}, false)"
+        return f"({c} = {u} OR {check})" if optional else check
 
-    def number(name: str, kind: str) -> str:
+    def count(name: str) -> str:
         c = col(name)
-        return "NULL" if c == "NULL" else f"TRY_CAST(NULLIF({c}, {u}) AS {kind})"
+        return "0" if c == "NULL" else f"coalesce(TRY_CAST(NULLIF({c}, {u}) AS HUGEINT), 0)"
 
-    port_ok = (
-        "(CASE WHEN regexp_full_match({c}, '{p}') THEN CAST({c} AS INTEGER) <= 65535 "
-        "ELSE false END)"
-    )
-    ok = " AND ".join(
+    row_ok = " AND ".join(
         [
-            f"regexp_full_match(\"ts\", '{values.TIME_RE}')",
-            f'"id.orig_h" NOT IN ({u}, {e})',
-            f'"id.resp_h" NOT IN ({u}, {e})',
-            port_ok.format(c='"id.orig_p"', p=values.PORT_RE),
-            port_ok.format(c='"id.resp_p"', p=values.PORT_RE),
-            "regexp_full_match(\"proto\", '[A-Za-z0-9_.-]+')",
-            optional("duration", values.TIME_RE),
-            optional("orig_bytes", values.COUNT_RE),
-            optional("resp_bytes", values.COUNT_RE),
+            canonical("ts", "DECIMAL(18,6)", optional=False),
+            canonical("id.orig_p", "USMALLINT", optional=False),
+            canonical("duration", "DECIMAL(18,6)", optional=True),
+            canonical("orig_bytes", "BIGINT", optional=True),
+            canonical("resp_bytes", "BIGINT", optional=True),
         ]
     )
     service = col("service")
-    service_sql = (
-        "NULL"
-        if service == "NULL"
-        else f"CASE WHEN {service} IN ({u}, {e}, '') THEN NULL ELSE {service} END"
-    )
-    proto = _protocol_sql('"proto"')
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {staged} AS
-        SELECT ok, orig, resp, proto, port, service,
+        SELECT orig, resp, proto, resp_p, service, bool_and(ok) AS ok,
                count(*) AS flows, sum(bytes) AS bytes,
                min(ts) AS first_ts, max(ts) AS last_ts
         FROM (
-            SELECT {ok} AS ok,
-                   "id.orig_h" AS orig, "id.resp_h" AS resp, {proto} AS proto,
-                   CASE WHEN {proto} = 'icmp' THEN NULL
-                        ELSE TRY_CAST("id.resp_p" AS INTEGER) END AS port,
-                   {service_sql} AS service,
-                   coalesce({number("orig_bytes", "BIGINT")}, 0)
-                     + coalesce({number("resp_bytes", "BIGINT")}, 0) AS bytes,
+            SELECT "id.orig_h" AS orig, "id.resp_h" AS resp, "proto" AS proto,
+                   "id.resp_p" AS resp_p, {service} AS service, {row_ok} AS ok,
+                   {count("orig_bytes")} + {count("resp_bytes")} AS bytes,
                    TRY_CAST("ts" AS DOUBLE) AS ts
             FROM {zeek_tsv_source(path, rejects)}
-        )
-        GROUP BY ok, orig, resp, proto, port, service
+        ) AS rows
+        GROUP BY orig, resp, proto, resp_p, service
         """  # noqa: S608
     )
+    proto = _protocol_sql("proto")
     try:
         rejected = [
             line
             for (line,) in con.execute(f"SELECT csv_line FROM {rejects}").fetchall()  # noqa: S608
             if not _benign(line)
         ]
-        doubtful = _scalar(con, f"SELECT count(*) FROM {staged} WHERE NOT ok")  # noqa: S608
+        doubtful = _scalar(
+            con,
+            f"""SELECT count(*) FROM {staged}
+                WHERE NOT ok OR resp_p IS NULL OR proto IS NULL
+                   OR NOT regexp_full_match(proto, '[A-Za-z0-9_.-]+')
+                   OR NOT regexp_full_match(resp_p, '{values.PORT_RE}')
+                   OR CAST(resp_p AS INTEGER) > 65535""",  # noqa: S608
+        )
         addresses = con.execute(
             f"SELECT orig FROM {staged} UNION SELECT resp FROM {staged}"  # noqa: S608
         ).fetchall()
         if rejected or doubtful or not _all_addresses(a for (a,) in addresses):
             return None
         rows = _scalar(con, f"SELECT coalesce(sum(flows), 0) FROM {staged}")  # noqa: S608
-        columns = ", ".join(OBS_COLUMNS)
-        con.execute(f"INSERT INTO obs SELECT {columns} FROM {staged}")  # noqa: S608
+        con.execute(
+            f"""
+            INSERT INTO obs
+            SELECT orig, resp, proto, port, service, sum(flows), sum(bytes),
+                   min(first_ts), max(last_ts)
+            FROM (
+                SELECT orig, resp, {proto} AS proto,
+                       CASE WHEN {proto} = 'icmp' THEN NULL
+                            ELSE CAST(resp_p AS INTEGER) END AS port,
+                       CASE WHEN service IN ({u}, {e}, '') THEN NULL ELSE service END
+                         AS service,
+                       flows, bytes, first_ts, last_ts
+                FROM {staged}
+            ) AS normalized
+            GROUP BY orig, resp, proto, port, service
+            """  # noqa: S608
+        )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged}")
         con.execute(f"DROP TABLE IF EXISTS {rejects}")

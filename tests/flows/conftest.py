@@ -42,8 +42,9 @@ def conn_row(
     orig_port: int | str = 40000,
 ) -> list[str]:
     """One conn.log data row with the standard fields."""
+    stamp = f"{ts:.6f}" if isinstance(ts, float) else ts  # as Zeek writes `time`
     return [
-        str(ts), "CuId1", orig, str(orig_port), resp, str(port), proto, service, "0.5",
+        stamp, "CuId1", orig, str(orig_port), resp, str(port), proto, service, "0.500000",
         str(orig_bytes), str(resp_bytes), "SF", "-", "0", "ShADadFf", "5", "400", "5", "500",
         "(empty)",
     ]  # fmt: skip

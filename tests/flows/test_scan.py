@@ -93,7 +93,7 @@ def test_a_file_with_malformed_lines_falls_back_to_the_python_reader(
 
 
 GOOD = {
-    "ts": ["1700000000.5", "1.0", "1700000000"],
+    "ts": ["1700000000.500000", "1.000000", "1700000001.250000"],
     "addr": ["10.0.0.1", "10.0.0.2", "::1", "2001:DB8::1", "2001:db8::1"],
     "port": ["80", "443", "0", "65535"],
     "proto": ["tcp", "udp", "icmp", "TCP", "6", "unknown_transport"],
@@ -101,12 +101,12 @@ GOOD = {
     "count": ["0", "100", "-", "999999999999"],
 }
 BAD = {
-    "ts": ["x", "-", "1e3", "+1", ".5", "nan"],
+    "ts": ["x", "-", "1e3", "+1", ".5", "nan", "1700000000.5", "1700000000"],
     "addr": ["300.1.1.1", "-", "(empty)", "10.0.0.1 "],
-    "port": ["65536", "-1", "0x10", "-", "1.5", " 80", "1_0"],
+    "port": ["65536", "-1", "0x10", "-", "1.5", " 80", "1_0", "080"],
     "proto": ["-", "", "(empty)"],
     "service": ["-"],
-    "count": ["1e3", "-5", "(empty)", "1.0"],
+    "count": ["1e3", "-5", "(empty)", "1.0", "007"],
 }
 
 
@@ -114,7 +114,7 @@ def _row(values: dict[str, list[str]]) -> st.SearchStrategy[list[str]]:
     v = {k: st.sampled_from(x) for k, x in values.items()}
     return st.builds(
         lambda ts, o, op, r, rp, proto, svc, ob, rb: [
-            ts, "C1", o, op, r, rp, proto, svc, "0.5", ob, rb, "SF", "-", "0", "ShAD", "1",
+            ts, "C1", o, op, r, rp, proto, svc, "0.500000", ob, rb, "SF", "-", "0", "ShAD", "1",
             "2", "3", "4", "(empty)",
         ],
         v["ts"], v["addr"], v["port"], v["addr"], v["port"], v["proto"], v["service"],
