@@ -16,8 +16,9 @@ Goal: (b) ≤ 1.5 × (a) and peak RSS ≤ 2 GB at 10M rows.
 
 The traffic model: device activity is skewed (device = ⌊10,000·u²⌋), 35 % of rows the
 device's main clinical service (HL7 2575 to the EMR, DICOM 104 to the PACS), then DNS,
-NTP, syslog, inbound HTTPS from the management subnet; ≈1.5 % unauthorized internal
-flows, ≈1 % internet, ≈0.5 % from addresses not in the inventory. Bytes are exponential
+NTP, syslog, inbound HTTPS from four management servers; ≈1.5 % unauthorized internal
+flows (six ports, a few hundred peers), ≈1 % internet (≈250 addresses), ≈0.5 % from 200
+addresses not in the inventory. Bytes are exponential
 (mean ≈ 2 kB), timestamps spread over one day.
 """
 
@@ -133,7 +134,7 @@ COPY (
   ), f AS (
     SELECT i, v,
       CASE WHEN u < 0.82 OR (u >= 0.97 AND u < 0.995) THEN dev
-           WHEN u < 0.97 THEN '10.60.0.' || (1 + CAST(v * 200 AS INTEGER))
+           WHEN u < 0.97 THEN '10.60.0.' || (1 + CAST(v * 4 AS INTEGER))
            ELSE '10.20.250.' || (1 + CAST(v * 200 AS INTEGER)) END AS orig,
       CASE WHEN u < 0.35 AND main = 'hl7' THEN '10.30.0.5'
            WHEN u < 0.35 AND main = 'dicom' THEN '10.40.0.10'

@@ -35,6 +35,7 @@ from types import TracebackType
 
 import duckdb
 
+from medsec.errors import Error
 from medsec.flows import addresses, scan
 from medsec.flows.authorized import AuthorizedMap
 from medsec.flows.cleartext import is_cleartext
@@ -87,10 +88,17 @@ class Session:
     ) -> None:
         self.map = amap
         self.con = duckdb.connect(":memory:")
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            if memory_limit:
+                quoted = memory_limit.replace("'", "''")
+                self.con.execute(f"SET memory_limit = '{quoted}'")
+            if threads:
+                self.con.execute(f"SET threads = {int(threads)}")
+        except duckdb.Error as e:
+            self.con.close()
+            raise Error(
+                f"--memory-limit {memory_limit!r}: {e}", hint="give a size such as 1GB or 512MB"
+            ) from e
         self.con.execute("SET preserve_insertion_order = false")
         scan.create_obs(self.con)
         self.reports: list[ReadReport] = []
@@ -111,7 +119,15 @@ class Session:
     def load(self, path: Path, progress: scan.Progress | None = None) -> ReadReport:
         if not path.is_file():
             raise FlowLogError(f"{path}: no such file")
-        report = scan.load(self.con, path, progress)
+        try:
+            report = scan.load(self.con, path, progress)
+        except duckdb.OutOfMemoryException as e:
+            raise Error(
+                f"{path}: out of memory while reading: {e}",
+                hint="raise --memory-limit or split the logs (per day, per site)",
+            ) from e
+        except duckdb.Error as e:
+            raise FlowLogError(f"{path}: DuckDB could not read it: {e}") from e
         self.reports.append(report)
         self._prepared = False
         return report
@@ -360,9 +376,12 @@ class Session:
             """  # noqa: S608
         ).fetchall()
         out = []
+        parsed: dict[str, tuple[ViolationClass, ...]] = {}
         for (asset, direction, peer, peer_asset, peer_zone, internet, proto, port, services,
              cls, flows, nbytes, first, last) in rows:  # fmt: skip
-            found = tuple(ViolationClass(c) for c in cls.split(","))
+            found = parsed.get(cls)
+            if found is None:
+                found = parsed[cls] = tuple(ViolationClass(c) for c in cls.split(","))
             out.append(
                 Violation(
                     asset=asset,
@@ -410,6 +429,15 @@ class Session:
         ]
 
     def result(self) -> CheckResult:
+        try:
+            return self._result()
+        except duckdb.OutOfMemoryException as e:
+            raise Error(
+                f"out of memory while checking: {e}",
+                hint="raise --memory-limit or split the logs (per day, per site)",
+            ) from e
+
+    def _result(self) -> CheckResult:
         return CheckResult(
             site=self.map.site,
             reports=tuple(self.reports),
