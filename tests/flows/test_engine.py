@@ -8,6 +8,7 @@ isolated; the CT scanner is inventoried but has no profile (no flows).
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -257,3 +258,26 @@ def test_a_flow_inside_the_map_is_never_flagged_and_one_outside_always_is(
         (v.asset, v.direction, v.peer, v.protocol, v.port) for v in check([log], amap).violations
     }
     assert found == expected
+
+
+def test_a_log_with_only_a_header_has_no_flows(
+    site: AuthorizedMap, write_tsv: Any, kit: SimpleNamespace
+) -> None:
+    result = check([write_tsv([])], site)
+    assert (result.flows_read, result.violations, result.uninventoried) == (0, (), ())
+
+
+def test_a_bad_memory_limit_is_an_error_not_a_traceback(site: AuthorizedMap) -> None:
+    from medsec.errors import Error
+
+    with pytest.raises(Error, match="--memory-limit 'lots'"):
+        check([], site, memory_limit="lots")
+
+
+def test_crlf_line_ends_read_like_lf(
+    site: AuthorizedMap, write_tsv: Any, kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    lf = write_tsv([kit.conn_row(PUMP, EMR, 22)])
+    crlf = tmp_path / "crlf.log"
+    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+    assert check([crlf], site).violations == check([lf], site).violations
