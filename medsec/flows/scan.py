@@ -8,7 +8,11 @@ Two ways in, with the same result (``tests/flows/test_scan.py`` holds them equal
   If DuckDB rejects a line, or a value is not in the form Zeek writes, or an address does
   not parse, the file is read again by the Python reader, which names each malformed
   line and why.
-* **The Python reader** (:func:`load_python`) for JSON, nfdump CSV and doubtful files:
+  Zeek JSON likewise (:func:`scan_zeek_json`): ``read_json`` with every field kept as
+  JSON, so that its type can be checked (a port must be a JSON integer, as the Python
+  reader requires); invalid JSON anywhere makes DuckDB fail and the Python reader take
+  over.
+* **The Python reader** (:func:`load_python`) for nfdump CSV and doubtful files:
   flows are aggregated in Python and the (much smaller) aggregate is copied in.
 
 Either way the table ``obs`` holds one row per distinct tuple, with ``flows``, ``bytes``,
@@ -26,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from medsec.flows.readers import detect_format, stream, values
+from medsec.flows.readers.zeek_json import first_record, is_conn_record, not_conn
 from medsec.flows.readers.zeek_tsv import read_header
 from medsec.flows.records import PROTOCOL_NAMES, ReadReport, ReportBuilder
 
@@ -133,6 +138,30 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
         ]
     )
     service = col("service")
+    try:
+        _stage_tsv(con, staged, row_ok, service, count, zeek_tsv_source(path, rejects))
+    except duckdb.Error:  # e.g. bytes that are not UTF-8: the Python reader copes
+        for table in (staged, rejects, f"{rejects}_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        return None
+    rejected = [
+        line
+        for (line,) in con.execute(f"SELECT csv_line FROM {rejects}").fetchall()  # noqa: S608
+        if not _benign(line)
+    ]
+    con.execute(f"DROP TABLE IF EXISTS {rejects}")
+    con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
+    return _finish(con, path, "zeek-tsv", staged, rejected, u, e)
+
+
+def _stage_tsv(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    row_ok: str,
+    service: str,
+    count: Callable[[str], str],
+    source: str,
+) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {staged} AS
@@ -144,18 +173,25 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
                    "id.resp_p" AS resp_p, {service} AS service, {row_ok} AS ok,
                    {count("orig_bytes")} + {count("resp_bytes")} AS bytes,
                    TRY_CAST("ts" AS DOUBLE) AS ts
-            FROM {zeek_tsv_source(path, rejects)}
+            FROM {source}
         ) AS rows
         GROUP BY orig, resp, proto, resp_p, service
         """  # noqa: S608
     )
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    format: str,
+    staged: str,
+    rejected: list[str],
+    unset: str,
+    empty: str,
+) -> ReadReport | None:
+    """Check a staged aggregate per group and move it into ``obs``, or give up (``None``)."""
     proto = _protocol_sql("proto")
     try:
-        rejected = [
-            line
-            for (line,) in con.execute(f"SELECT csv_line FROM {rejects}").fetchall()  # noqa: S608
-            if not _benign(line)
-        ]
         doubtful = _scalar(
             con,
             f"""SELECT count(*) FROM {staged}
@@ -179,7 +215,7 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
                 SELECT orig, resp, {proto} AS proto,
                        CASE WHEN {proto} = 'icmp' THEN NULL
                             ELSE CAST(resp_p AS INTEGER) END AS port,
-                       CASE WHEN service IN ({u}, {e}, '') THEN NULL ELSE service END
+                       CASE WHEN service IN ({unset}, {empty}, '') THEN NULL ELSE service END
                          AS service,
                        flows, bytes, first_ts, last_ts
                 FROM {staged}
@@ -189,9 +225,108 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
         )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged}")
-        con.execute(f"DROP TABLE IF EXISTS {rejects}")
-        con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
-    return ReadReport(str(path), "zeek-tsv", int(rows), 0)
+    return ReadReport(str(path), format, int(rows), 0)
+
+
+#: The conn fields the check reads from a JSON record.
+JSON_FIELDS = (
+    "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
+    "duration", "orig_bytes", "resp_bytes", "conn_state",
+)  # fmt: skip
+
+
+def zeek_json_source(path: Path) -> str:
+    """The ``read_json(...)`` call for a Zeek NDJSON file: each field kept as JSON."""
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    columns = ", ".join(f"{_literal(name)}: 'JSON'" for name in JSON_FIELDS)
+    return (
+        f"read_json({_literal(str(path))}, format='newline_delimited', "
+        f"compression={_literal('gzip' if gzipped else 'none')}, columns={{{columns}}})"
+    )
+
+
+def scan_zeek_json(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | None:
+    """Aggregate a Zeek NDJSON file into ``obs`` inside DuckDB; ``None`` if in doubt.
+
+    Each value must have the JSON type the Python reader requires (ports and counts
+    non-negative integers, times finite non-negative numbers, text as strings); an ISO
+    8601 ``ts``, invalid JSON or anything else sends the file to the Python reader.
+    """
+    first = first_record(path)
+    if first is None:
+        return None
+    if not is_conn_record(first[1]):
+        raise not_conn(path, *first)
+    n = next(_ids)
+    staged = f"medsec_stage_{n}"
+
+    def q(name: str) -> str:
+        return f'"{name}"'
+
+    def integer(name: str, limit: str) -> str:
+        c = q(name)
+        return f"(json_type({c}) = 'UBIGINT' AND CAST({c} AS UBIGINT) < {limit})"
+
+    def number(name: str) -> str:
+        c = q(name)
+        return (
+            f"(json_type({c}) IN ('UBIGINT', 'DOUBLE') AND NOT isnan(CAST({c} AS DOUBLE)) "
+            f"AND CAST({c} AS DOUBLE) >= 0 AND CAST({c} AS DOUBLE) < 1e18)"
+        )
+
+    def text(name: str) -> str:
+        return f"json_type({q(name)}) = 'VARCHAR'"
+
+    def absent_or(name: str, check: str) -> str:
+        return f"({q(name)} IS NULL OR {check})"
+
+    row_ok = " AND ".join(
+        [
+            number("ts"),
+            integer("id.orig_p", "65536"),
+            integer("id.resp_p", "65536"),
+            text("id.orig_h"),
+            text("id.resp_h"),
+            text("proto"),
+            absent_or("uid", text("uid")),
+            absent_or("service", text("service")),
+            absent_or("conn_state", text("conn_state")),
+            absent_or("duration", number("duration")),
+            absent_or("orig_bytes", integer("orig_bytes", "1000000000000000000")),
+            absent_or("resp_bytes", integer("resp_bytes", "1000000000000000000")),
+        ]
+    )
+
+    def count(name: str) -> str:
+        c = q(name)
+        return (
+            f"coalesce(TRY_CAST(CASE WHEN json_type({c}) = 'UBIGINT' THEN {c} END AS HUGEINT), 0)"
+        )
+
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {staged} AS
+            SELECT orig, resp, proto, resp_p, service, bool_and(ok) AS ok,
+                   count(*) AS flows, sum(bytes) AS bytes,
+                   min(ts) AS first_ts, max(ts) AS last_ts
+            FROM (
+                SELECT "id.orig_h"->>'$' AS orig, "id.resp_h"->>'$' AS resp,
+                       "proto"->>'$' AS proto,
+                       CAST(TRY_CAST("id.resp_p" AS UBIGINT) AS VARCHAR) AS resp_p,
+                       NULLIF("service"->>'$', '') AS service, {row_ok} AS ok,
+                       {count("orig_bytes")} + {count("resp_bytes")} AS bytes,
+                       TRY_CAST("ts" AS DOUBLE) AS ts
+                FROM {zeek_json_source(path)}
+            ) AS rows
+            GROUP BY orig, resp, proto, resp_p, service
+            """  # noqa: S608
+        )
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS {staged}")
+        return None  # invalid JSON somewhere: the Python reader names the lines
+    return _finish(con, path, "zeek-json", staged, [], "NULL", "NULL")
 
 
 #: ``#`` lines that change how the following lines read: the fast path gives up on them.
@@ -275,8 +410,9 @@ def load(
 ) -> ReadReport:
     """Load one file into ``obs`` by the fastest way that gives the exact answer."""
     format = detect_format(path)
-    if format == "zeek-tsv":
-        report = scan_zeek_tsv(con, path)
+    fast = {"zeek-tsv": scan_zeek_tsv, "zeek-json": scan_zeek_json}.get(format)
+    if fast is not None:
+        report = fast(con, path)
         if report is not None:
             return report
     return load_python(con, path, format, progress)

@@ -6,6 +6,7 @@ goes to the Python reader, so the aggregate table and the report are the same ei
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medsec.flows.readers.values import address
-from medsec.flows.scan import create_obs, load, load_python, scan_zeek_tsv
+from medsec.flows.scan import create_obs, load, load_python, scan_zeek_json, scan_zeek_tsv
 
 Rows = list[tuple[object, ...]]
 
@@ -152,3 +153,68 @@ def test_both_ways_in_agree_on_any_file(
     if not dirty:
         assert fast_report is not None, "a clean file must take the DuckDB path"
     assert _obs(path, "auto") == ((fast, fast_report) if fast_report else (slow, slow_report))
+
+
+# -- Zeek JSON: DuckDB's read_json against the Python reader ---------------------------------
+
+
+JSON_GOOD: dict[str, list[object]] = {
+    "ts": [1575413096.052279, 1575413100, 0.5],
+    "id.orig_h": ["10.18.20.97", "2001:DB8::1", "2001:db8::1"],
+    "id.orig_p": [49187, 0, 65535],
+    "id.resp_h": ["10.18.20.8", "::1"],
+    "id.resp_p": [88, 443, 0],
+    "proto": ["tcp", "udp", "icmp", "TCP"],
+    "service": ["krb_tcp", "ssl", "", None],
+    "orig_bytes": [242, 0, None],
+    "conn_state": ["SF", None],
+}
+JSON_BAD: dict[str, list[object]] = {
+    "ts": ["2019-12-03T22:44:56Z", -1, True, "x", 1e30],
+    "id.orig_h": ["999.1.1.1", 10, None],
+    "id.orig_p": [80.0, -1, 65536, "80"],
+    "id.resp_h": ["x", None],
+    "id.resp_p": [88.5, 70000, None, "443"],
+    "proto": ["", 6, None],
+    "service": [5, ["ssl"]],
+    "orig_bytes": [-1, 1.5, "100", 10**19],
+    "conn_state": [1],
+}
+
+
+def _record(values: dict[str, list[object]]) -> st.SearchStrategy[str]:
+    fields = {k: st.sampled_from(v) for k, v in values.items()}
+    return st.fixed_dictionaries(fields).map(
+        lambda r: json.dumps({k: v for k, v in r.items() if v is not None})
+    )
+
+
+JSON_ANY = {k: JSON_GOOD[k] + JSON_BAD[k] for k in JSON_GOOD}
+JSON_DIRTY = st.one_of(
+    _record(JSON_ANY), st.just("not json"), st.just("[1, 2]"), st.just(""),
+    st.just('{"ts": NaN, "id.orig_h": "10.0.0.1", "id.orig_p": 1, "id.resp_h": "10.0.0.2", '
+            '"id.resp_p": 2, "proto": "tcp"}'),
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(_record(JSON_GOOD), min_size=1, max_size=10),
+    dirty=st.lists(st.tuples(st.integers(1, 10), JSON_DIRTY), max_size=2),
+)
+def test_json_both_ways_in_agree(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], dirty: list[tuple[int, str]]
+) -> None:
+    lines[0] = json.dumps({**json.loads(lines[0]), "conn_state": "SF"})  # a conn record first
+    for at, line in dirty:
+        lines.insert(at, line)
+    path = tmp_path_factory.mktemp("json") / "conn.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    slow, slow_report = _obs(path, "python")
+    fast, fast_report = _obs(path, "auto")
+    assert fast_report == slow_report
+    assert _canonical(fast) == _canonical(slow)
+    if not dirty:
+        con = duckdb.connect()
+        create_obs(con)
+        assert scan_zeek_json(con, path) is not None, "a clean file must take the DuckDB path"

@@ -32,6 +32,29 @@ def is_conn_record(record: dict[str, Any]) -> bool:
     return not CONN_MARKERS.isdisjoint(record)
 
 
+def not_conn(path: Path, number: int, record: dict[str, Any]) -> FlowLogError:
+    return FlowLogError(
+        f"{path}:{number}: not a Zeek conn log record "
+        f"(its fields: {', '.join(sorted(record)[:8])})",
+        hint="medsec flows reads conn.log (one record per connection); pass conn.* files",
+    )
+
+
+def first_record(path: Path) -> tuple[int, dict[str, Any]] | None:
+    """Line number and object of the first non-blank line, if it is a JSON object."""
+    with values.open_text(path) as f:
+        for number, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                return None
+            return (number, record) if isinstance(record, dict) else None
+    return None
+
+
 def _number(record: dict[str, Any], name: str, *, integer: bool) -> float | int | None:
     value = record.get(name)
     if value is None:
@@ -110,12 +133,7 @@ class ZeekJsonReader:
                     continue
                 if not checked:
                     if not is_conn_record(record):
-                        raise FlowLogError(
-                            f"{path}:{number}: not a Zeek conn log record "
-                            f"(its fields: {', '.join(sorted(record)[:8])})",
-                            hint="medsec flows reads conn.log (one record per connection); "
-                            "pass conn.* files",
-                        )
+                        raise not_conn(path, number, record)
                     checked = True
                 try:
                     flow = flow_from_record(record)
