@@ -13,12 +13,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from medsec.flows.authorized import parse_map
 from medsec.flows.engine import Session
 from medsec.flows.errors import FlowLogError
 from medsec.flows.readers import read_all
+from medsec.flows.scan import create_obs, scan_zeek_json, scan_zeek_tsv
 
 ZEEK = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "zeek" / "data"
 
@@ -68,6 +70,11 @@ def test_each_log_is_read_or_refused_with_a_reason(name: str) -> None:
     with Session(parse_map({"map_version": 1}, "empty")) as session:
         loaded = session.load(path)
     assert (loaded.rows, loaded.malformed_count) == CONN_LOGS[name]
+    # Zeek's own logs are clean, so DuckDB reads them itself (no Python fallback).
+    con = duckdb.connect()
+    create_obs(con)
+    fast = scan_zeek_json if report.format == "zeek-json" else scan_zeek_tsv
+    assert fast(con, path) == loaded
 
 
 @pytest.mark.parametrize("name", sorted(CONN_LOGS))
