@@ -82,14 +82,14 @@ class TcpSender:
         except FileNotFoundError as e:
             raw.close()
             if self.ca_file is not None and not self.ca_file.exists():
-                missing, hint = self.ca_file, f"set {self.ca_hint} to the PEM file of the CA"
-            else:
-                missing, hint = self.client_cert, "give the PEM files of the client certificate"
+                raise ConfigurationError(
+                    f"the syslog CA file {self.ca_file} does not exist",
+                    hint=f"set {self.ca_hint} to the PEM file of the CA",
+                ) from e
             raise ConfigurationError(
-                f"the syslog CA file {missing} does not exist"
-                if missing == self.ca_file
-                else f"the client certificate or key {missing} does not exist",
-                hint=hint,
+                f"the client certificate or key ({self.client_cert}, {self.client_key}) "
+                "does not exist",
+                hint="give the PEM files of the client certificate and its key",
             ) from e
         except (OSError, ssl.SSLError) as e:
             raw.close()
