@@ -90,7 +90,7 @@ class SyslogMessage:
     parse_error: str | None = None
     #: The length in octets the sender sent, when the message was cut to the size limit.
     truncated_from: int | None = None
-    #: Where it came from (``address`` or ``address:port``), when received from a network.
+    #: The sender's IP address, when received from a network.
     source: str | None = None
     received_at: dt.datetime | None = None
 
