@@ -1,0 +1,153 @@
+"""``medsec monitor``: read device syslog against the event catalogs of their profiles,
+and export a catalog to SIEMs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import sys
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from medsec.cli.output import Format, FormatOption, console, errors
+from medsec.errors import ConfigurationError, Error
+from medsec.monitoring.catalog import Catalog, ProductRef
+from medsec.monitoring.enrich import EnrichedEvent, Enricher
+from medsec.monitoring.exports import cef, samples, sigma, wazuh
+from medsec.monitoring.syslog.framing import datagram
+from medsec.monitoring.syslog.parser import read_frame
+from medsec.profiles.loader import load_profile
+from medsec.settings import Settings
+
+app = typer.Typer(
+    help="Syslog monitoring: attribute device events to their catalog; SIEM exports.",
+    no_args_is_help=True,
+)
+
+Profiles = Annotated[
+    list[Path] | None,
+    typer.Option("--profile", "-p", help="Profile of a product version the devices run."),
+]
+Assets = Annotated[
+    Path | None,
+    typer.Option("--assets", help="Assets map (YAML/JSON): address, hostname or serial → product."),
+]
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigurationError(
+            f"{name!r} is not a known time zone",
+            hint="give an IANA name such as Europe/Berlin (MEDSEC_MONITOR_RFC3164_TIMEZONE)",
+        ) from e
+
+
+def enricher(profiles: list[Path], assets: Path | None) -> Enricher:
+    from medsec.monitoring.assets_file import FileAssetDirectory
+
+    loaded = [load_profile(p) for p in profiles]
+    catalog = Catalog(loaded)
+    directory = FileAssetDirectory.load(assets) if assets else FileAssetDirectory.empty()
+    default = ProductRef.of(loaded[0]) if len(loaded) == 1 and assets is None else None
+    return Enricher(catalog, directory, default_product=default)
+
+
+def _text_line(event: EnrichedEvent) -> str:
+    m = event.message
+    if event.event_id is not None:
+        return f"{event.event_id} [{event.severity}] {event.product}: {event.description}"
+    where = m.parse_error if not m.parsed else event.reason_text
+    return f"uncatalogued ({event.reason}): {where}: {m.raw[:120]!r}"
+
+
+def _stdin() -> BinaryIO:
+    return sys.stdin.buffer
+
+
+@app.command("parse")
+def parse_command(
+    profile: Profiles = None,
+    assets: Assets = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Time zone of RFC 3164 senders [default: from settings, UTC]."),
+    ] = None,
+    received: Annotated[
+        str | None,
+        typer.Option(help="Receive time for every line (ISO 8601) [default: now]."),
+    ] = None,
+    format: FormatOption = Format.JSON,
+) -> None:
+    """Read syslog lines on stdin; print one JSON object per line (the parsed message,
+    the attributed event and its enrichment), then the uncatalogued counts on stderr."""
+    settings = Settings()
+    zone = time_zone(timezone or settings.monitor_rfc3164_timezone)
+    when = dt.datetime.now(dt.UTC)
+    if received is not None:
+        try:
+            when = dt.datetime.fromisoformat(received)
+        except ValueError as e:
+            raise Error(f"--received {received!r} is not an ISO 8601 date-time") from e
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+    enrich = enricher(profile or [], assets)
+    for line in _stdin():
+        data = line.removesuffix(b"\n").removesuffix(b"\r")
+        message = read_frame(datagram(data, settings.monitor_max_message_size),
+                             received=when, zone=zone)  # fmt: skip
+        event = enrich.enrich(message)
+        if format is Format.JSON:
+            out = {"message": message.as_json(), **event.as_json()}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        else:
+            console.print(_text_line(event), markup=False, highlight=False, soft_wrap=True)
+    for product, count in enrich.uncatalogued.per_product().items():
+        errors.print(f"uncatalogued: {product}: {count}", markup=False, highlight=False)
+
+
+class ExportFormat(enum.StrEnum):
+    SIGMA = "sigma"
+    WAZUH = "wazuh"
+    CEF_MAP = "cef-map"
+
+
+@app.command("export")
+def export_command(
+    profile: Annotated[Path, typer.Argument(help="The profile whose event catalog to export.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write into.")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to export.")],
+    rule_base: Annotated[
+        int, typer.Option(help="Wazuh: first rule id (local range 100000–120000).")
+    ] = wazuh.DEFAULT_RULE_BASE,
+) -> None:
+    """Export the catalog as Sigma rules, Wazuh decoder and rules, or a CEF/LEEF field
+    mapping, with a sample message for each event (samples/<product>.log)."""
+    loaded = load_profile(profile)
+    slug = ProductRef.of(loaded).slug
+    files: dict[str, str] = {}
+    if format is ExportFormat.SIGMA:
+        files |= {f.name: f.text for f in sigma.rules(loaded)}
+    elif format is ExportFormat.WAZUH:
+        exported = wazuh.export(loaded, rule_base)
+        files |= {"medsec_rfc5424_decoders.xml": exported.decoders,
+                  f"{slug}_rules.xml": exported.rules}  # fmt: skip
+    else:
+        mapping = cef.mapping(loaded)
+        files[f"{slug}.cef-map.json"] = json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+    files[f"samples/{slug}.log"] = samples.samples_log(loaded)
+    # Everything is built (and validated) before the first file is written.
+    try:
+        for name, text in files.items():
+            target = output / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise Error(f"cannot write the export into {output}: {e}") from e
+    for name in files:
+        console.print(str(output / name), markup=False, highlight=False)
