@@ -103,8 +103,7 @@ def parse_command(
                              received=when, zone=zone)  # fmt: skip
         event = enrich.enrich(message)
         if format is Format.JSON:
-            out = {"message": message.as_json(), **event.as_json()}
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
         else:
             console.print(_text_line(event), markup=False, highlight=False, soft_wrap=True)
     for product, count in enrich.uncatalogued.per_product().items():

@@ -60,7 +60,9 @@ class EnrichedEvent:
     reason_text: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The message and its enrichment, as ``medsec monitor parse`` prints them."""
         return {
+            "message": self.message.as_json(),
             "status": self.status,
             "asset": None if self.asset is None else self.asset.id,
             "attributed_by": self.attributed_by,

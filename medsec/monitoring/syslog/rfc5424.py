@@ -205,7 +205,11 @@ def format_timestamp(stamp: dt.datetime | None) -> str:
     if stamp.tzinfo is None:
         raise ValueError("a syslog timestamp must be aware")
     offset = stamp.utcoffset() or dt.timedelta(0)
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
+    text = (
+        f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}T{stamp.hour:02d}:"
+        f"{stamp.minute:02d}:{stamp.second:02d}.{stamp.microsecond:06d}"
+    )
     if not offset:
         return text + "Z"
     minutes = int(offset.total_seconds()) // 60
