@@ -49,7 +49,8 @@ EXAMPLE_SD = SdElement(
     ("raw", "fields"),
     [
         pytest.param(EXAMPLE_1, {
-            "facility": 4, "severity": 2, "timestamp": dt.datetime(2003, 10, 11, 22, 14, 15, 3000, UTC),
+            "facility": 4, "severity": 2,
+            "timestamp": dt.datetime(2003, 10, 11, 22, 14, 15, 3000, UTC),
             "hostname": "mymachine.example.com", "app_name": "su", "procid": None, "msgid": "ID47",
             "structured_data": (), "msg": "'su root' failed for lonvick on /dev/pts/8",
         }, id="example 1: no structured data, BOM"),
@@ -60,13 +61,16 @@ EXAMPLE_SD = SdElement(
             "structured_data": (), "msg": "%% It's time to make the do-nuts.",
         }, id="example 2: offset, microseconds, no MSGID"),
         pytest.param(EXAMPLE_3, {
-            "facility": 20, "severity": 5, "hostname": "mymachine.example.com", "app_name": "evntslog",
+            "facility": 20, "severity": 5, "hostname": "mymachine.example.com",
+            "app_name": "evntslog",
             "procid": None, "msgid": "ID47", "structured_data": (EXAMPLE_SD,),
             "msg": "An application event log entry...",
         }, id="example 3: structured data and MSG"),
         pytest.param(EXAMPLE_4, {
             "facility": 20, "severity": 5, "msgid": "ID47",
-            "structured_data": (EXAMPLE_SD, SdElement("examplePriority@32473", (("class", "high"),))),
+            "structured_data": (
+                EXAMPLE_SD, SdElement("examplePriority@32473", (("class", "high"),))
+            ),
             "msg": "",
         }, id="example 4: two SD-ELEMENTs, no MSG"),
     ],
