@@ -64,8 +64,11 @@ def infer_year(
     month: int, day: int, time: dt.time, received: dt.datetime, zone: dt.tzinfo
 ) -> dt.datetime:
     """The timestamp for ``Mmm dd hh:mm:ss`` received at ``received`` (see module doc)."""
-    limit = received + FUTURE_TOLERANCE
-    base = received.astimezone(zone).year
+    try:
+        limit = received + FUTURE_TOLERANCE
+        base = received.astimezone(zone).year
+    except OverflowError as e:  # a receive time at the very end of the calendar
+        raise SyslogParseError(f"cannot date an RFC 3164 message received at {received}") from e
     for year in range(base + 1, base - 9, -1):
         try:
             stamp = dt.datetime.combine(dt.date(year, month, day), time, zone)
