@@ -93,7 +93,8 @@ class FileAssetDirectory:
                 if (field, value) in seen:
                     problems.append(source.problem(
                         ("assets", i, field),
-                        f"{field} {value!r} is already asset {seen[(field, value)]}'s",
+                        f"{field} {value!r} is already that of asset "
+                        f"{document.assets[seen[(field, value)]].id!r}",
                     ))  # fmt: skip
                 seen[(field, value)] = i
         if problems:
