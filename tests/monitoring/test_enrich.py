@@ -148,7 +148,7 @@ def test_a_default_product_stands_in_for_the_assets_map() -> None:
 
 
 def test_two_profiles_of_one_version_are_an_error() -> None:
-    with pytest.raises(Error, match="two profiles describe Northwind LVP 3000 4.2"):
+    with pytest.raises(Error, match=r"two profiles describe Northwind LVP 3000 4\.2"):
         Catalog([pump(), pump()])
 
 
