@@ -1,0 +1,108 @@
+"""`medsec monitor parse` and `medsec monitor export` as a person runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from medsec.cli.main import app
+from medsec.errors import DocumentError
+
+REPO = Path(__file__).resolve().parents[2]
+PUMP = REPO / "examples" / "infusion-pump.yaml"
+PACS = REPO / "examples" / "pacs-server.yaml"
+LINES = (
+    b'<36>1 2026-03-02T10:00:00Z LVP-3000 pumpd 812 AUTH-FAIL [northwind@55555 serial="NW123"]'
+    b" service login failed for user tech\n"
+    b"<13>Dec 31 23:59:58 lvp pumpd: configuration changed\r\n"
+    b"not syslog at all\n"
+    b"<133>1 - pacs01 vista - CONFIG-CHANGED - config\n"
+)
+
+
+def run(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_parse_prints_one_json_object_per_line_with_the_enrichment(tmp_path: Path) -> None:
+    assets = tmp_path / "assets.yaml"
+    assets.write_text(
+        "assets:\n"
+        "  - {id: pump-7, product: Northwind LVP 3000, version: 4.2.1, serial: NW123,\n"
+        "     hostname: lvp}\n"
+        "  - {id: pacs, product: Contoso Vista PACS, version: 12.4.0, hostname: pacs01}\n"
+    )
+    code, out, err = run(
+        "monitor", "parse", "-p", str(PUMP), "-p", str(PACS), "--assets", str(assets),
+        "--received", "2027-01-01T00:00:10+00:00", stdin=LINES,
+    )  # fmt: skip
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["status"], r["asset"], r["event"] and r["event"]["id"]) for r in rows] == [
+        ("catalogued", "pump-7", "AUTH-FAIL"),
+        ("catalogued", "pump-7", "CONFIG-CHANGED"),
+        ("uncatalogued", None, None),
+        ("catalogued", "pacs", "CONFIG-CHANGED"),
+    ]
+    assert rows[1]["message"]["timestamp"] == "2026-12-31T23:59:58+00:00"
+    assert rows[1]["message"]["inferred"] == ["time-zone", "year"]
+    assert rows[1]["event"]["matched_by"] == "match-rule"
+    assert rows[2]["message"]["parse_error"].startswith("not syslog")
+    assert rows[2]["message"]["raw"] == "not syslog at all"
+    assert rows[3]["product"]["name"] == "Contoso Vista PACS"
+    assert "uncatalogued: (unattributed): 1" in err
+
+
+def test_parse_text_and_the_rfc3164_time_zone() -> None:
+    code, out, _ = run(
+        "monitor", "parse", "-p", str(PUMP), "-f", "text", "--timezone", "Europe/Berlin",
+        "--received", "2026-07-01T12:00:00", stdin=LINES[:200],
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "AUTH-FAIL [4] Northwind Infusion Systems Northwind LVP 3000 4.2.1: A service login failed."
+    )
+
+
+def test_export_writes_every_format(tmp_path: Path) -> None:
+    for fmt in ("sigma", "wazuh", "cef-map"):
+        code, _, err = run("monitor", "export", "--format", fmt, str(PUMP), "-o", str(tmp_path))
+        assert code == 0, err
+    names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    slug = "northwind-infusion-systems-northwind-lvp-3000"
+    assert names == sorted([
+        *(f"{slug}-{e}.yml" for e in ("auth-fail", "auth-lockout", "lib-sig-fail",
+                                     "cert-expiring", "fw-updated", "time-jump-rejected",
+                                     "config-changed")),
+        "medsec_rfc5424_decoders.xml", f"{slug}_rules.xml", f"{slug}.cef-map.json",
+        f"samples/{slug}.log",
+    ])  # fmt: skip
+    assert yaml.safe_load((tmp_path / f"{slug}-auth-fail.yml").read_text())["level"] == "medium"
+    assert len((tmp_path / f"samples/{slug}.log").read_text().splitlines()) == 7
+
+
+@pytest.mark.slow
+def test_errors_are_diagnostics_not_tracebacks() -> None:
+    # The installed entry point (with its error handler), in a fresh interpreter.
+    result = subprocess.run(
+        [sys.executable, "-m", "medsec.cli", "monitor", "parse", "--timezone", "Mars/Olympus"],
+        input=b"", capture_output=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("error: 'Mars/Olympus' is not a known time zone")
+    assert b"Traceback" not in result.stderr
+
+
+def test_a_bad_assets_map_is_a_document_error(tmp_path: Path) -> None:
+    bad = tmp_path / "assets.yaml"
+    bad.write_text("assets:\n  - {id: a}\n")
+    result = CliRunner().invoke(app, ["monitor", "parse", "--assets", str(bad)], input=b"")
+    assert isinstance(result.exception, DocumentError)
+    assert f"{bad}:2:5: assets[0].product: Field required" in result.exception.diagnostics()
