@@ -150,3 +150,74 @@ def export_command(
         raise Error(f"cannot write the export into {output}: {e}") from e
     for name in files:
         console.print(str(output / name), markup=False, highlight=False)
+
+
+@app.command("listen")
+def listen_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="JSON-lines file the events are appended to.")
+    ],
+    profile: Profiles = None,
+    assets: Assets = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104
+    udp: Annotated[int | None, typer.Option("--udp", help="UDP port (RFC 5426).")] = None,
+    tcp: Annotated[int | None, typer.Option("--tcp", help="TCP port (RFC 6587).")] = None,
+    tls: Annotated[
+        int | None, typer.Option("--tls", help="TLS port (RFC 5425): 6514.")
+    ] = None,
+    cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    client_ca: Annotated[
+        Path | None, typer.Option(help="Require client certificates signed by this CA (PEM).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of RFC 3164 senders [default: settings].")
+    ] = None,
+) -> None:
+    """Receive syslog on UDP, TCP and TLS, attribute and enrich each message, and append
+    it to OUTPUT, until interrupted (Ctrl-C or SIGTERM)."""
+    import asyncio
+    import signal
+
+    from medsec.monitoring.intake import Intake, IntakeConfig, TlsConfig
+    from medsec.monitoring.sinks import JsonLinesSink
+
+    settings = Settings()
+    if udp is None and tcp is None and tls is None:
+        raise Error("nothing to listen on", hint="give --udp, --tcp and/or --tls with a port")
+    cert = cert or settings.monitor_tls_cert_file
+    key = key or settings.monitor_tls_key_file
+    client_ca = client_ca or settings.monitor_tls_client_ca_file
+    config = IntakeConfig(
+        host=host, udp_port=udp, tcp_port=tcp, tls_port=tls,
+        tls=TlsConfig(cert, key, client_ca) if cert and key else None,
+        max_size=settings.monitor_max_message_size,
+        zone=time_zone(timezone or settings.monitor_rfc3164_timezone),
+    )  # fmt: skip
+    enrich = enricher(profile or [], assets)
+    sink = JsonLinesSink(output)
+
+    async def run() -> None:
+        intake = Intake(config, enrich, sink)
+        await intake.start()
+        for name, port in intake.ports.items():
+            errors.print(f"listening on {name}://{host}:{port}", markup=False, highlight=False)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+        await intake.stop()
+        s = intake.stats
+        errors.print(
+            f"received {s.received}, written {s.written}, truncated {s.truncated}, "
+            f"unparsed {s.unparsed}, UDP dropped {s.dropped}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+        for product, count in enrich.uncatalogued.per_product().items():
+            errors.print(f"uncatalogued: {product}: {count}", markup=False, highlight=False)
+
+    try:
+        asyncio.run(run())
+    finally:
+        sink.close()
