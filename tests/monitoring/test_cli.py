@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,47 @@ def test_a_bad_assets_map_is_a_document_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["monitor", "parse", "--assets", str(bad)], input=b"")
     assert isinstance(result.exception, DocumentError)
     assert f"{bad}:2:5: assets[0].product: Field required" in result.exception.diagnostics()
+
+
+def _free_port(kind: socket.SocketKind) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_listen_receives_until_terminated(tmp_path: Path) -> None:
+    output = tmp_path / "events.jsonl"
+    udp, tcp = _free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_STREAM)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "medsec.cli", "monitor", "listen", "-p", str(PUMP),
+         "--host", "127.0.0.1", "--udp", str(udp), "--tcp", str(tcp), "-o", str(output)],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        listening = [process.stderr.readline() for _ in range(2)]
+        assert listening == [f"listening on udp://127.0.0.1:{udp}\n",
+                             f"listening on tcp://127.0.0.1:{tcp}\n"]  # fmt: skip
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(LINES.splitlines()[0], ("127.0.0.1", udp))
+        with socket.create_connection(("127.0.0.1", tcp)) as s:
+            s.sendall(LINES)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if output.exists() and len(output.read_text().splitlines()) == 5:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    # UDP and TCP are separate streams: compare without order.
+    assert sorted(str(r["event"] and r["event"]["id"]) for r in rows) == [
+        "AUTH-FAIL", "AUTH-FAIL", "CONFIG-CHANGED", "CONFIG-CHANGED", "None",
+    ]  # fmt: skip
+    assert "received 5, written 5, truncated 0, unparsed 1, UDP dropped 0" in err
