@@ -162,9 +162,7 @@ def listen_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104
     udp: Annotated[int | None, typer.Option("--udp", help="UDP port (RFC 5426).")] = None,
     tcp: Annotated[int | None, typer.Option("--tcp", help="TCP port (RFC 6587).")] = None,
-    tls: Annotated[
-        int | None, typer.Option("--tls", help="TLS port (RFC 5425): 6514.")
-    ] = None,
+    tls: Annotated[int | None, typer.Option("--tls", help="TLS port (RFC 5425): 6514.")] = None,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     client_ca: Annotated[
@@ -221,3 +219,30 @@ def listen_command(
         asyncio.run(run())
     finally:
         sink.close()
+
+
+@app.command("uncatalogued")
+def uncatalogued_command(
+    files: Annotated[list[Path], typer.Argument(help="JSON-lines files of enriched events.")],
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Report the messages no catalog event matched, per product, with counts and an
+    example each: the list to send back to the manufacturer."""
+    from rich.table import Table
+
+    from medsec.cli.output import print_json
+    from medsec.monitoring.report import read_events
+
+    rows = read_events(files).rows()
+    if format is Format.JSON:
+        print_json([
+            {"product": r.product, "app_name": r.app_name, "msgid": r.msgid,
+             "reason": str(r.reason), "count": r.count, "example": r.example}
+            for r in rows
+        ])  # fmt: skip
+        return
+    table = Table("product", "count", "APP-NAME", "MSGID", "reason", "example")
+    for r in rows:
+        table.add_row(r.product, str(r.count), r.app_name or "-", r.msgid or "-",
+                      str(r.reason), r.example[:80])  # fmt: skip
+    console.print(table)

@@ -88,22 +88,35 @@ class UncataloguedCount:
     msgid: str | None
     reason: Uncatalogued
     count: int
+    #: The first such message, as received (for the manufacturer to recognise it).
+    example: str
+
+
+_Key = tuple[str, str | None, str | None, Uncatalogued]
 
 
 @dataclass
 class UncataloguedCounts:
     """How many uncatalogued messages, per product and (APP-NAME, MSGID, reason)."""
 
-    _counts: Counter[tuple[str, str | None, str | None, Uncatalogued]] = field(
-        default_factory=Counter
-    )
+    _counts: Counter[_Key] = field(default_factory=Counter)
+    _examples: dict[_Key, str] = field(default_factory=dict)
 
     def add(self, event: EnrichedEvent) -> None:
         if event.reason is None:
             return
         product = UNATTRIBUTED if event.product is None else str(event.product)
         m = event.message
-        self._counts[(product, m.app_name, m.msgid, event.reason)] += 1
+        self.count(product, m.app_name, m.msgid, event.reason,
+                   m.raw.decode("utf-8", "backslashreplace"))  # fmt: skip
+
+    def count(
+        self, product: str, app_name: str | None, msgid: str | None, reason: Uncatalogued,
+        example: str,
+    ) -> None:  # fmt: skip
+        key = (product, app_name, msgid, reason)
+        self._counts[key] += 1
+        self._examples.setdefault(key, example)
 
     def per_product(self) -> dict[str, int]:
         totals: Counter[str] = Counter()
@@ -113,8 +126,8 @@ class UncataloguedCounts:
 
     def rows(self) -> list[UncataloguedCount]:
         return [
-            UncataloguedCount(product, app, msgid, reason, count)
-            for (product, app, msgid, reason), count in sorted(
+            UncataloguedCount(*key, count, self._examples[key])
+            for key, count in sorted(
                 self._counts.items(), key=lambda kv: (kv[0][0], -kv[1], str(kv[0][1:]))
             )
         ]

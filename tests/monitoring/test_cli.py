@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from medsec.cli.main import app
-from medsec.errors import DocumentError
+from medsec.errors import DocumentError, Error
 
 REPO = Path(__file__).resolve().parents[2]
 PUMP = REPO / "examples" / "infusion-pump.yaml"
@@ -61,6 +61,30 @@ def test_parse_prints_one_json_object_per_line_with_the_enrichment(tmp_path: Pat
     assert rows[2]["message"]["raw"] == "not syslog at all"
     assert rows[3]["product"]["name"] == "Contoso Vista PACS"
     assert "uncatalogued: (unattributed): 1" in err
+
+
+def test_uncatalogued_report_from_the_events_file(tmp_path: Path) -> None:
+    stdin = LINES + b"<36>1 - - pumpd - NEW-EVENT - first\n<36>1 - - pumpd - NEW-EVENT - again\n"
+    _, out, _ = run("monitor", "parse", "-p", str(PUMP), stdin=stdin)
+    events = tmp_path / "events.jsonl"
+    events.write_text(out)
+    code, report, err = run("monitor", "uncatalogued", str(events), "-f", "json")
+    assert code == 0, err
+    product = "Northwind Infusion Systems Northwind LVP 3000 4.2.1"
+    assert json.loads(report) == [
+        {"product": product, "app_name": "pumpd", "msgid": "NEW-EVENT", "reason": "no-event",
+         "count": 2, "example": "<36>1 - - pumpd - NEW-EVENT - first"},
+        {"product": product, "app_name": None, "msgid": None, "reason": "unparsed",
+         "count": 1, "example": "not syslog at all"},
+    ]  # fmt: skip
+
+
+def test_uncatalogued_report_names_a_bad_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"status": "catalogued"}\n{"status": "uncatalogued"}\n')
+    result = CliRunner().invoke(app, ["monitor", "uncatalogued", str(events)])
+    assert isinstance(result.exception, Error)
+    assert f"{events}:2: not an event line" in result.exception.message
 
 
 def test_parse_text_and_the_rfc3164_time_zone() -> None:

@@ -133,11 +133,14 @@ def test_uncatalogued_counts_per_product() -> None:
     assert enrich.uncatalogued.per_product() == {
         "(unattributed)": 1, "Northwind LVP 3000 4.2": 2, "Northwind LVP 3000 4.3": 1,
     }  # fmt: skip
-    rows = [(r.product, r.app_name, r.msgid, r.reason, r.count) for r in enrich.uncatalogued.rows()]
+    rows = [
+        (r.product, r.app_name, r.msgid, r.reason, r.count, r.example)
+        for r in enrich.uncatalogued.rows()
+    ]
     assert rows == [
-        ("(unattributed)", None, "Z", Uncatalogued.NO_ASSET, 1),
-        ("Northwind LVP 3000 4.2", "a", "X", Uncatalogued.NO_EVENT, 2),
-        ("Northwind LVP 3000 4.3", "b", "Y", Uncatalogued.NO_EVENT, 1),
+        ("(unattributed)", None, "Z", Uncatalogued.NO_ASSET, 1, "<36>1 - - - - Z - 5"),
+        ("Northwind LVP 3000 4.2", "a", "X", Uncatalogued.NO_EVENT, 2, "<36>1 - - a - X - 1"),
+        ("Northwind LVP 3000 4.3", "b", "Y", Uncatalogued.NO_EVENT, 1, "<36>1 - - b - Y - 3"),
     ]
 
 
