@@ -18,6 +18,7 @@ from medsec.errors import ConfigurationError, Error
 from medsec.monitoring.catalog import Catalog, ProductRef
 from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports import cef, samples, sigma, wazuh
+from medsec.monitoring.forward import ForwardFormat
 from medsec.monitoring.syslog.framing import datagram
 from medsec.monitoring.syslog.parser import read_frame
 from medsec.profiles.loader import load_profile
@@ -171,14 +172,30 @@ def listen_command(
     timezone: Annotated[
         str | None, typer.Option(help="Time zone of RFC 3164 senders [default: settings].")
     ] = None,
+    forward: Annotated[
+        str | None,
+        typer.Option(help="Also forward every event to a SIEM collector at HOST:PORT (TLS)."),
+    ] = None,
+    forward_format: Annotated[
+        ForwardFormat, typer.Option(help="What the forwarded messages carry.")
+    ] = ForwardFormat.CEF,
+    forward_plain: Annotated[
+        bool, typer.Option(help="Forward over plain TCP instead of TLS.")
+    ] = False,
+    forward_ca: Annotated[
+        Path | None, typer.Option(help="CA (PEM) that signed the collector's certificate.")
+    ] = None,
 ) -> None:
     """Receive syslog on UDP, TCP and TLS, attribute and enrich each message, and append
-    it to OUTPUT, until interrupted (Ctrl-C or SIGTERM)."""
+    it to OUTPUT (and forward it to a collector), until interrupted (Ctrl-C or SIGTERM)."""
     import asyncio
     import signal
 
+    from medsec.monitoring.forward import Forwarder
     from medsec.monitoring.intake import Intake, IntakeConfig, TlsConfig
-    from medsec.monitoring.sinks import JsonLinesSink
+    from medsec.monitoring.interfaces import Sink
+    from medsec.monitoring.sinks import FanOutSink, ForwardingSink, JsonLinesSink
+    from medsec.monitoring.syslog.transport import TcpSender
 
     settings = Settings()
     if udp is None and tcp is None and tls is None:
@@ -193,7 +210,20 @@ def listen_command(
         zone=time_zone(timezone or settings.monitor_rfc3164_timezone),
     )  # fmt: skip
     enrich = enricher(profile or [], assets)
-    sink = JsonLinesSink(output)
+    destination = collector(forward) if forward else None
+    file_sink = JsonLinesSink(output)
+    sink: Sink = file_sink
+    forwarding: ForwardingSink | None = None
+    if destination is not None:
+        collector_host, collector_port = destination
+        forwarding = ForwardingSink(
+            Forwarder(forward_format),
+            lambda: TcpSender(
+                collector_host, collector_port, tls=not forward_plain, ca_file=forward_ca,
+                hint="check --forward HOST:PORT", ca_hint="--forward-ca",
+            ),
+        )  # fmt: skip
+        sink = FanOutSink(file_sink, forwarding)
 
     async def run() -> None:
         intake = Intake(config, enrich, sink)
@@ -218,7 +248,18 @@ def listen_command(
     try:
         asyncio.run(run())
     finally:
-        sink.close()
+        file_sink.close()
+        if forwarding is not None:
+            forwarding.close()
+
+
+def collector(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``[IPv6]:PORT``."""
+    host, _, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise Error(f"--forward {text!r} is not HOST:PORT", hint="e.g. siem.example:6514")
+    return host, int(port)
 
 
 @app.command("uncatalogued")

@@ -1,8 +1,12 @@
-"""A :class:`~medsec.monitoring.interfaces.Sink` that appends enriched events to a file,
-one JSON object a line (the same objects ``medsec monitor parse`` prints).
+"""Adapters of :class:`~medsec.monitoring.interfaces.Sink`.
 
-Each batch is written with one ``write`` and flushed with ``fsync`` before
-:meth:`JsonLinesSink.write` returns, so a batch the intake counts as written is on disk.
+* :class:`JsonLinesSink` appends enriched events to a file, one JSON object a line (the
+  same objects ``medsec monitor parse`` prints). Each batch is written with one ``write``
+  and flushed with ``fsync`` before :meth:`JsonLinesSink.write` returns, so a batch the
+  intake counts as written is on disk.
+* :class:`ForwardingSink` sends them to a SIEM collector (:mod:`medsec.monitoring.forward`).
+* :class:`FanOutSink` writes to several sinks.
+
 The database sink comes with the inventory.
 """
 
@@ -10,11 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from medsec.errors import ConfigurationError
+from medsec.errors import ConfigurationError, Error
 from medsec.monitoring.enrich import EnrichedEvent
+from medsec.monitoring.forward import Forwarder
+from medsec.monitoring.interfaces import Sink
+from medsec.monitoring.syslog.transport import Sender
 
 
 class JsonLinesSink:
@@ -36,3 +44,55 @@ class JsonLinesSink:
 
     def close(self) -> None:
         self._file.close()
+
+
+class ForwardingSink:
+    """Sends each batch to a SIEM collector through one kept-open connection (opened
+    again after a failure). A batch retried after a failure resumes after the last event
+    that reached the socket, so the collector gets no duplicates from the retry."""
+
+    def __init__(
+        self, forwarder: Forwarder, connect: Callable[[], AbstractContextManager[Sender]]
+    ) -> None:
+        self.forwarder = forwarder
+        self.connect = connect
+        self._connection: AbstractContextManager[Sender] | None = None
+        self._sender: Sender | None = None
+        self._batch: Sequence[EnrichedEvent] | None = None
+        self._sent = 0
+
+    def write(self, batch: Sequence[EnrichedEvent]) -> None:
+        if batch is not self._batch:
+            self._batch, self._sent = batch, 0
+        try:
+            if self._sender is None:
+                self._connection = self.connect()
+                self._sender = self._connection.__enter__()
+            for event in batch[self._sent :]:
+                self._sender.send(self.forwarder.message(event))
+                self._sent += 1
+        except Error:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self._connection, self._sender = self._connection, None, None
+        if connection is not None:
+            connection.__exit__(None, None, None)
+
+
+class FanOutSink:
+    """Writes each batch to several sinks in order. When one fails, a retry of the same
+    batch skips the sinks that already have it."""
+
+    def __init__(self, *sinks: Sink) -> None:
+        self.sinks = sinks
+        self._batch: Sequence[EnrichedEvent] | None = None
+        self._done = 0
+
+    def write(self, batch: Sequence[EnrichedEvent]) -> None:
+        if batch is not self._batch:  # holding the batch keeps its identity unique
+            self._batch, self._done = batch, 0
+        for sink in self.sinks[self._done :]:
+            sink.write(batch)
+            self._done += 1

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -16,6 +17,9 @@ from typer.testing import CliRunner
 
 from medsec.cli.main import app
 from medsec.errors import DocumentError, Error
+
+if TYPE_CHECKING:
+    from conftest import Rsyslog
 
 REPO = Path(__file__).resolve().parents[2]
 PUMP = REPO / "examples" / "infusion-pump.yaml"
@@ -142,12 +146,13 @@ def _free_port(kind: socket.SocketKind) -> int:
 
 
 @pytest.mark.slow
-def test_listen_receives_until_terminated(tmp_path: Path) -> None:
+def test_listen_receives_and_forwards_until_terminated(tmp_path: Path, rsyslog: Rsyslog) -> None:
     output = tmp_path / "events.jsonl"
     udp, tcp = _free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_STREAM)
     process = subprocess.Popen(
         [sys.executable, "-m", "medsec.cli", "monitor", "listen", "-p", str(PUMP),
-         "--host", "127.0.0.1", "--udp", str(udp), "--tcp", str(tcp), "-o", str(output)],
+         "--host", "127.0.0.1", "--udp", str(udp), "--tcp", str(tcp), "-o", str(output),
+         "--forward", f"127.0.0.1:{rsyslog.tls_port}", "--forward-ca", str(rsyslog.ca_file)],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -177,3 +182,8 @@ def test_listen_receives_until_terminated(tmp_path: Path) -> None:
         "AUTH-FAIL", "AUTH-FAIL", "CONFIG-CHANGED", "CONFIG-CHANGED", "None",
     ]  # fmt: skip
     assert "received 5, written 5, truncated 0, unparsed 1, UDP dropped 0" in err
+    forwarded = rsyslog.received(socket.gethostname(), 5)
+    assert sorted(m["msgid"] for m in forwarded) == [
+        "AUTH-FAIL", "AUTH-FAIL", "CONFIG-CHANGED", "CONFIG-CHANGED", "uncatalogued",
+    ]  # fmt: skip
+    assert all(m["msg"].startswith("CEF:0|Northwind Infusion Systems|") for m in forwarded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +16,7 @@ from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports.cef import cef
 from medsec.monitoring.forward import Forwarder, ForwardFormat
 from medsec.monitoring.interfaces import Asset
+from medsec.monitoring.sinks import FanOutSink, ForwardingSink
 from medsec.monitoring.syslog import rfc5424
 from medsec.monitoring.syslog.parser import read_message
 from medsec.monitoring.syslog.transport import SyslogError, TcpSender
@@ -97,3 +99,74 @@ def test_a_collector_with_an_unknown_ca_is_refused(rsyslog: Rsyslog) -> None:
 def test_the_uncatalogued_event_keeps_the_device_severity() -> None:
     parsed = rfc5424.parse(Forwarder(ForwardFormat.JSON).message(events()[1]))
     assert (parsed.facility, parsed.severity, parsed.msgid) == (1, 5, "uncatalogued")
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+def test_the_forwarding_sink_reaches_rsyslog(rsyslog: Rsyslog) -> None:
+    forwarder = Forwarder(ForwardFormat.JSON, hostname=f"medsec-fwd-{uuid.uuid4().hex[:12]}")
+    sink = ForwardingSink(
+        forwarder, lambda: TcpSender("127.0.0.1", rsyslog.tls_port, ca_file=rsyslog.ca_file)
+    )
+    sent = events()
+    sink.write(sent[:1])
+    sink.write(sent[1:])
+    sink.close()
+    received = rsyslog.received(forwarder.hostname, 2)
+    assert [json.loads(m["msg"]) for m in received] == [e.as_json() for e in sent]
+
+
+class Dropping:
+    """A fake connection that fails after ``limit`` messages, once."""
+
+    def __init__(self, log: list[bytes], limit: int) -> None:
+        self.log, self.limit = log, limit
+
+    def __enter__(self) -> Dropping:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: bytes) -> None:
+        if self.limit == 0:
+            raise SyslogError("connection reset")
+        self.limit -= 1
+        self.log.append(message)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2])
+def test_a_retried_batch_resumes_after_what_was_sent(limit: int) -> None:
+    log: list[bytes] = []
+    limits = [limit, 100]
+    sink = ForwardingSink(Forwarder(ForwardFormat.CEF), lambda: Dropping(log, limits.pop(0)))
+    batch = events() * 2
+    with pytest.raises(SyslogError):
+        sink.write(batch)
+    sink.write(batch)
+    assert log == [sink.forwarder.message(e) for e in batch]
+
+
+class Flaky:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.batches: list[Sequence[EnrichedEvent]] = []
+
+    def write(self, batch: Sequence[EnrichedEvent]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("unreachable")
+        self.batches.append(batch)
+
+
+def test_fan_out_retries_only_the_sinks_that_failed() -> None:
+    first, second = Flaky(0), Flaky(1)
+    sink = FanOutSink(first, second)
+    batch = events()
+    with pytest.raises(OSError, match="unreachable"):
+        sink.write(batch)
+    sink.write(batch)
+    sink.write(batch[:1])
+    assert first.batches == [batch, batch[:1]]
+    assert second.batches == [batch, batch[:1]]
