@@ -5,11 +5,14 @@ and the CEF/LEEF mapping with the spec's escaping."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from defusedxml.ElementTree import fromstring
+from hypothesis import given
+from hypothesis import strategies as st
 from sigma.backends.splunk import SplunkBackend
 
 from medsec.errors import Error
@@ -210,3 +213,53 @@ def test_samples_keep_rfc5424_samples_and_build_the_others() -> None:
         "<131>1 2026-03-02T00:00:00.000000Z northwind-lvp-3000 northwind-lvp-3000 - "
         "AUTH-LOCKOUT - The service account was locked after repeated failures."
     )
+
+
+def _cef_split(record: str) -> tuple[list[str], dict[str, str]]:
+    """Read a CEF record back (written from the CEF spec, independently of the code under
+    test): seven header fields split on unescaped ``|``, then ``key=value`` pairs whose
+    values run to the next unescaped ``=``'s key."""
+    fields, field, i = [], "", 0
+    while len(fields) < 7:
+        c = record[i]
+        if c == "\\":
+            field += record[i + 1]
+            i += 2
+            continue
+        if c == "|":
+            fields.append(field)
+            field = ""
+        else:
+            field += c
+        i += 1
+    extension = record[i:]
+    pairs: dict[str, str] = {}
+    for match in re.finditer(r"(\w+)=((?:\\.|[^\\=])*?)(?= \w+=|$)", extension):
+        value = re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m[1], m[1]), match[2])
+        pairs[match[1]] = value
+    return fields, pairs
+
+
+cef_text = st.text(
+    st.one_of(st.sampled_from(list("|\\=\n\r ")), st.characters(exclude_categories=["Cs"])),
+    min_size=1, max_size=20,
+).filter(lambda s: s.strip() == s and "\r\n" not in s)  # fmt: skip
+
+
+@given(vendor=cef_text, description=cef_text, meaning=cef_text, text=cef_text)
+def test_cef_records_read_back_to_their_values(
+    vendor: str, description: str, meaning: str, text: str
+) -> None:
+    message = read_message(f"<36>1 - host app - ID - {text}".encode())
+    event = EnrichedEvent(
+        message, "catalogued", product=ProductRef(vendor, "P", "1"), event_id="ID",
+        severity=3, category="system", description=description, meaning=meaning,
+    )  # fmt: skip
+    fields, pairs = _cef_split(cef.cef(event))
+    flat = {"\n": " ", "\r": " "}
+    assert fields[:7] == [
+        "CEF:0", vendor.translate(str.maketrans(flat)), "P", "1", "ID",
+        description.translate(str.maketrans(flat)), "7",
+    ]  # fmt: skip
+    assert pairs["cs1"] == meaning
+    assert pairs["msg"] == message.msg

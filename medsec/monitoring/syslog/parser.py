@@ -37,6 +37,8 @@ def read_message(
     ``received`` (default: now) dates RFC 3164 messages; ``zone`` is their time zone.
     """
     received = received or dt.datetime.now(dt.UTC)
+    if received.tzinfo is None:
+        raise ValueError("the receive time must be aware (it dates RFC 3164 messages)")
     try:
         if _RFC5424.match(data):
             message = rfc5424.parse(data)
