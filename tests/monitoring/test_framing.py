@@ -4,7 +4,7 @@ oversized messages truncated and marked (never dropped)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medsec.monitoring.syslog.framing import Deframer, Frame, datagram, octet_counted
@@ -69,6 +69,7 @@ def test_udp_datagrams_are_one_message_each() -> None:
 messages = st.lists(st.binary(max_size=40), max_size=8)
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(messages, st.lists(st.integers(1, 20), max_size=30), st.booleans())
 def test_any_chunking_gives_the_same_frames(
     sent: list[bytes], cuts: list[int], lf_framing: bool
@@ -93,6 +94,7 @@ def test_any_chunking_gives_the_same_frames(
     assert got == [Frame(m) for m in sent]
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(st.binary(max_size=200), st.integers(1, 32))
 def test_deframing_never_fails_and_never_exceeds_the_limit(stream: bytes, limit: int) -> None:
     for frame in frames(stream, max_size=limit):

@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from medsec.errors import Error
@@ -184,6 +184,7 @@ octets = st.lists(
 ).map(b"".join)  # fmt: skip
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(octets, st.datetimes(timezones=st.just(UTC)), st.sampled_from([UTC, BERLIN]))
 @example(b"<13>Jan  1 00:00:00 h a: x", dt.datetime(9999, 12, 31, 23, tzinfo=UTC), UTC)
 @example(b"<13>Dec 31 23:00:00 h a: x", dt.datetime(1, 1, 1, 0, 30, tzinfo=UTC), BERLIN)

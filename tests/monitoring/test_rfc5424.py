@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from medsec.errors import Error
@@ -193,6 +193,7 @@ special = st.sampled_from([b"<", b">", b"1", b" ", b"-", b"[", b"]", b'"', b"\\"
 octets = st.lists(st.one_of(special, st.binary(max_size=8)), max_size=30).map(b"".join)
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(octets)
 @example(b'<13>1 - - - - - [a b="\\')
 @example(b"<13>1 9999-99-99T99:99:99Z - - - - -")
@@ -203,6 +204,7 @@ def test_the_parser_raises_nothing_but_error(data: bytes) -> None:
         pass
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(octets)
 def test_reading_never_raises_and_keeps_every_octet(data: bytes) -> None:
     message = read_message(data)
@@ -237,6 +239,7 @@ messages = st.builds(
 )  # fmt: skip
 
 
+@settings(deadline=None)  # no timed assertions: the machine is shared
 @given(messages, st.booleans())
 def test_format_then_parse_gives_the_message_back(message: SyslogMessage, bom: bool) -> None:
     formatted = rfc5424.format(message, bom=bom)
