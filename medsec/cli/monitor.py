@@ -19,7 +19,7 @@ from medsec.monitoring.catalog import Catalog, ProductRef
 from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports import cef, samples, sigma, wazuh
 from medsec.monitoring.forward import ForwardFormat
-from medsec.monitoring.syslog.framing import datagram
+from medsec.monitoring.syslog.framing import lines
 from medsec.monitoring.syslog.parser import read_frame
 from medsec.profiles.loader import load_profile
 from medsec.settings import Settings
@@ -98,10 +98,8 @@ def parse_command(
         if when.tzinfo is None:
             when = when.replace(tzinfo=zone)
     enrich = enricher(profile or [], assets)
-    for line in _stdin():
-        data = line.removesuffix(b"\n").removesuffix(b"\r")
-        message = read_frame(datagram(data, settings.monitor_max_message_size),
-                             received=when, zone=zone)  # fmt: skip
+    for frame in lines(_stdin(), settings.monitor_max_message_size):
+        message = read_frame(frame, received=when, zone=zone)
         event = enrich.enrich(message)
         if format is Format.JSON:
             sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")

@@ -3,11 +3,13 @@ oversized messages truncated and marked (never dropped)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medsec.monitoring.syslog.framing import Deframer, Frame, datagram, octet_counted
+from medsec.monitoring.syslog.framing import Deframer, Frame, datagram, lines, octet_counted
 
 
 def frames(stream: bytes, max_size: int = 64) -> list[Frame]:
@@ -100,3 +102,26 @@ def test_deframing_never_fails_and_never_exceeds_the_limit(stream: bytes, limit:
     for frame in frames(stream, max_size=limit):
         assert len(frame.data) <= limit
         assert frame.truncated_from is None or frame.truncated_from > limit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"one\ntwo\r\nthree", [Frame(b"one"), Frame(b"two"), Frame(b"three")]),
+        (b"abcdefgh\nabcdefghi\n", [Frame(b"abcdefgh"), Frame(b"abcdefgh", 9)]),
+        (b"abcdefghij\r\nx", [Frame(b"abcdefgh", 10), Frame(b"x")]),
+        (b"abcdefghij", [Frame(b"abcdefgh", 10)]),
+        (b"12 not a count\n", [Frame(b"12 not a", 14)]),
+        (b"\n\n", [Frame(b""), Frame(b"")]),
+        (b"", []),
+    ],
+)
+def test_file_lines_are_cut_to_the_limit(text: bytes, expected: list[Frame]) -> None:
+    assert list(lines(io.BytesIO(text), max_size=8)) == expected
+
+
+def test_a_long_file_line_is_measured_in_chunks() -> None:
+    text = b"x" * 200_000 + b"\r\n" + b"next\n"
+    assert list(lines(io.BytesIO(text), max_size=8)) == [
+        Frame(b"x" * 8, 200_000), Frame(b"next"),
+    ]  # fmt: skip

@@ -22,11 +22,14 @@ datagram is one message (:func:`datagram`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 #: Default size limit: RFC 5425 §4.3.1 asks receivers to take at least 2048 octets and
 #: SHOULD take 8192; rsyslog's default is 8k. Larger messages are truncated.
 DEFAULT_MAX_SIZE = 8192
+READ_CHUNK = 65536
 #: The longest MSG-LEN read as a length (10 digits > any max_size anyone sets).
 _MAX_DIGITS = 10
 
@@ -41,6 +44,25 @@ class Frame:
 def octet_counted(message: bytes) -> bytes:
     """RFC 6587 §3.4.1 framing: ``MSG-LEN SP SYSLOG-MSG``."""
     return str(len(message)).encode() + b" " + message
+
+
+def lines(stream: BinaryIO, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[Frame]:
+    """The lines of a file (LF framing only: a file has no octet counts; a CR before the
+    LF is removed), each cut to ``max_size`` octets without reading the rest of a long
+    line into memory."""
+    while head := stream.readline(max_size + 1):
+        line, ended = (head[:-1], True) if head.endswith(b"\n") else (head, False)
+        if ended or len(head) <= max_size:
+            yield Frame(line.removesuffix(b"\r"))
+            continue
+        length, last = len(head), head[-1:]
+        while more := stream.readline(READ_CHUNK):
+            if more.endswith(b"\n"):
+                before = more[-2:-1] or last
+                length += len(more) - 1 - (before == b"\r")
+                break
+            length, last = length + len(more), more[-1:]
+        yield Frame(head[:max_size], length)
 
 
 def datagram(payload: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Frame:
