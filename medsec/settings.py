@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     audit_syslog_port: int = 6514
     audit_syslog_tls: bool = True
     audit_syslog_ca_file: Path | None = None
+    monitor_rfc3164_timezone: str = Field(
+        default="UTC",
+        description="IANA time zone of devices that send RFC 3164 syslog (no offset in it).",
+    )
+    monitor_max_message_size: int = Field(
+        default=8192, description="Syslog messages longer than this (octets) are truncated."
+    )
+    monitor_tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate (chain) of the syslog TLS listener."
+    )
+    monitor_tls_key_file: Path | None = Field(
+        default=None, description="PEM private key of the syslog TLS listener."
+    )
+    monitor_tls_client_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA file: when set, TLS senders must present a certificate it signed.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -13,6 +13,8 @@ chain covers, plus the hash), so the copy in the SIEM can itself be checked::
 The SD-ID ``medsec@32473`` uses 32473, the example private enterprise number that RFC 5612
 reserves for documentation, until medsec has a PEN of its own.
 
+The message itself is built by :func:`medsec.monitoring.syslog.rfc5424.format`, the
+project's one RFC 5424 formatter, and sent by :mod:`medsec.monitoring.syslog.transport`.
 Written here rather than with a logging handler (``logging.handlers.SysLogHandler`` speaks
 RFC 3164 without structured data; ``rfc5424-logging-handler`` is unmaintained since 2019):
 a logging handler swallows send errors and stamps the time of logging, whereas forwarding
@@ -30,13 +32,10 @@ import datetime as dt
 import hashlib
 import os
 import socket
-import ssl
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +45,17 @@ from medsec.audit.models import AuditEvent
 from medsec.audit.services import as_dict, canonical
 from medsec.audit.tags import Outcome
 from medsec.db.engine import Database
-from medsec.errors import ConfigurationError, Error
+from medsec.monitoring.syslog import rfc5424, transport
+from medsec.monitoring.syslog.framing import octet_counted
+from medsec.monitoring.syslog.message import SdElement, SyslogMessage
+from medsec.monitoring.syslog.rfc5424 import sd_escape
+from medsec.monitoring.syslog.transport import Sender, SyslogError
+
+__all__ = [
+    "CURSOR_KEY", "SD_ID", "ForwardReport", "Sender", "SyslogError", "SyslogFormat",
+    "TcpSender", "forward_pending", "forwarded_seq", "msgid_for", "octet_counted",
+    "sd_escape", "severity_for",
+]  # fmt: skip
 
 #: RFC 5424 §6.2.1 facility 10: security/authorization messages (private).
 FACILITY_AUTHPRIV = 10
@@ -59,30 +68,13 @@ SD_ID = f"medsec@{ENTERPRISE_NUMBER}"
 CURSOR_KEY = "audit:syslog:forwarded-seq"
 
 
-class SyslogError(Error):
-    kind = "syslog-unreachable"
-    status = 502
-    title = "The syslog server cannot be reached"
-
-
-def sd_escape(value: str) -> str:
-    """Escape a PARAM-VALUE as RFC 5424 §6.3.3 requires: ``"``, ``\\`` and ``]``."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
-
-
-def _header_field(value: str | None, limit: int) -> str:
-    """A header field: printable US-ASCII (33–126), at most ``limit`` characters, or ``-``."""
-    cleaned = "".join(c for c in (value or "") if 33 <= ord(c) <= 126)[:limit]
-    return cleaned or "-"
-
-
 def msgid_for(tag: str) -> str:
     """The MSGID for a tag: the tag itself when it fits (≤ 32 printable ASCII), else its
     first 23 characters, ``~`` and 8 hex digits of its SHA-256, so it stays unique."""
     if len(tag) <= 32 and all(33 <= ord(c) <= 126 for c in tag):
         return tag
     digest = hashlib.sha256(tag.encode()).hexdigest()[:8]
-    return f"{_header_field(tag, 23)}~{digest}"
+    return f"{rfc5424.header_field(tag, 23)}~{digest}"
 
 
 def severity_for(outcome: str) -> int:
@@ -99,8 +91,6 @@ class SyslogFormat:
 
     def message(self, event: AuditEvent) -> bytes:
         """One RFC 5424 message for ``event`` (UTF-8, no trailing newline)."""
-        pri = FACILITY_AUTHPRIV * 8 + severity_for(event.outcome)
-        timestamp = event.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         params = {
             "seq": str(event.seq),
             "tag": event.tag,
@@ -112,110 +102,33 @@ class SyslogFormat:
             "hash": event.hash,
         }
         # Absent values are left out rather than sent as "" (which would read as a value).
-        sd = " ".join(f'{k}="{sd_escape(v)}"' for k, v in params.items() if v is not None)
-        header = " ".join(
-            (
-                f"<{pri}>1",
-                timestamp,
-                _header_field(self.hostname, 255),
-                _header_field(self.app_name, 48),
-                _header_field(self.procid, 128),
-                msgid_for(event.tag),
-            )
-        )
+        sd = SdElement(SD_ID, tuple((k, v) for k, v in params.items() if v is not None))
         # canonical() escapes every non-ASCII character, so MSG is plain ASCII and needs
         # no BOM (RFC 5424 §6.4 asks for one only before UTF-8 text).
-        return f"{header} [{SD_ID} {sd}] ".encode() + canonical(as_dict(event))
+        return rfc5424.format(
+            SyslogMessage(
+                raw=b"", format="rfc5424", facility=FACILITY_AUTHPRIV,
+                severity=severity_for(event.outcome), timestamp=event.at.astimezone(dt.UTC),
+                hostname=self.hostname, app_name=self.app_name, procid=self.procid,
+                msgid=msgid_for(event.tag), structured_data=(sd,),
+                msg=canonical(as_dict(event)).decode("ascii"),
+            )
+        )  # fmt: skip
 
 
-def octet_counted(message: bytes) -> bytes:
-    """RFC 6587 §3.4.1 framing: ``MSG-LEN SP SYSLOG-MSG``."""
-    return str(len(message)).encode() + b" " + message
-
-
-class Sender(Protocol):
-    """Where formatted messages go; :class:`TcpSender` is the one adapter."""
-
-    def send(self, message: bytes) -> None: ...
-
-
-class TcpSender:
-    """A TCP connection to a syslog server, optionally TLS, framing by octet counting.
-
-    Use as a context manager; :meth:`send` raises :class:`SyslogError` when the
-    connection fails, so the caller knows the message did not reach the socket.
-    """
+class TcpSender(transport.TcpSender):
+    """The audit log's syslog connection: :class:`transport.TcpSender` whose errors name
+    the ``MEDSEC_AUDIT_SYSLOG_*`` settings."""
 
     def __init__(
         self, host: str, port: int, *, tls: bool = True, ca_file: Path | None = None,
         timeout: float = 10.0,
     ) -> None:  # fmt: skip
-        self.host = host
-        self.port = port
-        self.tls = tls
-        self.ca_file = ca_file
-        self.timeout = timeout
-        self._socket: socket.socket | None = None
-
-    @property
-    def destination(self) -> str:
-        return f"{'tls' if self.tls else 'tcp'}://{self.host}:{self.port}"
-
-    def _fail(self, what: str, error: Exception) -> SyslogError:
-        hint = "check MEDSEC_AUDIT_SYSLOG_HOST and MEDSEC_AUDIT_SYSLOG_PORT"
-        if self.tls:
-            hint += (
-                "; for TLS the server certificate must match the host name and be signed "
-                "by MEDSEC_AUDIT_SYSLOG_CA_FILE (or a system CA)"
-            )
-        return SyslogError(f"{what} {self.destination}: {error}", hint=hint)
-
-    def __enter__(self) -> TcpSender:
-        try:
-            raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except OSError as e:
-            raise self._fail("cannot connect to syslog server", e) from e
-        if not self.tls:
-            self._socket = raw
-            return self
-        try:
-            context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-            context.minimum_version = ssl.TLSVersion.TLSv1_2  # RFC 9662 updates RFC 5425
-            self._socket = context.wrap_socket(raw, server_hostname=self.host)
-        except FileNotFoundError as e:
-            raw.close()
-            raise ConfigurationError(
-                f"the syslog CA file {self.ca_file} does not exist",
-                hint="set MEDSEC_AUDIT_SYSLOG_CA_FILE to the PEM file of the CA",
-            ) from e
-        except (OSError, ssl.SSLError) as e:
-            raw.close()
-            raise self._fail("TLS handshake failed with syslog server", e) from e
-        return self
-
-    def send(self, message: bytes) -> None:
-        if self._socket is None:
-            raise RuntimeError("TcpSender.send outside its `with` block")
-        try:
-            self._socket.sendall(octet_counted(message))
-        except OSError as e:
-            raise self._fail("lost the connection to syslog server", e) from e
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:  # fmt: skip
-        sock, self._socket = self._socket, None
-        if sock is None:
-            return
-        if isinstance(sock, ssl.SSLSocket):
-            # RFC 5425 §4.4: close with close_notify, so the server can tell the end of the
-            # stream from a connection cut (truncation).
-            try:
-                sock.unwrap()
-            except (OSError, ssl.SSLError):
-                pass
-        sock.close()
+        super().__init__(
+            host, port, tls=tls, ca_file=ca_file, timeout=timeout,
+            hint="check MEDSEC_AUDIT_SYSLOG_HOST and MEDSEC_AUDIT_SYSLOG_PORT",
+            ca_hint="MEDSEC_AUDIT_SYSLOG_CA_FILE",
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- forwarding

@@ -6,7 +6,18 @@ import sys
 
 import typer
 
-from medsec.cli import admin, audit, backup, csaf, flows, mds2, profile, service, worker
+from medsec.cli import (
+    admin,
+    audit,
+    backup,
+    csaf,
+    flows,
+    mds2,
+    monitor,
+    profile,
+    service,
+    worker,
+)
 from medsec.cli.demo import demo
 from medsec.cli.output import errors
 from medsec.errors import Error
@@ -26,6 +37,7 @@ app.add_typer(mds2.app, name="mds2")
 app.add_typer(backup.app, name="backup")
 app.add_typer(csaf.app, name="csaf")
 app.add_typer(flows.app, name="flows")
+app.add_typer(monitor.app, name="monitor")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)
