@@ -28,7 +28,10 @@ from medsec.profiles.psp import ProductSecurityProfile
 HERE = Path(__file__).resolve().parent
 MINIMAL_YAML = (HERE / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
 MINIMAL_DATA: dict[str, Any] = parse_document(MINIMAL_YAML, "minimal.yaml").data
-EXAMPLES = sorted((HERE.parents[1] / "examples").rglob("*.yaml"))
+# examples/site/ holds site files (medsec.network), not profiles.
+EXAMPLES = sorted(
+    p for p in (HERE.parents[1] / "examples").rglob("*.yaml") if "site" not in p.parent.parts
+)
 
 # Moderate example counts keep the suite fast. ruamel's round-trip parser needs about
 # 0.1 s for the minimal fixture, so tests that load a whole profile per example run

@@ -22,7 +22,8 @@ from medsec.profiles.schema import SCHEMA_DIALECT, json_schema
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schemas" / "psp-1.schema.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLES = sorted((REPO / "examples").rglob("*.yaml"))
+# examples/site/ holds site files (medsec.network), not profiles.
+EXAMPLES = sorted(p for p in (REPO / "examples").rglob("*.yaml") if "site" not in p.parent.parts)
 REGENERATE = ".venv/bin/medsec profile schema > schemas/psp-1.schema.json"
 
 
