@@ -55,7 +55,7 @@ def _slug(text: str) -> str:
 def manufacturer_domain(profile: ProductSecurityProfile) -> str | None:
     url = profile.product.manufacturer.url
     host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else None
+    return host or None
 
 
 def default_mud_url(profile: ProductSecurityProfile) -> str:
@@ -127,7 +127,9 @@ def profile_aces(profile: ProductSecurityProfile) -> list[Ace]:
         protocol = PROTOCOL_NUMBERS.get(service.protocol.value)
         if protocol is None and service.protocol.value != "ip":
             continue  # "other": nothing a MUD ACE can express
-        port = (service.default_port, service.default_port) if service.default_port else None
+        # RFC 8519 matches ports of TCP and UDP only; SCTP is matched by protocol number.
+        has_ports = protocol in (PROTOCOL_NUMBERS["tcp"], PROTOCOL_NUMBERS["udp"])
+        port = (service.default_port,) * 2 if service.default_port and has_ports else None
         for endpoint in service_peers(profile, service):
             for peer, value in _peers(profile, endpoint):
                 for ace in service_aces(protocol, port, service.direction, peer, value):

@@ -118,19 +118,21 @@ class _Reader:
             self.fail((*path, "matches", "protocol"), f"{protocol!r} is not a protocol number")
             return None
         l4: dict[str, Any] = {}
+        l4_path: PathKey = (*path, "matches")
         for key, number in (("tcp", 6), ("udp", 17)):
             if key in matches:
                 l4 = self.mapping(matches[key], (*path, "matches", key), key)
+                l4_path = (*path, "matches", key)
                 protocol = number if protocol is None else protocol
         l4_fields = {**flat, **l4}
-        src = self.port(
-            l4_fields.get("source-port") or l4_fields.get("source-port-range"),
-            (*path, "matches", "source-port"),
-        )
-        dst = self.port(
-            l4_fields.get("destination-port") or l4_fields.get("destination-port-range"),
-            (*path, "matches", "destination-port"),
-        )
+        ports: list[tuple[int, int] | None] = []
+        for side in ("source", "destination"):
+            key = next(
+                (k for k in (f"{side}-port", f"{side}-port-range") if l4_fields.get(k)),
+                f"{side}-port",
+            )
+            ports.append(self.port(l4_fields.get(key), (*l4_path, key)))
+        src, dst = ports
         initiated = l4_fields.get("ietf-mud:direction-initiated")
         if initiated not in (None, "from-device", "to-device"):
             self.fail((*path, "matches"), f"direction-initiated {initiated!r} is not valid")
@@ -435,6 +437,11 @@ def draft_from_aces(mud: dict[str, Any], aces: list[Ace], notes: list[str]) -> D
             if port[0] != port[1]:
                 item["configurable_range"] = {"min": max(port[0], 1), "max": port[1]}
                 notes.append(f"{sid}: port range {port[0]}-{port[1]} kept as configurable_range")
+        elif proto == "sctp":
+            # RFC 8519 matches no SCTP ports, but a profile's SCTP service needs one.
+            item["default_port"] = 1
+            item["configurable_range"] = {"min": 1, "max": 65535}
+            notes.append(f"{sid}: a MUD file gives no SCTP port; set default_port")
         elif port is not None:
             notes.append(f"{sid}: ports {port} dropped ({proto} has none in a profile)")
         item["server" if direction == "outbound" else "expected_client"] = list(peers)
