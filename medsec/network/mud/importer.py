@@ -361,6 +361,18 @@ def _service_key(ace: Ace) -> tuple[str, int | None, tuple[int, int] | None]:
     return "outbound", ace.protocol, None
 
 
+def _contradicts(ace: Ace) -> bool:
+    """A TCP ACE whose only port sits on the side that opens the connection."""
+    if ace.initiated is None:
+        return False
+    sends = ace.policy == "from-device"
+    peer_port = ace.dst_ports if sends else ace.src_ports
+    device_port = ace.src_ports if sends else ace.dst_ports
+    if ace.initiated == "from-device":
+        return device_port is not None and peer_port is None
+    return peer_port is not None and device_port is None
+
+
 def _product(mud: dict[str, Any]) -> dict[str, Any]:
     url = mud.get("mud-url") if isinstance(mud.get("mud-url"), str) else None
     host = urlsplit(url).hostname if url else None
@@ -388,6 +400,11 @@ def draft_from_aces(mud: dict[str, Any], aces: list[Ace], notes: list[str]) -> D
         if ace.action != "accept":
             notes.append(f"a {ace.action} ACE was left out (profiles list what is allowed)")
             continue
+        if _contradicts(ace):
+            notes.append(
+                f"{ace.policy} {PROTOCOL_NAMES.get(ace.protocol or -1, 'ip')} ACE initiated "
+                f"{ace.initiated} has its port on the opening side; read by its port alone"
+            )
         endpoint_id = by_peer.get((ace.peer, ace.peer_value))
         if endpoint_id is None:
             endpoint = _endpoint(ace.peer, ace.peer_value, notes)
