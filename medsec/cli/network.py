@@ -121,21 +121,19 @@ def flows(
 
 def _print_table(flowmap: FlowMap) -> None:
     table = Table(title=f"Authorized flows — {flowmap.site.site}", show_lines=False)
-    for column in ("flow", "dir", "proto/ports", "peer", "zones", "PHI", "enc", "source"):
+    for column in ("flow", "dir", "proto/ports", "peer", "peer zone", "PHI", "enc", "from"):
         table.add_column(column, overflow="fold")
     for f in flowmap.flows:
         ports = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in f.ports)
-        peer = ", ".join([*f.peer_cidrs, *f.peer_names])
-        zones = f"{f.zone}→{','.join(f.peer_zones)}"
         table.add_row(
             f.id,
             "out" if f.direction == "outbound" else "in",
             f"{f.protocol}/{ports}" if ports else f.protocol,
-            peer,
-            zones,
+            ", ".join([*f.peer_cidrs, *f.peer_names]),
+            ", ".join(f.peer_zones),
             "yes" if f.phi else "",
             "yes" if f.encrypted else "no",
-            f.source,
+            f.source.split(": ", 1)[-1].split(" (", 1)[0],
         )
     console.print(table)
     if flowmap.todos:

@@ -265,3 +265,20 @@ def test_the_example_site_has_one_todo_and_the_dicom_11112_conflicts() -> None:
         "Fabrikam Aurora CT",
         "Contoso Vista PACS",
     }
+
+
+def test_the_docs_walk_through_resolves_the_todo_and_the_conflicts() -> None:
+    """docs/network.md: bind the gantry, send DICOM to 104, turn the PACS' 11112 off."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    ct = "    profile: {path: ../ct-scanner.yaml}\n"
+    pacs = "    profile: {path: ../pacs-server.yaml}\n"
+    assert ct in text and pacs in text
+    text = text.replace(
+        ct,
+        ct + "    ports: {dicom-scu: 104}\n    bindings:\n      gantry: {cidrs: [10.40.1.11/32]}\n",
+    ).replace(pacs, pacs + "    disable: [dicom-alt]\n")
+    flowmap = compute(load_site_text(text, str(EXAMPLE)), FileProfiles(EXAMPLE.parent))
+    assert (flowmap.todos, flowmap.conflicts) == ((), ())
+    ids = {f.id for f in flowmap.flows}
+    assert {"ct-01/images-to-pacs", "ct-01/dose-to-registry", "ct-01/raw-data-from-gantry"} <= ids
+    assert "pacs-01/images-from-modalities-alt" not in ids
