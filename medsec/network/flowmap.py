@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from medsec.errors import Error
 from medsec.network.profiles import ProfileSource
 from medsec.network.site import Asset, Site
 from medsec.profiles.psp import (
@@ -496,7 +497,14 @@ def compute(site: Site, profiles: ProfileSource | None) -> FlowMap:
     for asset in site.assets:
         profile = None
         if asset.profile is not None and profiles is not None:
-            profile = profiles.resolve(asset.profile)
+            try:
+                profile = profiles.resolve(asset.profile)
+            except Error as e:
+                raise Error(
+                    f"asset {asset.name}: its profile {asset.profile} cannot be used:\n"
+                    + e.diagnostics(),
+                    hint="fix the profile, or the asset's profile: reference in the site file",
+                ) from e
             builder.asset_flows(asset, profile)
         no_services = profile is not None and not any(
             _enabled(asset, s) for s in profile.network.services

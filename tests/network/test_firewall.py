@@ -76,6 +76,13 @@ def test_iptables_restore_accepts_the_iptables_rules(rules: RuleSet, tmp_path: P
     check(["iptables-restore", "--test"], text, tmp_path, "ipt")
     assert text.startswith("*filter") and text.rstrip().endswith("COMMIT")
     assert ":FORWARD DROP" in text
+    # Replies pass: the first rule accepts packets of connections already accepted.
+    first_rule = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("-A F_") and "-j" in line and "comment" not in line
+    )
+    assert "--state ESTABLISHED,RELATED -j ACCEPT" in first_rule
     assert re.search(r"-A F_default-deny .*-j LOG --log-prefix default-deny", text)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from medsec.errors import Error
 from medsec.network.flowmap import FlowMap, compute
 from medsec.network.profiles import FileProfiles
 from medsec.network.site_yaml import load_site, load_site_text
@@ -282,3 +285,84 @@ def test_the_docs_walk_through_resolves_the_todo_and_the_conflicts() -> None:
     ids = {f.id for f in flowmap.flows}
     assert {"ct-01/images-to-pacs", "ct-01/dose-to-registry", "ct-01/raw-data-from-gantry"} <= ids
     assert "pacs-01/images-from-modalities-alt" not in ids
+
+
+def test_a_missing_profile_names_the_asset(tmp_path: Path) -> None:
+    text = WARD.replace("{path: monitor.yaml}", "{path: absent.yaml}")
+    site = load_site_text(text, str(tmp_path / "ward.yaml"))
+    with pytest.raises(Error, match=r"asset mon-1: its profile absent.yaml cannot be used"):
+        compute(site, FileProfiles(tmp_path))
+
+
+def test_a_product_version_reference_is_found_among_profiles() -> None:
+    text = WARD.replace("{path: monitor.yaml}", "{product: Tailspin Monitor, version: '2.0'}")
+    site = load_site_text(text, str(FIXTURES / "ward.yaml"))
+    assert compute(site, FileProfiles(FIXTURES, [FIXTURES])).flows == ward().flows
+    with pytest.raises(Error, match=r"no profile of Tailspin Monitor 2\.0"):
+        compute(site, FileProfiles(FIXTURES, []))
+
+
+# --------------------------------------------------------------------------- properties
+
+ZONES = ["devices", "servers", "desks", "internet"]
+SERVICES = [("hl7", "tcp", 2575), ("https", "tcp", 443), ("ntp", "udp", 123)]
+
+
+@st.composite
+def conduit_sets(draw: st.DrawFn) -> str:
+    lines = ["conduits:"]
+    for index in range(draw(st.integers(0, 5))):
+        a, b = draw(st.lists(st.sampled_from(ZONES), min_size=2, max_size=2, unique=True))
+        name, protocol, port = draw(st.sampled_from(SERVICES))
+        named = draw(st.booleans())
+        service = (
+            f"{{name: {name}, protocol: {protocol}, ports: [{port}]}}"
+            if named
+            else (f"{{protocol: {protocol}, ports: [{port}]}}")
+        )
+        lines += [
+            f"  - name: c{index}",
+            f"    from_zone: {a}",
+            f"    to_zone: {b}",
+            f"    bidirectional: {str(draw(st.booleans())).lower()}",
+            f"    services: [{service}]",
+        ]
+    return "\n".join(lines) + "\n" if len(lines) > 1 else "conduits: []\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conduit_sets(), st.booleans(), st.sampled_from(["devices", "servers", "desks"]))
+def test_every_authorized_zone_crossing_has_a_permitting_conduit(
+    conduits: str, isolated: bool, viewer_zone: str
+) -> None:
+    head, rest = WARD.split("conduits:\n", 1)
+    rest = rest[rest.index("assets:\n") :]
+    text = head + conduits + rest
+    if isolated:
+        text = text.replace(
+            "    profile: {path: monitor.yaml}\n",
+            "    profile: {path: monitor.yaml}\n    isolated: true\n",
+        )
+    cidr = {"devices": "10.1.9.0/24", "servers": "10.2.9.0/24", "desks": "10.3.0.0/16"}[viewer_zone]
+    text = text.replace(
+        'viewers: {cidrs: [10.3.0.0/16, "fd00:3::/64"]}', f"viewers: {{cidrs: [{cidr}]}}"
+    )
+    site = load_site_text(text, str(FIXTURES / "ward.yaml"))
+    flowmap = compute(site, FileProfiles(FIXTURES))
+    services = {"hl7-out": "hl7", "viewer": "https", "ntp": "ntp"}
+    for flow in flowmap.flows:
+        for zone in flow.peer_zones:
+            if zone == flow.zone:
+                continue
+            assert not isolated
+            opener, listener = (
+                (flow.zone, zone) if flow.direction == "outbound" else (zone, flow.zone)
+            )
+            port = flow.ports[0][0]
+            assert any(
+                c.permits(opener, listener, services[flow.service_id], flow.protocol, port, port)
+                for c in site.conduits
+            ), flow
+    # Every flow the profile asks for is either authorized or a conflict, never lost.
+    decided = {f.id for f in flowmap.flows} | {c.flow for c in flowmap.conflicts}
+    assert decided == {"mon-1/vitals-to-central", "mon-1/vitals-to-viewers", "mon-1/ntp@ntp"}

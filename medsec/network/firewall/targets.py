@@ -44,6 +44,8 @@ class _Layout:
     per_zone_pair: bool
     comment_limit: int | None = None
     tcp_established_term: bool = False
+    #: a first term accepting packets of connections already accepted (conntrack).
+    established_term: bool = False
 
 
 def _acl_name(site: str) -> str:
@@ -53,7 +55,9 @@ def _acl_name(site: str) -> str:
 LAYOUTS: dict[Target, _Layout] = {
     # nft refuses comments longer than 128 characters.
     Target.NFTABLES: _Layout("nftables", lambda s, f, t: "mixed forward", False, 128),
-    Target.IPTABLES: _Layout("speedway", lambda s, f, t: "FORWARD DROP", False),
+    Target.IPTABLES: _Layout(
+        "speedway", lambda s, f, t: "FORWARD DROP", False, established_term=True
+    ),
     Target.CISCO: _Layout(
         "cisco", lambda s, f, t: f"{_acl_name(s)} extended", False, tcp_established_term=True
     ),
@@ -97,6 +101,16 @@ DENY_COMMENT = "medsec: default deny, logged; only the authorized flows above pa
 
 def _filter(site: str, layout: _Layout, rules: list[Rule], zones: tuple[str, str]) -> Any:
     terms = [_term(r, layout.comment_limit) for r in rules]
+    if layout.established_term:
+        terms.insert(
+            0,
+            {
+                "name": "established",
+                "comment": "medsec: packets of connections accepted below (replies)",
+                "option": "established",
+                "action": "accept",
+            },
+        )
     if layout.tcp_established_term:
         terms.append(
             {
