@@ -6,10 +6,13 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree as ET
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medsec.network.firewall.policy import RuleSet, build
 from medsec.network.firewall.targets import Target, render
@@ -164,3 +167,48 @@ def test_comments_fit_nftables_limit() -> None:
         comment = rule.comment(128)
         assert len(comment) <= 128
         assert comment.endswith(f"flow {rule.flow}")
+
+
+# --------------------------------------------------------------------------- properties
+
+MONITOR = (HERE / "fixtures" / "monitor.yaml").read_text(encoding="utf-8")
+WARD_TEXT = WARD.read_text(encoding="utf-8")
+zone_names = st.from_regex(r"[a-z][a-z0-9_-]{0,30}", fullmatch=True)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    product=st.text(min_size=1, max_size=40).filter(lambda t: t.strip() and "\n" not in t),
+    zones=st.lists(zone_names, min_size=3, max_size=3, unique=True),
+    port=st.integers(1024, 65535),
+)
+def test_any_site_renders_rules_the_tools_accept(product: str, zones: list[str], port: int) -> None:
+    import json as _json
+
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        (folder / "monitor.yaml").write_text(
+            MONITOR.replace("name: Tailspin Monitor", f"name: {_json.dumps(product)}"),
+            encoding="utf-8",
+        )
+        text = WARD_TEXT.replace("ports: [2575]}", f"ports: [{port}]}}").replace(
+            "    profile: {path: monitor.yaml}\n",
+            f"    profile: {{path: monitor.yaml}}\n    ports: {{hl7-out: {port}}}\n",
+        )
+        for old, new in zip(["devices", "servers", "desks"], zones, strict=True):
+            text = re.sub(rf"\b{old}\b(?!-)", new, text)
+        (folder / "ward.yaml").write_text(text, encoding="utf-8")
+        rules = ruleset(folder / "ward.yaml")
+        assert {r.flow for r in rules.rules} == {
+            "mon-1/vitals-to-central",
+            "mon-1/vitals-to-viewers",
+            "mon-1/ntp@ntp",
+        }
+        for target in Target:
+            render(rules, target)
+        check(["nft", "-c", "-f"], render(rules, Target.NFTABLES), folder, "nft")
+        check(["iptables-restore", "--test"], render(rules, Target.IPTABLES), folder, "ipt")

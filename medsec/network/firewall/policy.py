@@ -31,16 +31,24 @@ class Rule:
 
     def comment(self, limit: int | None = None) -> str:
         """``SOURCE-FIELD; service ID (NAME); flow ID``, shortened to ``limit`` characters."""
-        text = f"{self.origin}; service {self.service}; flow {self.flow}"
+        text = _printable(f"{self.origin}; service {self.service}; flow {self.flow}")
         if limit is None or len(text) <= limit:
             return text
         field = self.origin.split(": ", 1)[-1].split(" (", 1)[0]
         tail = f" {field} svc {self.service} flow {self.flow}"
         room = limit - len(tail)
-        profile = self.profile if len(self.profile) <= room else self.profile[: max(room - 3, 0)]
-        if profile != self.profile:
-            profile += "..."
-        return (profile + tail)[:limit]
+        name = _printable(self.profile)
+        profile = name if len(name) <= room else name[: max(room - 3, 0)] + "..."
+        return _printable(profile + tail)[:limit]
+
+
+def _printable(text: str) -> str:
+    """Comment text every target can quote: printable ASCII, no double quotes."""
+    ascii_text = text.replace("–", "-").replace("—", "-").replace("*/", "* /")
+    ascii_text = ascii_text.encode("ascii", "replace").decode()
+    return "".join(
+        c if c.isprintable() and c not in '"\\' else "'" if c == '"' else "?" for c in ascii_text
+    )
 
 
 @dataclass(frozen=True)
