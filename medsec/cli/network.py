@@ -10,14 +10,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from medsec.cli.output import console, errors, print_json
-from medsec.errors import Error
+from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.errors import DocumentError, Error
 from medsec.network.firewall.policy import build as build_rules
 from medsec.network.firewall.targets import Target, render
 from medsec.network.flowmap import FlowMap, compute
 from medsec.network.mud.export import export_mud
 from medsec.network.mud.importer import import_mud_text
 from medsec.network.profiles import FileProfiles
+from medsec.network.site import Site
 from medsec.network.site_yaml import dump_site, load_site
 from medsec.profiles.loader import load_profile, read_text
 
@@ -68,11 +69,42 @@ def _flowmap(site_path: Path, profiles: list[Path] | None) -> FlowMap:
 
 
 @site_app.command("validate")
-def site_validate(files: Annotated[list[Path], typer.Argument(help="Site files.")]) -> None:
+def site_validate(
+    files: Annotated[list[Path], typer.Argument(help="Site files.")],
+    format: FormatOption = Format.TEXT,
+) -> None:
     """Validate site files; print FILE:LINE:COL: path: message lines on problems."""
+    results = []
+    failed = False
     for file in files:
-        load_site(file)
-        console.print(f"{file}: valid", markup=False, highlight=False)
+        try:
+            load_site(file)
+        except DocumentError as e:
+            failed = True
+            results.append(
+                {"file": str(file), "valid": False, "problems": [str(p) for p in e.problems]}
+            )
+            if format is Format.TEXT:
+                errors.print(e.diagnostics(), markup=False, highlight=False, soft_wrap=True)
+        except Error as e:
+            failed = True
+            results.append({"file": str(file), "valid": False, "problems": [e.message]})
+            if format is Format.TEXT:
+                errors.print(f"error: {e.diagnostics()}", markup=False, highlight=False)
+        else:
+            results.append({"file": str(file), "valid": True, "problems": []})
+            if format is Format.TEXT:
+                console.print(f"{file}: valid", markup=False, highlight=False)
+    if format is Format.JSON:
+        print_json(results)
+    if failed:
+        raise typer.Exit(1)
+
+
+@site_app.command("schema")
+def site_schema() -> None:
+    """Print the JSON Schema of the site file (site_version 1), for editors and CI."""
+    print_json(Site.model_json_schema())
 
 
 @site_app.command("format")
@@ -160,10 +192,21 @@ def rules(
     target: Annotated[Target, typer.Option("--target", help="Firewall platform.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
     profiles: ProfilesOption = None,
+    format: FormatOption = Format.TEXT,
 ) -> None:
     """Firewall rules (via aerleon) for the authorized flows: default deny, logged."""
     ruleset = build_rules(_flowmap(site, profiles))
     _write(output, render(ruleset, target))
+    if format is Format.JSON:
+        print_json(
+            {
+                "output": str(output),
+                "target": str(target),
+                "rules": len(ruleset.rules),
+                "skipped": [{"flow": s.flow, "reason": s.reason} for s in ruleset.skipped],
+            }
+        )
+        return
     console.print(
         f"{output}: {len(ruleset.rules)} rules for {target}", markup=False, highlight=False
     )
@@ -189,10 +232,21 @@ def mud_export(
 def mud_import(
     file: Annotated[Path, typer.Argument(help="MUD file (JSON).")],
     output: Annotated[Path, typer.Option("-o", "--output")],
+    format: FormatOption = Format.TEXT,
 ) -> None:
     """Write a draft profile (network section) from a MUD file, for a person to complete."""
     draft = import_mud_text(read_text(file), str(file))
     _write(output, draft.yaml())
+    if format is Format.JSON:
+        print_json(
+            {
+                "output": str(output),
+                "services": len(draft.services),
+                "aces": draft.aces,
+                "notes": list(draft.notes),
+            }
+        )
+        return
     console.print(
         f"{output}: draft profile with {len(draft.services)} services from {draft.aces} ACEs",
         markup=False,

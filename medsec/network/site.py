@@ -28,11 +28,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
     model_serializer,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from medsec.profiles.psp import Identifier
 
@@ -111,6 +114,20 @@ class PortSpan(SiteSection):
     @model_serializer
     def _as_text(self) -> int | str:
         return self.start if self.start == self.end else f"{self.start}-{self.end}"
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The forms the YAML takes, not the internal {start, end}."""
+        return {
+            "description": "A port (443) or an inclusive range ('1024-65535').",
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {"type": "string", "pattern": r"^\s*\d{1,5}\s*(-\s*\d{1,5}\s*)?$"},
+                {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            ],
+        }
 
     def covers(self, start: int, end: int) -> bool:
         return self.start <= start and end <= self.end

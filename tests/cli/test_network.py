@@ -120,3 +120,44 @@ def test_site_format_round_trips(tmp_path: Path) -> None:
     assert load_site(normal) == load_site(SITE)
     code, out = run_app("network", "site", "validate", SITE)
     assert code == 0 and "valid" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "keys"),
+    [
+        (("network", "site", "validate", SITE, "--format", "json"), None),
+        (
+            ("network", "mud", "import", "{mud}", "-o", "{draft}", "--format", "json"),
+            {"services", "aces", "notes", "output"},
+        ),
+        (
+            (
+                "network",
+                "rules",
+                "--site",
+                SITE,
+                "--target",
+                "srx",
+                "-o",
+                "{rules}",
+                "--format",
+                "json",
+            ),
+            {"output", "target", "rules", "skipped"},
+        ),
+    ],
+    ids=["site-validate", "mud-import", "rules"],
+)
+def test_report_commands_speak_json(
+    tmp_path: Path, args: tuple[str | Path, ...], keys: set[str] | None
+) -> None:
+    mud = tmp_path / "pump.json"
+    run_app("network", "mud", "export", PUMP, "-o", mud)
+    paths = {"mud": mud, "draft": tmp_path / "d.yaml", "rules": tmp_path / "r.srx"}
+    code, out = run_app(*(str(a).format(**paths) for a in args))
+    assert code == 0
+    data = json.loads(out)
+    if keys is None:
+        assert data == [{"file": str(SITE), "valid": True, "problems": []}]
+    else:
+        assert set(data) == keys

@@ -302,3 +302,18 @@ def test_any_structure_is_a_site_or_an_error(data: object) -> None:
         load_site_text(json.dumps(data), "fuzz.json")
     except Error:
         pass
+
+
+@pytest.mark.parametrize("path", [EXAMPLE, WARD], ids=lambda p: p.name)
+def test_site_files_conform_to_the_published_json_schema(path: Path) -> None:
+    import jsonschema
+
+    from medsec.profiles.loader import parse_document
+
+    data = parse_document(path.read_text(encoding="utf-8"), str(path)).data
+    schema = Site.model_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    bad = {**data, "zones": [{**data["zones"][0], "security_level": 7}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema, cls=jsonschema.Draft202012Validator)
