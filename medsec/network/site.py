@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from medsec.errors import NotFound
 from medsec.profiles.psp import Identifier
 
 Name = Annotated[
@@ -328,7 +329,10 @@ class Site(SiteSection):
     )
 
     def zone(self, name: str) -> Zone:
-        return next(z for z in self.zones if z.name == name)
+        found = next((z for z in self.zones if z.name == name), None)
+        if found is None:
+            raise NotFound(f"site {self.site}: no zone named '{name}'")
+        return found
 
     def asset(self, name: str) -> Asset | None:
         return next((a for a in self.assets if a.name == name), None)

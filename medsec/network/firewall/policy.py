@@ -99,14 +99,13 @@ def build(flowmap: FlowMap) -> RuleSet:
             skipped.append(Skipped(flow.id, f"asset {flow.asset} has no addresses"))
             continue
         if not flow.peer_cidrs:
-            names = ", ".join(flow.peer_names) or "no peer"
-            skipped.append(
-                Skipped(
-                    flow.id,
-                    f"peer known only by DNS name ({names}); bind its CIDRs (bindings: "
-                    "cidrs:) to generate a rule, or use a DNS-aware firewall feature",
-                )
+            reason = (
+                f"peer known only by DNS name ({', '.join(flow.peer_names)}); bind its CIDRs "
+                "(bindings: cidrs:) to generate a rule, or use a DNS-aware firewall feature"
+                if flow.peer_names
+                else f"the assets bound to '{flow.endpoint}' have no addresses"
             )
+            skipped.append(Skipped(flow.id, reason))
             continue
         for peer_zone, peers in _split_by_zone(flow, flowmap).items():
             if flow.direction == "outbound":
