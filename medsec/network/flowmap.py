@@ -146,12 +146,18 @@ class FlowMap:
         )
 
     def for_zone(self, zone: str) -> FlowMap:
-        """Flows of the zone's assets and flows whose peers sit in the zone."""
+        """Flows of the zone's assets and flows whose peers sit in the zone.
+
+        ``assets`` holds the zone's assets and the asset of every flow shown, so each
+        flow's asset is in the document.
+        """
         members = {a.name for a in self.assets if a.zone == zone}
+        flows = tuple(f for f in self.flows if f.asset in members or zone in f.peer_zones)
+        shown = members | {f.asset for f in flows}
         return replace(
             self,
-            assets=tuple(a for a in self.assets if a.name in members),
-            flows=tuple(f for f in self.flows if f.asset in members or zone in f.peer_zones),
+            assets=tuple(a for a in self.assets if a.name in shown),
+            flows=flows,
             todos=tuple(t for t in self.todos if t.asset in members),
             conflicts=tuple(c for c in self.conflicts if c.asset in members),
             optional=tuple(o for o in self.optional if o.asset in members),

@@ -206,7 +206,8 @@ def test_views_per_asset_and_zone() -> None:
     servers = flowmap.for_zone("servers")
     # Flows whose peer sits in the zone belong to the zone's view.
     assert {f.id for f in servers.flows} == {"mon-1/vitals-to-central", "mon-1/ntp@ntp"}
-    assert {a.name for a in servers.assets} == {"central-1", "ntp-1"}
+    # The zone's assets, and the asset of each flow shown.
+    assert {a.name for a in servers.assets} == {"central-1", "ntp-1", "mon-1"}
 
 
 def test_the_interchange_has_exactly_the_agreed_keys() -> None:
