@@ -13,7 +13,7 @@ from rich.table import Table
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
 from medsec.errors import DocumentError, Error
 from medsec.network.firewall.policy import build as build_rules
-from medsec.network.firewall.targets import Target, render
+from medsec.network.firewall.targets import Target, ipv6_left_out, render
 from medsec.network.flowmap import FlowMap, compute
 from medsec.network.mud.export import export_mud
 from medsec.network.mud.importer import import_mud_text
@@ -197,6 +197,7 @@ def rules(
     """Firewall rules (via aerleon) for the authorized flows: default deny, logged."""
     ruleset = build_rules(_flowmap(site, profiles))
     _write(output, render(ruleset, target))
+    ipv6 = ipv6_left_out(ruleset, target)
     if format is Format.JSON:
         print_json(
             {
@@ -204,6 +205,7 @@ def rules(
                 "target": str(target),
                 "rules": len(ruleset.rules),
                 "skipped": [{"flow": s.flow, "reason": s.reason} for s in ruleset.skipped],
+                "ipv6_left_out": ipv6,
             }
         )
         return
@@ -212,6 +214,13 @@ def rules(
     )
     for s in ruleset.skipped:
         errors.print(f"skipped {s.flow}: {s.reason}", markup=False, highlight=False)
+    for flow in ipv6:
+        errors.print(
+            f"note: {flow}: its IPv6 addresses are left out ({target} output is IPv4); "
+            "use nftables, srx or paloalto for IPv6",
+            markup=False,
+            highlight=False,
+        )
 
 
 @mud_app.command("export")

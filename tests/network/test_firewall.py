@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medsec.network.firewall.policy import RuleSet, build
-from medsec.network.firewall.targets import Target, render
+from medsec.network.firewall.targets import Target, ipv6_left_out, render
 from medsec.network.flowmap import compute
 from medsec.network.profiles import FileProfiles
 from medsec.network.site_yaml import load_site
@@ -160,6 +160,9 @@ def test_ipv6_peers_reach_nftables_but_not_the_ipv4_targets() -> None:
     # aerleon keeps address families apart: no rule mixes an IPv6 source and IPv4 target.
     assert not re.search(r"ip6 saddr \S+ ip daddr", nft)
     assert "fd00:3::" not in render(rules, Target.IPTABLES)
+    # mon-1 has an IPv6 address too: each of its rules loses its IPv6 half there.
+    assert set(ipv6_left_out(rules, Target.IPTABLES)) == {r.flow for r in rules.rules}
+    assert ipv6_left_out(rules, Target.NFTABLES) == []
 
 
 def test_comments_fit_nftables_limit() -> None:

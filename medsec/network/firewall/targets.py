@@ -43,6 +43,7 @@ class _Layout:
     header: Callable[[str, str, str], str]
     per_zone_pair: bool
     comment_limit: int | None = None
+    ipv4_only: bool = False
     tcp_established_term: bool = False
     #: a first term accepting packets of connections already accepted (conntrack).
     established_term: bool = False
@@ -56,10 +57,14 @@ LAYOUTS: dict[Target, _Layout] = {
     # nft refuses comments longer than 128 characters.
     Target.NFTABLES: _Layout("nftables", lambda s, f, t: "mixed forward", False, 128),
     Target.IPTABLES: _Layout(
-        "speedway", lambda s, f, t: "FORWARD DROP", False, established_term=True
+        "speedway", lambda s, f, t: "FORWARD DROP", False, ipv4_only=True, established_term=True
     ),
     Target.CISCO: _Layout(
-        "cisco", lambda s, f, t: f"{_acl_name(s)} extended", False, tcp_established_term=True
+        "cisco",
+        lambda s, f, t: f"{_acl_name(s)} extended",
+        False,
+        ipv4_only=True,
+        tcp_established_term=True,
     ),
     Target.SRX: _Layout("srx", lambda s, f, t: f"from-zone {f} to-zone {t}", True),
     Target.PALOALTO: _Layout("paloalto", lambda s, f, t: f"from-zone {f} to-zone {t}", True),
@@ -131,6 +136,17 @@ def _filter(site: str, layout: _Layout, rules: list[Rule], zones: tuple[str, str
         },
         "terms": terms,
     }
+
+
+def ipv6_left_out(rules: RuleSet, target: Target) -> list[str]:
+    """Flows of rules with IPv6 addresses that an IPv4-only target cannot carry."""
+    if not LAYOUTS[target].ipv4_only:
+        return []
+    return list(
+        dict.fromkeys(
+            r.flow for r in rules.rules if any(":" in a for a in r.source + r.destination)
+        )
+    )
 
 
 def render(rules: RuleSet, target: Target) -> str:
