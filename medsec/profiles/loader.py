@@ -199,9 +199,11 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_at(path: PathKey) -> type[BaseModel] | None:
-    """The pydantic model that describes the mapping at ``path`` of a profile."""
-    model: type[BaseModel] = ProductSecurityProfile
+def _model_at(
+    path: PathKey, root: type[BaseModel] = ProductSecurityProfile
+) -> type[BaseModel] | None:
+    """The pydantic model that describes the mapping at ``path`` of a ``root`` document."""
+    model: type[BaseModel] = root
     pending = list(path)
     while pending:
         key = pending.pop(0)
@@ -231,11 +233,11 @@ def _model_at(path: PathKey) -> type[BaseModel] | None:
     return model
 
 
-def _message(error: Any, path: PathKey) -> str:
+def _message(error: Any, path: PathKey, root: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
-        model = _model_at(path[:-1])
+        model = _model_at(path[:-1], root)
         choices = list(model.model_fields) if model else []
         close = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
         suggestion = f"; did you mean '{close[0]}'?" if close else ""
@@ -250,7 +252,12 @@ def _message(error: Any, path: PathKey) -> str:
     return f"{error['msg']} (found {shown})"
 
 
-def _validation_problems(exc: pydantic.ValidationError, source: SourceMap) -> list[Problem]:
+def validation_problems(
+    exc: pydantic.ValidationError,
+    source: SourceMap,
+    root: type[BaseModel] = ProductSecurityProfile,
+) -> list[Problem]:
+    """Pydantic's errors for a ``root`` document as problems at their source positions."""
     problems = []
     for error in exc.errors():
         loc = error["loc"]
@@ -260,7 +267,7 @@ def _validation_problems(exc: pydantic.ValidationError, source: SourceMap) -> li
             for p in loc
             if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union"))
         )
-        problems.append(source.problem(path, _message(error, path)))
+        problems.append(source.problem(path, _message(error, path, root)))
     return problems
 
 
@@ -278,7 +285,7 @@ def build_profile(parsed: ParsedDocument) -> ProductSecurityProfile:
     try:
         profile = ProductSecurityProfile.model_validate(parsed.data)
     except pydantic.ValidationError as e:
-        raise DocumentError(source.file, _validation_problems(e, source)) from e
+        raise DocumentError(source.file, validation_problems(e, source)) from e
     problems = list(cross_check(profile, source))
     if problems:
         raise DocumentError(source.file, problems)

@@ -22,8 +22,11 @@ from medsec.profiles.schema import SCHEMA_DIALECT, json_schema
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schemas" / "psp-1.schema.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# Every profile in examples/ (examples/advisories/ holds advisory inputs, not profiles).
-EXAMPLES = sorted(p for p in (REPO / "examples").rglob("*.yaml") if p.parent.name != "advisories")
+# Every profile in examples/: examples/advisories/ holds advisory inputs and examples/site/
+# site files (medsec.network), not profiles.
+EXAMPLES = sorted(
+    p for p in (REPO / "examples").rglob("*.yaml") if p.parent.name not in {"advisories", "site"}
+)
 REGENERATE = ".venv/bin/medsec profile schema > schemas/psp-1.schema.json"
 
 
