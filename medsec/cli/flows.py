@@ -23,11 +23,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medsec.cli.output import console, errors, print_json
-from medsec.flows.authorized import load_map
+from medsec.errors import Error
+from medsec.flows.authorized import AuthorizedMap, load_map, parse_map
 from medsec.flows.engine import Session
 from medsec.flows.learn import learn
 from medsec.flows.records import ReadReport
 from medsec.flows.results import CheckResult
+from medsec.network.profiles import flowmap_of_site_file
 
 app = typer.Typer(
     help="Observed network flows (Zeek conn.log, nfdump CSV) against the authorized map.",
@@ -51,13 +53,39 @@ Logs = Annotated[
     typer.Argument(help="Zeek conn.log (TSV or JSON, may be .gz) or `nfdump -o csv` files."),
 ]
 MapOption = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--authorized",
         "-a",
         help="Authorized flow map (JSON from `medsec network flows --format json`).",
     ),
 ]
+SiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--site",
+        "-s",
+        help="Site file (medsec network): the authorized map is computed from it.",
+    ),
+]
+ProfilesOption = Annotated[
+    list[Path] | None,
+    typer.Option("--profiles", help="Folders with the site's profiles (with --site)."),
+]
+
+
+def _map(authorized: Path | None, site: Path | None, profiles: list[Path] | None) -> AuthorizedMap:
+    """The authorized map from ``--authorized MAP.json`` or computed from ``--site``."""
+    if authorized is not None and site is None:
+        return load_map(authorized)
+    if site is not None and authorized is None:
+        return parse_map(flowmap_of_site_file(site, profiles).interchange(), str(site))
+    raise Error(
+        "give the authorized flows either as --authorized MAP.json or as --site SITE.yaml",
+        hint="`medsec network flows --site SITE --format json` writes the map file",
+    )
+
+
 MemoryOption = Annotated[
     str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB.")
 ]
@@ -181,7 +209,9 @@ def _csv(result: CheckResult) -> None:
 @app.command("check")
 def check_command(
     logs: Logs,
-    authorized: MapOption,
+    authorized: MapOption = None,
+    site: SiteOption = None,
+    profiles: ProfilesOption = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = OutputFormat.TABLE,
@@ -189,9 +219,9 @@ def check_command(
 ) -> None:
     """Report unauthorized flows and uninventoried devices; exit 3 if there are any.
 
-    The `--site SITE` form (map derived from a site model) comes with `medsec network`.
+    The authorized flows come from a map file (--authorized) or a site file (--site).
     """
-    amap = load_map(authorized)
+    amap = _map(authorized, site, profiles)
     with Session(amap, memory_limit=memory_limit) as session:
         _load(session, logs, quiet=format is not OutputFormat.TABLE)
         result = session.result()
@@ -220,8 +250,10 @@ def check_command(
 @app.command("learn")
 def learn_command(
     logs: Logs,
-    authorized: MapOption,
     asset: Annotated[str, typer.Option("--asset", help="IP address of the device.")],
+    authorized: MapOption = None,
+    site: SiteOption = None,
+    profiles: ProfilesOption = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.TABLE,
@@ -233,7 +265,7 @@ def learn_command(
     ] = 8,
 ) -> None:
     """Propose profile-style flows for a device from its observed baseline (for review)."""
-    amap = load_map(authorized)
+    amap = _map(authorized, site, profiles)
     with Session(amap) as session:
         _load(session, logs, quiet=format is not OutputFormat.TABLE)
         learned = learn(session, asset, min_flows=min_flows, max_peers=max_peers)

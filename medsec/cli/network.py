@@ -14,10 +14,10 @@ from medsec.cli.output import Format, FormatOption, console, errors, print_json
 from medsec.errors import DocumentError, Error
 from medsec.network.firewall.policy import build as build_rules
 from medsec.network.firewall.targets import Target, ipv6_left_out, render
-from medsec.network.flowmap import FlowMap, compute
+from medsec.network.flowmap import FlowMap
 from medsec.network.mud.export import export_mud
 from medsec.network.mud.importer import import_mud_text
-from medsec.network.profiles import FileProfiles
+from medsec.network.profiles import flowmap_of_site_file
 from medsec.network.site import Site
 from medsec.network.site_yaml import dump_site, load_site
 from medsec.profiles.loader import load_profile, read_text
@@ -59,13 +59,6 @@ def _write(path: Path, text: str) -> None:
     except OSError as e:
         temporary.unlink(missing_ok=True)
         raise Error(f"{path}: cannot be written: {e.strerror}") from e
-
-
-def _flowmap(site_path: Path, profiles: list[Path] | None) -> FlowMap:
-    site = load_site(site_path)
-    base = site_path.parent
-    search = profiles if profiles else [base, base.parent]
-    return compute(site, FileProfiles(base, search))
 
 
 @site_app.command("validate")
@@ -133,7 +126,7 @@ def flows(
     --format json prints exactly the map_version 1 interchange (for `medsec flows check`);
     --format report adds todos, conflicts and optional services to it.
     """
-    flowmap = _flowmap(site, profiles)
+    flowmap = flowmap_of_site_file(site, profiles)
     if asset is not None:
         if flowmap.site.asset(asset) is None:
             raise Error(f"no asset named '{asset}' in {site}")
@@ -195,7 +188,7 @@ def rules(
     format: FormatOption = Format.TEXT,
 ) -> None:
     """Firewall rules (via aerleon) for the authorized flows: default deny, logged."""
-    ruleset = build_rules(_flowmap(site, profiles))
+    ruleset = build_rules(flowmap_of_site_file(site, profiles))
     _write(output, render(ruleset, target))
     ipv6 = ipv6_left_out(ruleset, target)
     if format is Format.JSON:

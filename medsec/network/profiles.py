@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from medsec.errors import Error, NotFound
 from medsec.network.site import ProfileRef
 from medsec.profiles.loader import load_profile
 from medsec.profiles.psp import ProductSecurityProfile
+
+if TYPE_CHECKING:  # flowmap imports this module
+    from medsec.network.flowmap import FlowMap
 
 
 class ProfileSource(Protocol):
@@ -57,3 +60,15 @@ class FileProfiles:
             f"no profile of {ref.product} {ref.version} in {where}",
             hint="give the profile's path in the site file, or pass --profiles DIR",
         )
+
+
+def flowmap_of_site_file(site_path: Path, profiles: list[Path] | None = None) -> FlowMap:
+    """The authorized flow map of a site file, its profiles read from files: ``path`` refs
+    relative to the site file, product+version refs found in ``profiles`` (default: the
+    site file's folder and its parent)."""
+    from medsec.network.flowmap import compute
+    from medsec.network.site_yaml import load_site
+
+    site = load_site(site_path)
+    base = site_path.parent
+    return compute(site, FileProfiles(base, profiles if profiles else [base, base.parent]))

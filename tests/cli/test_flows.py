@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medsec.cli.main import app
+from medsec.errors import Error
 
 FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service"]
 MAP = {
@@ -120,3 +121,31 @@ def test_an_unreadable_log_is_an_error_exit_1_without_traceback(
     assert done.returncode == 1
     assert done.stderr.startswith(f"error: {dns}: this is a Zeek dns.log")
     assert "Traceback" not in done.stderr
+
+
+SITE = Path(__file__).resolve().parents[2] / "examples" / "site" / "st-example.yaml"
+PUMP_TO_SERVER = "1.0\tC1\t10.20.3.11\t40000\t10.30.0.10\t8443\ttcp\tssl"
+PUMP_TELNET = "2.0\tC2\t10.20.3.11\t40001\t10.30.0.10\t23\ttcp\t-"
+
+
+def test_the_map_can_come_from_a_site_file(tmp_path: Path) -> None:
+    """`--site` computes the map as `medsec network flows` does: the pump's declared flow
+    to its server passes, telnet to the same server does not — reported for both ends."""
+    log = _log(tmp_path, PUMP_TO_SERVER, PUMP_TELNET)
+    result = CliRunner().invoke(
+        app, ["flows", "check", str(log), "--site", str(SITE), "--format", "json"]
+    )
+    assert result.exit_code == 3, result.output
+    violations = json.loads(result.stdout)["violations"]
+    assert sorted((v["asset"], v["port"], v["class"]) for v in violations) == [
+        ("pump-server-01", 23, "unexpected-peer"),
+        ("pump-ward3-01", 23, "unexpected-port"),
+    ]
+
+
+@pytest.mark.parametrize("given", [[], ["-a", "map.json", "--site", str(SITE)]])
+def test_exactly_one_source_of_authorized_flows(tmp_path: Path, given: list[str]) -> None:
+    log = _log(tmp_path, PUMP_TO_SERVER)
+    result = CliRunner().invoke(app, ["flows", "check", str(log), *given])
+    assert isinstance(result.exception, Error)  # main() prints it and exits 1
+    assert "either as --authorized MAP.json or as --site SITE.yaml" in str(result.exception)
