@@ -35,7 +35,7 @@ def _message(error: Any) -> str:
     return f"{error['msg'].removeprefix('Value error, ')} (found {shown})"
 
 
-def _problems(exc: pydantic.ValidationError, source: SourceMap) -> list[Problem]:
+def problems_of(exc: pydantic.ValidationError, source: SourceMap) -> list[Problem]:
     problems = []
     for error in exc.errors():
         path = tuple(p for p in error["loc"] if isinstance(p, int | str))
@@ -50,7 +50,7 @@ def _build(model: type[M], text: str, file: str, what: str) -> M:
     try:
         return model.model_validate(parsed.data)
     except pydantic.ValidationError as e:
-        raise DocumentError(file, _problems(e, parsed.source)) from e
+        raise DocumentError(file, problems_of(e, parsed.source)) from e
 
 
 def read_release(text: str, file: str = "<release>") -> ReleaseIn:

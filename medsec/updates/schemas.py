@@ -4,10 +4,18 @@ lifecycle notice contain (files, API bodies) and what the API answers."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from medsec.updates.kinds import ApplyMode, Installer, PatchKind, PatchStatus, ReleaseKind
 from medsec.updates.ranges import RangeError, parse_range
@@ -45,6 +53,16 @@ class SbomIn(Strict):
         if value not in SBOM_MEDIA_TYPES:
             raise ValueError(f"unknown SBOM media type; use one of {', '.join(SBOM_MEDIA_TYPES)}")
         return value
+
+    @model_validator(mode="after")
+    def _parses(self) -> SbomIn:
+        """A JSON SBOM must at least be JSON (its content is checked by the SBOM domain)."""
+        if self.media_type.endswith("json"):
+            try:
+                json.loads(self.document)
+            except ValueError as e:
+                raise ValueError(f"the SBOM is not JSON ({e})") from e
+        return self
 
 
 class ReleaseIn(Strict):

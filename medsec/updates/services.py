@@ -194,14 +194,17 @@ def import_patches(
         ).scalars()
     }
     seen: set[tuple[str, str]] = set()
-    changed: list[ThirdPartyPatch] = []
-    for index, entry in enumerate(data.patches):
+    for index, entry in enumerate(data.patches):  # every check before the first write
         key = (entry.kind.value, entry.identifier)
         if key in seen:
             raise Conflict(
-                f"patches[{index}]: {entry.kind.value} {entry.identifier} is listed twice"
+                f"patches[{index}]: {entry.kind.value} {entry.identifier} is listed twice",
+                hint="keep one entry per kind and identifier",
             )
         seen.add(key)
+    changed: list[ThirdPartyPatch] = []
+    for entry in data.patches:
+        key = (entry.kind.value, entry.identifier)
         patch = existing.get(key) or ThirdPartyPatch(
             profile_version_id=version.id, kind=key[0], identifier=key[1]
         )
