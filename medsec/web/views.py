@@ -34,6 +34,7 @@ from medsec.web import (
     auth_views,
     mfa_views,
     product_views,
+    update_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
 from medsec.web.rendering import STATIC, render
@@ -51,6 +52,7 @@ ROUTERS: list[APIRouter] = [
     admin_views.router,
     audit_views.router,
     product_views.router,
+    update_views.router,
 ]
 
 

@@ -144,6 +144,15 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/catalog"): "permission:products:read",
     ("POST", "/catalog/{product_id}/hold"): "permission:holdings:manage",
     ("POST", "/catalog/{product_id}/release"): "permission:holdings:manage",
+    ("GET", "/products/{product_id}/updates"): "permission:products:read",
+    ("POST", "/products/{product_id}/updates"): "permission:updates:write",
+    ("GET", "/updates/{release_id}"): "permission:products:read",
+    ("POST", "/updates/{release_id}/publish"): "permission:updates:publish",
+    ("GET", "/versions/{version_id}/patches"): "permission:products:read",
+    ("POST", "/versions/{version_id}/patches"): "permission:updates:write",
+    ("GET", "/versions/{version_id}/lifecycle"): "permission:products:read",
+    ("POST", "/versions/{version_id}/lifecycle"): "permission:updates:write",
+    ("POST", "/versions/{version_id}/lifecycle/publish"): "permission:updates:publish",
 }
 
 
