@@ -76,6 +76,16 @@ class UpdateTask:
     release_id: int
     state: TaskState = TaskState.PLANNED
     history: tuple[Transition, ...] = ()
+    #: Who carries the update out (a clinical engineer, the manufacturer's service).
+    assignee: str | None = None
+
+    def assign(self, person: str) -> UpdateTask:
+        """This task assigned to ``person`` (not once it is done)."""
+        if self.state is TaskState.DONE:
+            raise TransitionError(f"the update of {self.asset_id} is done; it cannot be reassigned")
+        if not person.strip():
+            raise TransitionError("name the person or team the task is assigned to")
+        return replace(self, assignee=person.strip())
 
     def move(
         self,
