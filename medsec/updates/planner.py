@@ -133,16 +133,19 @@ def peak(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> int:
     return best
 
 
+Placed = Mapping[str, Sequence[tuple[PlanAsset, PlannedTask]]]
+
+
 def fits(
     asset: PlanAsset,
     start: dt.datetime,
     end: dt.datetime,
-    placed: Sequence[tuple[PlanAsset, PlannedTask]],
+    by_group: Placed,
     limits: Mapping[str, int],
 ) -> bool:
-    """Whether ``asset`` may run in [start, end) given the tasks already placed."""
+    """Whether ``asset`` may run in [start, end) given the tasks already placed, by group."""
     for group in asset.groups:
-        same = [(a, t) for a, t in placed if group in a.groups and _overlaps(start, end, t)]
+        same = [(a, t) for a, t in by_group.get(group, ()) if _overlaps(start, end, t)]
         if same and (asset.life_sustaining or any(a.life_sustaining for a, _ in same)):
             return False
         limit = limits.get(group)
@@ -153,11 +156,15 @@ def fits(
     return True
 
 
-def _candidates(
-    occurrence: Occurrence, placed: Sequence[tuple[PlanAsset, PlannedTask]]
-) -> list[dt.datetime]:
-    """Where a task may start in an occurrence: its start, or when another task ends."""
-    ends = {t.end for _, t in placed if occurrence.start < t.end < occurrence.end}
+def _candidates(asset: PlanAsset, occurrence: Occurrence, by_group: Placed) -> list[dt.datetime]:
+    """Where a task may start in an occurrence: its start, or when a task of one of the
+    asset's groups ends (only those change what fits)."""
+    ends = {
+        t.end
+        for group in asset.groups
+        for _, t in by_group.get(group, ())
+        if occurrence.start < t.end < occurrence.end
+    }
     return sorted({occurrence.start, *ends})
 
 
@@ -178,6 +185,7 @@ def plan(
     seen: set[str] = set()
     occurrences: dict[str, list[Occurrence]] = {}
     placed: list[tuple[PlanAsset, PlannedTask]] = []
+    by_group: dict[str, list[tuple[PlanAsset, PlannedTask]]] = {}
     unplaced: list[Unplaced] = []
     for asset in todo:
         if asset.id in seen:
@@ -199,7 +207,7 @@ def plan(
             if key not in occurrences:
                 occurrences[key] = between(window.rule, start, end)
             options.extend(occurrences[key])
-        task = _place(asset, sorted(options), placed, limits)
+        task = _place(asset, sorted(options), by_group, limits)
         if task is None:
             longest = max((o.duration for o in options), default=dt.timedelta(0))
             reason = (
@@ -210,6 +218,8 @@ def plan(
             unplaced.append(Unplaced(asset.id, reason))
             continue
         placed.append((asset, task))
+        for group in asset.groups:
+            by_group.setdefault(group, []).append((asset, task))
     tasks = tuple(sorted((t for _, t in placed), key=lambda t: (t.start, t.asset_id)))
     return Plan(tasks, tuple(unplaced), dict(limits))
 
@@ -217,14 +227,14 @@ def plan(
 def _place(
     asset: PlanAsset,
     options: Sequence[Occurrence],
-    placed: Sequence[tuple[PlanAsset, PlannedTask]],
+    by_group: Placed,
     limits: Mapping[str, int],
 ) -> PlannedTask | None:
     for occurrence in options:
         if occurrence.duration < asset.duration:
             continue
-        for begin in _candidates(occurrence, placed):
+        for begin in _candidates(asset, occurrence, by_group):
             finish = begin + asset.duration
-            if finish <= occurrence.end and fits(asset, begin, finish, placed, limits):
+            if finish <= occurrence.end and fits(asset, begin, finish, by_group, limits):
                 return PlannedTask(asset.id, begin, finish, occurrence)
     return None
