@@ -44,20 +44,25 @@ def _own(product: Product, actor: Actor) -> bool:
     return product.organization_id == actor.organization_id
 
 
-def _writable_product(session: Session, actor: Actor, product_id: int) -> Product:
-    actor.require(Permission.UPDATES_WRITE)
+def _manufacturer(actor: Actor, permission: Permission) -> None:
+    actor.require(permission)
     if not actor.organization_kind.is_manufacturer:
         raise PermissionDenied("only manufacturer organizations publish update information")
+
+
+def _writable_product(session: Session, actor: Actor, product_id: int) -> Product:
+    _manufacturer(actor, Permission.UPDATES_WRITE)
     product = session.get(Product, product_id)
     if product is None or not _own(product, actor):
         raise NotFound(f"no product {product_id}")
     return product
 
 
-def _writable_version(session: Session, actor: Actor, version_id: int) -> ProfileVersion:
-    actor.require(Permission.UPDATES_WRITE)
-    if not actor.organization_kind.is_manufacturer:
-        raise PermissionDenied("only manufacturer organizations publish update information")
+def _own_version(
+    session: Session, actor: Actor, version_id: int, permission: Permission
+) -> ProfileVersion:
+    """A profile version of the actor's own organization, for changing its information."""
+    _manufacturer(actor, permission)
     version = session.get(ProfileVersion, version_id)
     if version is None or not _own(version.product, actor):
         raise NotFound(f"no profile version {version_id}")
@@ -191,7 +196,7 @@ def import_patches(
     session: Session, actor: Actor, version_id: int, data: PatchListIn
 ) -> list[ThirdPartyPatch]:
     """Add or update entries by (kind, identifier); entries not in ``data`` stay."""
-    version = _writable_version(session, actor, version_id)
+    version = _own_version(session, actor, version_id, Permission.UPDATES_WRITE)
     existing = {
         (p.kind, p.identifier): p
         for p in session.execute(
@@ -240,9 +245,7 @@ def lead_months(session: Session, organization_id: int) -> int:
 
 
 def set_lead_months(session: Session, actor: Actor, months: int) -> UpdateSettings:
-    actor.require(Permission.UPDATES_PUBLISH)
-    if not actor.organization_kind.is_manufacturer:
-        raise PermissionDenied("only manufacturer organizations publish update information")
+    _manufacturer(actor, Permission.UPDATES_PUBLISH)
     found = session.get(UpdateSettings, actor.organization_id) or UpdateSettings(
         organization_id=actor.organization_id
     )
@@ -297,7 +300,7 @@ def get_notice(session: Session, actor: Actor, version_id: int) -> LifecycleNoti
 
 
 def set_notice(session: Session, actor: Actor, version_id: int, data: NoticeIn) -> LifecycleNotice:
-    version = _writable_version(session, actor, version_id)
+    version = _own_version(session, actor, version_id, Permission.UPDATES_WRITE)
     lead = (
         data.lead_months
         if data.lead_months is not None
@@ -325,24 +328,12 @@ def set_notice(session: Session, actor: Actor, version_id: int, data: NoticeIn) 
 
 def publish_notice(session: Session, actor: Actor, version_id: int) -> LifecycleNotice:
     """Publish now, before its publication date."""
-    actor.require(Permission.UPDATES_PUBLISH)
-    version = _writable_version_for_publish(session, actor, version_id)
+    version = _own_version(session, actor, version_id, Permission.UPDATES_PUBLISH)
     notice = get_notice(session, actor, version.id)
     if notice.published_at is not None:
         raise Conflict("the lifecycle notice is already published")
     _publish_notice(session, notice, actor.context, due=False)
     return notice
-
-
-def _writable_version_for_publish(
-    session: Session, actor: Actor, version_id: int
-) -> ProfileVersion:
-    if not actor.organization_kind.is_manufacturer:
-        raise PermissionDenied("only manufacturer organizations publish update information")
-    version = session.get(ProfileVersion, version_id)
-    if version is None or not _own(version.product, actor):
-        raise NotFound(f"no profile version {version_id}")
-    return version
 
 
 def _publish_notice(
