@@ -151,7 +151,9 @@ def patches_import(
     if format is Format.JSON:
         print_json([p.model_dump(mode="json") for p in out])
     else:
-        console.print(f"{len(out)} patch entries stored for version {version}", highlight=False)
+        console.print(
+            f"{len(out)} patch entries added or changed for version {version}", highlight=False
+        )
 
 
 @patches_app.command("list")

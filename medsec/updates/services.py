@@ -195,7 +195,8 @@ def patches(session: Session, actor: Actor, version_id: int) -> Sequence[ThirdPa
 def import_patches(
     session: Session, actor: Actor, version_id: int, data: PatchListIn
 ) -> list[ThirdPartyPatch]:
-    """Add or update entries by (kind, identifier); entries not in ``data`` stay."""
+    """Add or update entries by (kind, identifier); entries not in ``data`` stay. Returns
+    the entries that were added or changed (each change is an audit event)."""
     version = _own_version(session, actor, version_id, Permission.UPDATES_WRITE)
     existing = {
         (p.kind, p.identifier): p
@@ -218,20 +219,29 @@ def import_patches(
         patch = existing.get(key) or ThirdPartyPatch(
             profile_version_id=version.id, kind=key[0], identifier=key[1]
         )
-        before = patch.status
+        fields = ("title", "status", "note", "released_on", "checked_on")
+        before = {name: getattr(patch, name) for name in fields}
         patch.title, patch.status, patch.note = entry.title, entry.status.value, entry.note
         patch.released_on, patch.checked_on = entry.released_on, entry.checked_on
+        after = {name: getattr(patch, name) for name in fields}
+        if before == after:
+            continue  # unchanged: no write, no event
         patch.updated_by, patch.updated_at = actor.username, utcnow()
         session.add(patch)
         changed.append(patch)
-        if before != patch.status:
-            record(
-                session,
-                Tag.UPDATE_PATCH_CHANGED,
-                actor.context,
-                target=f"profile-version:{version.id}",
-                details={"patch": entry.identifier, "from": before, "to": patch.status},
-            )
+        record(
+            session,
+            Tag.UPDATE_PATCH_CHANGED,
+            actor.context,
+            target=f"profile-version:{version.id}",
+            details={
+                "patch": entry.identifier,
+                "kind": entry.kind.value,
+                "from": before["status"],
+                "to": patch.status,
+                "changed": sorted(k for k in fields if before[k] != after[k]),
+            },
+        )
     session.flush()
     return changed
 

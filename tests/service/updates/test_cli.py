@@ -94,7 +94,7 @@ def test_patch_list_import(env: dict[str, str], world: Any) -> None:
     imported = run(env, "updates", "patches", "import", str(PATCHES), "--version", version,
                    "--user", "psirt")  # fmt: skip
     assert imported.exit_code == 0, imported.output
-    assert "3 patch entries stored" in imported.output
+    assert "3 patch entries added or changed" in imported.output
     listed = run(env, "updates", "patches", "list", "--version", version, "--user", "biomed",
                  "--format", "json")  # fmt: skip
     assert {p["identifier"]: p["status"] for p in json.loads(listed.output)} == {

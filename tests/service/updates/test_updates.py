@@ -126,7 +126,28 @@ def test_patch_lists_are_upserted_by_kind_and_identifier(make: Any, world: Setup
         tags = session.execute(
             select(AuditEvent.details).where(AuditEvent.tag == "updates:patch:changed")
         ).scalars()
-        assert {"patch": "1.403.2721.0", "from": "not-validated", "to": "validated"} in list(tags)
+        assert {
+            "patch": "1.403.2721.0",
+            "kind": "endpoint-protection",
+            "from": "not-validated",
+            "to": "validated",
+            "changed": ["released_on", "status", "title"],
+        } in list(tags)
+
+
+def test_reimporting_the_same_list_changes_nothing(make: Any, world: Setup) -> None:
+    with make.session() as session:
+        first = updates.import_patches(
+            session, world.psirt, world.version_id, load_patches(PATCHES)
+        )
+    with make.session() as session:
+        again = updates.import_patches(
+            session, world.psirt, world.version_id, load_patches(PATCHES)
+        )
+        events = session.execute(
+            select(AuditEvent).where(AuditEvent.tag == "updates:patch:changed")
+        ).scalars().all()  # fmt: skip
+    assert (len(first), again, len(events)) == (3, [], 3)
 
 
 def test_a_patch_listed_twice_is_refused_and_nothing_is_stored(make: Any, world: Setup) -> None:
