@@ -31,7 +31,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from medsec.updates.kinds import ReleaseKind
+from medsec.updates.kinds import ApplyMode, ReleaseKind
 from medsec.updates.ranges import parse_range
 
 
@@ -48,6 +48,9 @@ class ReleaseFacts:
     hardware_revisions: tuple[str, ...] = ()
     configurations: tuple[str, ...] = ()
     cumulative: bool = True
+    #: How it is applied and how long it takes (for the planner).
+    apply_mode: ApplyMode = ApplyMode.PLANNED_DOWNTIME
+    expected_minutes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from medsec.errors import Error
+from medsec.updates.applicability import ReleaseFacts
+from medsec.updates.kinds import needs_downtime
 from medsec.updates.windows import Occurrence, WindowRule, between
 
 
@@ -98,6 +100,33 @@ class Plan:
     tasks: tuple[PlannedTask, ...]
     unplaced: tuple[Unplaced, ...] = ()
     limits: Mapping[str, int] = field(default_factory=dict)
+
+
+#: The duration assumed for a release that does not state one.
+DEFAULT_DURATION = dt.timedelta(hours=1)
+
+
+def asset_for(
+    release: ReleaseFacts,
+    asset_id: str,
+    site: str,
+    zone: str | None = None,
+    groups: tuple[str, ...] = (),
+    *,
+    life_sustaining: bool = False,
+) -> PlanAsset:
+    """The planner's view of updating ``asset_id`` with ``release``: its duration and
+    whether it needs downtime come from the release (apply mode, expected minutes)."""
+    minutes = release.expected_minutes
+    return PlanAsset(
+        asset_id,
+        site,
+        zone,
+        groups,
+        life_sustaining,
+        dt.timedelta(minutes=minutes) if minutes else DEFAULT_DURATION,
+        needs_downtime(release.apply_mode),
+    )
 
 
 def windows_for(asset: PlanAsset, windows: Sequence[Window]) -> list[Window]:

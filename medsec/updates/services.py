@@ -28,7 +28,7 @@ from medsec.errors import AuthenticationRequired, Conflict, NotFound, Permission
 from medsec.products import services as products
 from medsec.products.models import Product, ProfileVersion
 from medsec.updates.applicability import ReleaseFacts
-from medsec.updates.kinds import ReleaseKind, Status
+from medsec.updates.kinds import ApplyMode, ReleaseKind, Status
 from medsec.updates.models import LifecycleNotice, ThirdPartyPatch, UpdateRelease, UpdateSettings
 from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
 
@@ -173,6 +173,8 @@ def facts(release: UpdateRelease) -> ReleaseFacts:
         tuple(release.hardware_revisions),
         tuple(release.configurations),
         release.cumulative,
+        ApplyMode(release.apply_mode),
+        release.expected_minutes,
     )
 
 

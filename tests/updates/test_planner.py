@@ -8,11 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from medsec.updates.applicability import ReleaseFacts
+from medsec.updates.kinds import ApplyMode, ReleaseKind
 from medsec.updates.planner import (
     PlanAsset,
     PlanError,
     Scope,
     Window,
+    asset_for,
     peak,
     plan,
     windows_for,
@@ -207,3 +210,26 @@ def test_a_plan_never_breaks_its_constraints(
                 assert all(b is a or b.end <= a.start or b.start >= a.end for b in members), (
                     "a life-sustaining device overlapped another of its group"
                 )
+
+
+@pytest.mark.parametrize(
+    ("mode", "minutes", "downtime", "duration"),
+    [
+        (ApplyMode.DURING_OPERATION, 20, False, dt.timedelta(minutes=20)),
+        (ApplyMode.PLANNED_DOWNTIME, None, True, dt.timedelta(hours=1)),
+        (ApplyMode.SHUTDOWN, 90, True, dt.timedelta(minutes=90)),
+    ],
+)
+def test_the_release_decides_duration_and_downtime(
+    mode: ApplyMode, minutes: int | None, downtime: bool, duration: dt.timedelta
+) -> None:
+    release = ReleaseFacts(
+        1, "4.2.2", dt.date(2026, 6, 1), ReleaseKind.SECURITY_PATCH,
+        apply_mode=mode, expected_minutes=minutes,
+    )  # fmt: skip
+    asset = asset_for(release, "pump-1", "north", "ward-3", ("ward-3-pumps",), life_sustaining=True)
+    assert (asset.needs_downtime, asset.duration, asset.life_sustaining) == (
+        downtime,
+        duration,
+        True,
+    )
