@@ -49,6 +49,8 @@ class Permission(enum.StrEnum):
     PRODUCTS_WRITE = "products:write"
     PRODUCTS_PUBLISH = "products:publish"
     HOLDINGS_MANAGE = "holdings:manage"
+    UPDATES_WRITE = "updates:write"
+    UPDATES_PUBLISH = "updates:publish"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
 
@@ -60,7 +62,13 @@ _READ_ONLY = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.REPORTS_SUBMIT},
     Role.PRODUCT_SECURITY_OFFICER: _READ_ONLY
-    | {Permission.PRODUCTS_WRITE, Permission.PRODUCTS_PUBLISH, Permission.USERS_READ},
+    | {
+        Permission.PRODUCTS_WRITE,
+        Permission.PRODUCTS_PUBLISH,
+        Permission.UPDATES_WRITE,
+        Permission.UPDATES_PUBLISH,
+        Permission.USERS_READ,
+    },
     Role.SECURITY_ANALYST: _READ_ONLY | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
     Role.CLINICAL_ENGINEER: _READ_ONLY | {Permission.HOLDINGS_MANAGE},
     Role.AUDITOR: _READ_ONLY | {Permission.AUDIT_READ, Permission.USERS_READ},
@@ -69,7 +77,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.ADMIN: "Manages the organization, its users, tokens and settings; reads everything.",
-    Role.PRODUCT_SECURITY_OFFICER: "Manufacturer: authors, uploads and publishes profiles.",
+    Role.PRODUCT_SECURITY_OFFICER: (
+        "Manufacturer: authors, uploads and publishes profiles, update releases and "
+        "end-of-support notices."
+    ),
     Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings.",
     Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds.",
     Role.AUDITOR: "Read-only, including the audit log and the user-access review.",

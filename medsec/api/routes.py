@@ -16,6 +16,7 @@ from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
+from medsec.updates import api as updates_api
 from medsec.web import views as web_views
 
 ROUTERS: list[APIRouter] = [
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     products_api.router,
     products_api.public_router,
     mds2_api.router,
+    updates_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -17,6 +17,7 @@ from medsec.cli import (
     network,
     profile,
     service,
+    updates,
     worker,
 )
 from medsec.cli.demo import demo
@@ -40,6 +41,7 @@ app.add_typer(csaf.app, name="csaf")
 app.add_typer(flows.app, name="flows")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(network.app, name="network")
+app.add_typer(updates.app, name="updates")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)

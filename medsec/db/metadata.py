@@ -5,7 +5,15 @@ from medsec.audit import models as audit_models
 from medsec.db.base import Base
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
+from medsec.updates import models as updates_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "audit_models", "mds2_models", "metadata", "products_models"]
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "mds2_models",
+    "metadata",
+    "products_models",
+    "updates_models",
+]

@@ -79,6 +79,11 @@ NOTICES: dict[str, str] = {
     "published": "The version was published.",
     "held": "The product was added to your holdings.",
     "released": "The product was removed from your holdings.",
+    "release-saved": "The update release was saved as a draft.",
+    "release-published": "The update release was published.",
+    "patches-saved": "The patch list was saved.",
+    "notice-saved": "The lifecycle notice was saved.",
+    "notice-published": "The lifecycle notice was published.",
 }
 
 

@@ -36,6 +36,7 @@ from medsec.web import (
     mfa_views,
     oidc_views,
     product_views,
+    update_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
 from medsec.web.rendering import STATIC, render
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     audit_views.router,
     product_views.router,
     mds2_views.router,
+    update_views.router,
 ]
 
 

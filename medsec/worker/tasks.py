@@ -6,6 +6,10 @@
   from forwarding at once.
 - ``maintenance.prune``: delete rate-limit counters older than an hour and sessions that
   expired, idled out or were revoked, every ten minutes.
+- ``updates.notices.publish``: publish the lifecycle (end-of-support) notices whose
+  publication date has come, every hour (``medsec updates notices due --publish`` does
+  the same by hand). Each publication is an audit event, which the syslog forwarding
+  carries to subscribers' SIEMs.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -27,10 +31,12 @@ from sqlalchemy import delete, or_
 from medsec.accounts import ratelimit
 from medsec.accounts.models import LoginSession
 from medsec.audit import syslog
+from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
 from medsec.service import Instance
 from medsec.settings import Settings
+from medsec.updates import services as updates
 
 logger = logging.getLogger("medsec.worker")
 
@@ -87,6 +93,13 @@ def prune_expired(instance: Instance) -> PruneReport:
     return PruneReport(int(getattr(gone, "rowcount", 0) or 0), hits)
 
 
+def publish_due_notices(instance: Instance) -> int:
+    """Publish the lifecycle notices that have become due; how many were published."""
+    with instance.db.session() as session:
+        found = updates.publish_due(session, utcnow().date(), Context(actor="worker", ip="local"))
+        return len(found)
+
+
 @dataclass(frozen=True)
 class Tasks:
     """The registered task wrappers: call one to enqueue it."""
@@ -95,6 +108,7 @@ class Tasks:
     forward_audit: Any
     forward_audit_periodic: Any
     prune: Any
+    publish_notices: Any
 
 
 def register(huey: Any, instance: Instance) -> Tasks:
@@ -125,7 +139,16 @@ def register(huey: Any, instance: Instance) -> Tasks:
         crontab(minute="*"), retries=2, retry_delay=15, name="audit.forward.periodic"
     )(forward)
     pruning = huey.periodic_task(crontab(minute="*/10"), name="maintenance.prune")(prune)
-    return Tasks(huey, on_demand, periodic, pruning)
+
+    def notices() -> int:
+        published = publish_due_notices(instance)
+        if published:
+            logger.info("published %d lifecycle notices that became due", published)
+        return published
+
+    # Hourly, so a worker that was down at midnight catches up within the hour.
+    noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
+    return Tasks(huey, on_demand, periodic, pruning, noticing)
 
 
 def run_consumer(instance: Instance, huey: Any, *, threads: int = 2) -> None:

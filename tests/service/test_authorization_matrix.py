@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import tempfile
@@ -37,6 +38,8 @@ from medsec.mds2 import services as mds2_services
 from medsec.mds2.export import mds2_bytes
 from medsec.profiles.loader import load_profile_text
 from medsec.settings import Settings
+from medsec.updates import services as updates
+from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
 
 RouteKey = tuple[str, str]
 
@@ -96,6 +99,23 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/mds2/documents/{document_id}"): "permission:products:read",
     ("DELETE", "/api/v1/mds2/documents/{document_id}"): "permission:holdings:manage",
     ("GET", "/api/v1/mds2/compare"): "permission:products:read",
+    ("GET", "/api/v1/products/{product_id}/updates"): "permission:products:read",
+    ("POST", "/api/v1/products/{product_id}/updates"): "permission:updates:write",
+    ("GET", "/api/v1/updates/{release_id}"): "permission:products:read",
+    ("GET", "/api/v1/updates/{release_id}/sbom"): "permission:products:read",
+    ("POST", "/api/v1/updates/{release_id}/publish"): "permission:updates:publish",
+    ("GET", "/api/v1/profile-versions/{version_id}/third-party-patches"): (
+        "permission:products:read"
+    ),
+    ("PUT", "/api/v1/profile-versions/{version_id}/third-party-patches"): (
+        "permission:updates:write"
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/lifecycle-notice"): "permission:products:read",
+    ("PUT", "/api/v1/profile-versions/{version_id}/lifecycle-notice"): "permission:updates:write",
+    ("POST", "/api/v1/profile-versions/{version_id}/lifecycle-notice/publish"): (
+        "permission:updates:publish"
+    ),
+    ("PUT", "/api/v1/organization/update-settings"): "permission:updates:publish",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -142,6 +162,15 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/mds2/upload"): "permission:holdings:manage",
     ("POST", "/mds2/documents/{document_id}/delete"): "permission:holdings:manage",
     ("GET", "/mds2/compare"): "permission:products:read",
+    ("GET", "/products/{product_id}/updates"): "permission:products:read",
+    ("POST", "/products/{product_id}/updates"): "permission:updates:write",
+    ("GET", "/updates/{release_id}"): "permission:products:read",
+    ("POST", "/updates/{release_id}/publish"): "permission:updates:publish",
+    ("GET", "/versions/{version_id}/patches"): "permission:products:read",
+    ("POST", "/versions/{version_id}/patches"): "permission:updates:write",
+    ("GET", "/versions/{version_id}/lifecycle"): "permission:products:read",
+    ("POST", "/versions/{version_id}/lifecycle"): "permission:updates:write",
+    ("POST", "/versions/{version_id}/lifecycle/publish"): "permission:updates:publish",
 }
 
 
@@ -214,6 +243,8 @@ class World:
     south_token_id: int
     south_session_id: int
     counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+    #: A recently authenticated product-security officer of each manufacturer.
+    psirt: dict[str, Any] = field(default_factory=dict)
 
     @functools.cached_property
     def mds2_csv(self) -> bytes:
@@ -270,14 +301,63 @@ def world(module_make: Any) -> World:
             f"{org}-draft": draft.id,
             f"{org}-spare-product": spare.product_id,
         }
+        ids |= updates_world(make, psirt, org, published, draft)
     make.hold(make.actor(people["clinic", Role.SECURITY_ANALYST].user), ids["north-product"])
     clinic2 = make.actor(make.user(orgs["clinic2"], Role.SECURITY_ANALYST))
     make.hold(clinic2, ids["south-product"])
     south_user = make.user(orgs["south"], Role.AUDITOR)
     token, _ = make.token(south_user, ["tokens:own"])
     w = World(make, orgs, people, ids, south_user, token.id, 0)
+    w.psirt = {
+        "north": make.actor(make.user(orgs["north"], Role.PRODUCT_SECURITY_OFFICER), recent=True)
+    }
     w.south_session_id = w.fresh_session_id(south_user)
     return w
+
+
+def release_manifest(version: str) -> dict[str, Any]:
+    return {
+        "version": version,
+        "released_on": "2026-06-01",
+        "kind": "security-patch",
+        "fixes": ["CVE-2026-0001"],
+        "applies_to": "vers:generic/<4.2.2",
+        "apply_mode": "planned-downtime",
+        "sbom": {"media_type": "application/vnd.cyclonedx+json", "document": "{}"},
+    }
+
+
+NOTICE = NoticeIn(end_of_support=dt.date(2030, 1, 31), plan="upgrade to 5.x")
+
+
+def updates_world(make: Any, psirt: Any, org: str, published: Any, draft: Any) -> dict[str, int]:
+    """A published and a draft release, a patch list and notices (the published one
+    published) for the matrix."""
+    with make.session() as session:
+        product = published.product_id
+        done = updates.create_release(
+            session, psirt, product, ReleaseIn.model_validate(release_manifest("4.2.2"))
+        )
+        updates.publish_release(session, psirt, done.id)
+        pending = updates.create_release(
+            session, psirt, product, ReleaseIn.model_validate(release_manifest("4.2.3"))
+        )
+        patch_list = PatchListIn.model_validate(
+            {"patches": [{"kind": "os-patch", "identifier": "KB5034441", "status": "validated"}]}
+        )
+        updates.import_patches(session, psirt, published.id, patch_list)
+        updates.set_notice(session, psirt, published.id, NOTICE)
+        updates.publish_notice(session, psirt, published.id)
+        updates.set_notice(session, psirt, draft.id, NOTICE)
+        return {f"{org}-release": done.id, f"{org}-draft-release": pending.id}
+
+
+def fresh_notice(w: World) -> int:
+    """A new north version with an unpublished notice (publishing it works once)."""
+    version = w.make.upload(w.psirt["north"], name="north pump", version=f"8.{next(w.counter)}")
+    with w.make.session() as session:
+        updates.set_notice(session, w.psirt["north"], version.id, NOTICE)
+    return int(version.id)
 
 
 # --------------------------------------------------------------------------- the calls
@@ -341,6 +421,17 @@ def mds2_file(w: World, who: Who, own: bool) -> Call:
 def mds2_compare(w: World, who: Who, own: bool) -> Call:
     before = f"document:{w.mds2_upload(who.org if own else 'south')}"
     return Call(query={"before": before, "after": f"version:{own_version(w, who, own)}"})
+
+
+def own_release(w: World, who: Who, own: bool) -> int:
+    """Like :func:`own_version`, for update releases."""
+    if not own:
+        return w.ids["south-release"]
+    return w.ids["north-draft-release"] if who.org == "north" else w.ids["north-release"]
+
+
+def product_call(w: World, who: Who, own: bool) -> Call:
+    return Call({"product_id": w.ids["north-product" if own else "south-product"]})
 
 
 SPECS: dict[RouteKey, Spec] = {
@@ -429,6 +520,60 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/api/v1/mds2/documents/{document_id}"): Spec(mds2_document, tenancy=True),
     ("DELETE", "/api/v1/mds2/documents/{document_id}"): Spec(mds2_document, tenancy=True),
     ("GET", "/api/v1/mds2/compare"): Spec(mds2_compare, tenancy=True),
+    ("GET", "/api/v1/products/{product_id}/updates"): Spec(product_call, tenancy=True),
+    ("POST", "/api/v1/products/{product_id}/updates"): Spec(
+        lambda w, who, own: Call(
+            product_call(w, who, own).params, json=release_manifest(f"7.{next(w.counter)}")
+        ),
+        tenancy=True,
+        only="manufacturer",
+    ),
+    ("GET", "/api/v1/updates/{release_id}"): Spec(
+        lambda w, who, own: Call({"release_id": own_release(w, who, own)}), tenancy=True
+    ),
+    ("GET", "/api/v1/updates/{release_id}/sbom"): Spec(
+        lambda w, who, own: Call({"release_id": own_release(w, who, own)}), tenancy=True
+    ),
+    ("POST", "/api/v1/updates/{release_id}/publish"): Spec(
+        lambda w, who, own: Call({"release_id": own_release(w, who, own)}),
+        tenancy=True,
+        sensitive=True,
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/third-party-patches"): Spec(
+        lambda w, who, own: Call({"version_id": own_version(w, who, own)}), tenancy=True
+    ),
+    ("PUT", "/api/v1/profile-versions/{version_id}/third-party-patches"): Spec(
+        lambda w, who, own: Call(
+            {"version_id": own_version(w, who, own)},
+            json={"patches": [{"kind": "other", "identifier": "defs-1.2", "status": "validated"}]},
+        ),
+        tenancy=True,
+        only="manufacturer",
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/lifecycle-notice"): Spec(
+        lambda w, who, own: Call({"version_id": own_version(w, who, own)}), tenancy=True
+    ),
+    ("PUT", "/api/v1/profile-versions/{version_id}/lifecycle-notice"): Spec(
+        lambda w, who, own: Call(
+            {"version_id": own_version(w, who, own)}, json={"end_of_sale": "2029-06-30"}
+        ),
+        tenancy=True,
+        only="manufacturer",
+    ),
+    ("POST", "/api/v1/profile-versions/{version_id}/lifecycle-notice/publish"): Spec(
+        lambda w, who, own: Call(
+            {
+                "version_id": fresh_notice(w)
+                if own and who.org == "north"
+                else own_version(w, who, own)
+            }
+        ),
+        tenancy=True,
+        only="manufacturer",
+    ),
+    ("PUT", "/api/v1/organization/update-settings"): Spec(
+        lambda w, who, own: Call(json={"notice_lead_months": 18}), only="manufacturer"
+    ),
 }
 
 
@@ -536,6 +681,7 @@ def test_the_sensitive_actions_are_the_ones_we_mean() -> None:
         ("DELETE", "/api/v1/users/{user_id}"),
         ("POST", "/api/v1/profile-versions/{version_id}/publish"),
         ("POST", "/api/v1/tokens"),
+        ("POST", "/api/v1/updates/{release_id}/publish"),
         ("POST", "/api/v1/users/{user_id}/mfa-reset"),
     ]
 

@@ -84,7 +84,18 @@ def test_the_navigation_offers_only_what_the_role_can_open(site: Site, role: Rol
         assert (link in nav) == allowed, path
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/versions/1", "/versions/1/diff/2"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *PAGES,
+        "/versions/1",
+        "/versions/1/diff/2",
+        "/products/1/updates",
+        "/updates/1",
+        "/versions/1/patches",
+        "/versions/1/lifecycle",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_login_and_back(browser: Browser, path: str) -> None:
     response = browser.get(path)
     assert response.status_code == 303

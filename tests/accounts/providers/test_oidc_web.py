@@ -85,9 +85,7 @@ def _app(tmp_path: Path) -> Iterator[App]:
 
 
 @pytest.fixture
-def app(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, op: FakeOpenIDProvider
-) -> Iterator[App]:
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, op: FakeOpenIDProvider) -> Iterator[App]:
     _configure(monkeypatch, op)
     yield from _app(tmp_path)
 

@@ -1,0 +1,35 @@
+"""Migration 0002_updates: adds the four tables of the updates domain and removes them
+again on downgrade, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect
+
+from medsec.db import migrate
+from medsec.db.engine import make_engine
+
+TABLES = {"update_releases", "third_party_patches", "lifecycle_notices", "update_settings"}
+
+
+def tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_removes_the_update_tables_and_upgrade_restores_them(
+    empty_database_url: str,
+) -> None:
+    config = migrate.alembic_config(empty_database_url)
+    command.upgrade(config, "0002_updates")
+    assert TABLES <= tables(empty_database_url)
+
+    command.downgrade(config, "0001")
+    assert not TABLES & tables(empty_database_url)
+    assert "profile_versions" in tables(empty_database_url)
+
+    command.upgrade(config, "head")
+    assert TABLES <= tables(empty_database_url)
