@@ -35,11 +35,6 @@ from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
 DEFAULT_LEAD_MONTHS = 12
 
 
-def visible_product(session: Session, actor: Actor, product_id: int) -> Product:
-    """The product if the actor's organization makes or holds it (else NotFound)."""
-    return products._visible_product(session, actor, product_id)
-
-
 def _own(product: Product, actor: Actor) -> bool:
     return product.organization_id == actor.organization_id
 
@@ -115,7 +110,7 @@ def create_release(
 
 
 def releases(session: Session, actor: Actor, product_id: int) -> Sequence[UpdateRelease]:
-    product = visible_product(session, actor, product_id)
+    product = products.visible_product(session, actor, product_id)
     stmt = select(UpdateRelease).where(UpdateRelease.product_id == product.id)
     if not _own(product, actor):
         stmt = stmt.where(UpdateRelease.status == Status.PUBLISHED.value)
@@ -127,7 +122,7 @@ def get_release(session: Session, actor: Actor, release_id: int) -> UpdateReleas
     release = session.get(UpdateRelease, release_id)
     if release is None:
         raise NotFound(f"no update release {release_id}")
-    product = visible_product(session, actor, release.product_id)
+    product = products.visible_product(session, actor, release.product_id)
     if not _own(product, actor) and release.status != Status.PUBLISHED:
         raise NotFound(f"no update release {release_id}")
     return release

@@ -80,7 +80,7 @@ def _releases_page(
     status: int = 200,
 ) -> Response:
     found = services.releases(session, viewer.actor, product_id)
-    product = services.visible_product(session, viewer.actor, product_id)
+    product = products.visible_product(session, viewer.actor, product_id)
     return render(
         request,
         "updates/releases.html",
