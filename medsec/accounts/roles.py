@@ -49,6 +49,10 @@ class Permission(enum.StrEnum):
     PRODUCTS_WRITE = "products:write"
     PRODUCTS_PUBLISH = "products:publish"
     HOLDINGS_MANAGE = "holdings:manage"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
+    #: The only scope a device's or a manufacturer server's token needs.
+    INVENTORY_REPORT_IDENTITY = "inventory:report-identity"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
 
@@ -56,22 +60,35 @@ class Permission(enum.StrEnum):
 _READ_ONLY = frozenset(
     {Permission.ORGANIZATION_READ, Permission.PRODUCTS_READ, Permission.TOKENS_OWN}
 )
+#: Hospital staff who keep the device inventory (and issue identity-report tokens).
+_INVENTORY = frozenset(
+    {
+        Permission.INVENTORY_READ,
+        Permission.INVENTORY_WRITE,
+        Permission.INVENTORY_REPORT_IDENTITY,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.REPORTS_SUBMIT},
     Role.PRODUCT_SECURITY_OFFICER: _READ_ONLY
     | {Permission.PRODUCTS_WRITE, Permission.PRODUCTS_PUBLISH, Permission.USERS_READ},
-    Role.SECURITY_ANALYST: _READ_ONLY | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
-    Role.CLINICAL_ENGINEER: _READ_ONLY | {Permission.HOLDINGS_MANAGE},
-    Role.AUDITOR: _READ_ONLY | {Permission.AUDIT_READ, Permission.USERS_READ},
+    Role.SECURITY_ANALYST: _READ_ONLY
+    | _INVENTORY
+    | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
+    Role.CLINICAL_ENGINEER: _READ_ONLY | _INVENTORY | {Permission.HOLDINGS_MANAGE},
+    Role.AUDITOR: _READ_ONLY
+    | {Permission.AUDIT_READ, Permission.USERS_READ, Permission.INVENTORY_READ},
     Role.REPORTER: frozenset({Permission.REPORTS_SUBMIT, Permission.TOKENS_OWN}),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.ADMIN: "Manages the organization, its users, tokens and settings; reads everything.",
     Role.PRODUCT_SECURITY_OFFICER: "Manufacturer: authors, uploads and publishes profiles.",
-    Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings.",
-    Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds.",
+    Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings "
+    "and the device inventory.",
+    Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds, "
+    "the device inventory.",
     Role.AUDITOR: "Read-only, including the audit log and the user-access review.",
     Role.REPORTER: "Outside party (researcher, customer) that submits vulnerability reports.",
 }

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
+from medsec.inventory import api as inventory_api
 from medsec.products import api as products_api
 from medsec.web import views as web_views
 
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     audit_api.router,
     products_api.router,
     products_api.public_router,
+    inventory_api.router,
     *web_views.ROUTERS,
 ]
 

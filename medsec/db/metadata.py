@@ -3,8 +3,15 @@
 from medsec.accounts import models as accounts_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
+from medsec.inventory import models as inventory_models
 from medsec.products import models as products_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "audit_models", "metadata", "products_models"]
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "inventory_models",
+    "metadata",
+    "products_models",
+]
