@@ -302,6 +302,14 @@ def resolve_link(
     return (hit, "matched") if hit is not None else (None, None)
 
 
+def _link(session: Session, actor: Actor, draft: AssetDraft) -> tuple[int | None, str | None]:
+    try:
+        return resolve_link(matching.candidates(session, actor.organization_id), draft)
+    except f.InvalidValue as e:
+        issue = FieldIssue("product_version_id", str(draft.product_version_id), e.message, e.hint)
+        raise AssetInvalid([issue]) from e
+
+
 #: Asset attributes a draft sets (``zone`` is resolved to ``zone_id`` separately).
 _DRAFT_COLUMNS = tuple(
     x.name for x in fields(AssetDraft) if x.name not in {"zone", "product_version_id"}
@@ -400,7 +408,7 @@ def create_asset(
     zone = _zone_of(session, site, zone_id)
     draft = require_draft(values)
     _check_serial_free(session, actor, draft.serial, None)
-    link = resolve_link(matching.candidates(session, actor.organization_id), draft)
+    link = _link(session, actor, draft)
     asset = Asset(organization_id=actor.organization_id, site_id=site.id, zone=zone)
     apply_draft(session, asset, draft, link, source=source, actor_name=actor.username)
     asset.zone_id = zone.id if zone else None
@@ -443,7 +451,7 @@ def update_asset(
     merged.update({k: v for k, v in given.items() if k not in {"site_id", "zone_id"}})
     draft = replace(require_draft(merged), zone=zone.name if zone else None)
     _check_serial_free(session, actor, draft.serial, asset.id)
-    link = resolve_link(matching.candidates(session, actor.organization_id), draft)
+    link = _link(session, actor, draft)
     old_firmware = asset.firmware_version
     changed = apply_draft(session, asset, draft, link, source=source, actor_name=actor.username)
     if asset.site_id != site.id:
