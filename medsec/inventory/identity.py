@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
@@ -28,7 +29,7 @@ from medsec.errors import Error, NotFound
 from medsec.inventory import matching, services
 from medsec.inventory.drafts import require_draft
 from medsec.inventory.fields import EventKind
-from medsec.inventory.models import Asset, AssetEvent
+from medsec.inventory.models import Asset, AssetEvent, Site
 from medsec.inventory.schemas import IdentityIn
 
 MAX_SBOM_BYTES = 8 * 1024 * 1024
@@ -79,9 +80,14 @@ class IdentityResult:
 
 
 def _site_for(session: Session, actor: Actor, name: str | None) -> int:
+    """The site of a new device (the token may only report, so no read permission here)."""
+    stmt = select(Site).where(Site.organization_id == actor.organization_id)
+    sites = session.execute(stmt.order_by(Site.name)).scalars().all()
     if name:
-        return services.site_by_name(session, actor, name).id
-    sites = services.list_sites(session, actor)
+        for site in sites:
+            if site.name == name:
+                return site.id
+        raise NotFound(f"no site '{name}'", hint="report the name of a site of the inventory")
     if len(sites) != 1:
         raise NotFound(
             "the device is not in the inventory and the report names no site",

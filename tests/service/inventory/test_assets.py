@@ -108,9 +108,7 @@ def test_a_patch_keeps_what_it_does_not_name(make: Any, hospital: Hospital) -> N
         assert updated.zone_id == hospital.icu_zone
 
 
-def test_zones_check_their_security_level_networks_and_vlans(
-    make: Any, hospital: Hospital
-) -> None:
+def test_zones_check_their_security_level_networks_and_vlans(make: Any, hospital: Hospital) -> None:
     with make.session() as session:
         zone = services.add_zone(
             session,

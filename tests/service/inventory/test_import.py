@@ -41,7 +41,11 @@ def counts(make: Any) -> tuple[int, int, int]:
 
 def test_a_good_file_creates_every_asset(make: Any, hospital: Hospital) -> None:
     report = run(make, hospital, GOOD)
-    assert (report.count("created"), report.count("updated"), report.count("unchanged")) == (3, 0, 0)
+    assert (report.count("created"), report.count("updated"), report.count("unchanged")) == (
+        3,
+        0,
+        0,
+    )
     with make.session() as session:
         rows, _ = services.list_assets(session, hospital.auditor, services.AssetFilter())
         by_serial = {a.serial: a for a in rows}
