@@ -84,6 +84,21 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/catalog"): "permission:products:read",
     ("POST", "/api/v1/holdings"): "permission:holdings:manage",
     ("DELETE", "/api/v1/holdings/{product_id}"): "permission:holdings:manage",
+    ("GET", "/api/v1/sites"): "permission:inventory:read",
+    ("POST", "/api/v1/sites"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}"): "permission:inventory:read",
+    ("PATCH", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("POST", "/api/v1/sites/{site_id}/zones"): "permission:inventory:write",
+    ("DELETE", "/api/v1/zones/{zone_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/assets"): "permission:inventory:read",
+    ("POST", "/api/v1/assets"): "permission:inventory:write",
+    ("POST", "/api/v1/assets/identity"): "permission:inventory:report-identity",
+    ("POST", "/api/v1/assets/import"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}"): "permission:inventory:read",
+    ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -243,6 +258,14 @@ def world(module_make: Any) -> World:
     make.hold(make.actor(people["clinic", Role.SECURITY_ANALYST].user), ids["north-product"])
     clinic2 = make.actor(make.user(orgs["clinic2"], Role.SECURITY_ANALYST))
     make.hold(clinic2, ids["south-product"])
+    for org in ("clinic", "clinic2"):
+        keeper = make.actor(make.user(orgs[org], Role.ADMIN))
+        site = make.site(keeper, f"{org} campus", zones=("ICU",))
+        ids |= {
+            f"{org}-site": site.id,
+            f"{org}-zone": site.zones[0].id,
+            f"{org}-asset": make.asset(keeper, site.id, f"{org}-pump").id,
+        }
     south_user = make.user(orgs["south"], Role.AUDITOR)
     token, _ = make.token(south_user, ["tokens:own"])
     w = World(make, orgs, people, ids, south_user, token.id, 0)
@@ -258,6 +281,7 @@ class Call:
     params: dict[str, object] = field(default_factory=dict)
     json: object | None = None
     files: dict[str, tuple[str, bytes]] | None = None
+    data: dict[str, str] | None = None
 
 
 Builder = Callable[[World, Who, bool], Call]  # (world, caller, own organization?) → call
@@ -296,6 +320,44 @@ def release(w: World, who: Who, own: bool) -> Call:
         w.make.hold(w.make.actor(who.user), w.ids["north-spare-product"])
     return Call({"product_id": w.ids["north-spare-product" if own else "south-product"]})
 
+
+def clinic(w: World, own: bool, what: str) -> int:
+    """The id of the caller's hospital's object, or of another hospital's."""
+    return w.ids[f"{'clinic' if own else 'clinic2'}-{what}"]
+
+
+def keeper(w: World) -> Any:
+    return w.make.actor(w.people["clinic", Role.ADMIN].user)
+
+
+def fresh_site(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"site_id": w.ids["clinic2-site"]})
+    return Call({"site_id": w.make.site(keeper(w), f"spare {next(w.counter)}").id})
+
+
+def fresh_zone(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"zone_id": w.ids["clinic2-zone"]})
+    site = w.make.site(keeper(w), f"zoned {next(w.counter)}", zones=("Z",))
+    return Call({"zone_id": site.zones[0].id})
+
+
+def fresh_asset(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"asset_id": w.ids["clinic2-asset"]})
+    return Call({"asset_id": w.make.asset(keeper(w), w.ids["clinic-site"]).id})
+
+
+def inventory_file(w: World, who: Who, own: bool) -> Call:
+    text = f"Serial Number,Vendor,Model\nM-{next(w.counter)},Northwind,LVP-3000\n"
+    return Call(
+        files={"file": ("assets.csv", text.encode())},
+        data={"site_id": str(clinic(w, own, "site"))},
+    )
+
+
+PROVIDER = "provider"
 
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
@@ -376,6 +438,75 @@ SPECS: dict[RouteKey, Spec] = {
         lambda w, who, own: Call(json={"product_id": w.ids["north-product"]}), only="provider"
     ),
     ("DELETE", "/api/v1/holdings/{product_id}"): Spec(release, tenancy=True, only="provider"),
+    ("GET", "/api/v1/sites"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/sites"): Spec(
+        lambda w, who, own: Call(json={"name": f"site {next(w.counter)}"}), only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("PATCH", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}, json={"notes": "n"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: fresh_site(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/sites/{site_id}/zones"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")}, json={"name": f"zone {next(w.counter)}"}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/zones/{zone_id}"): Spec(
+        lambda w, who, own: fresh_zone(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/assets"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "site_id": clinic(w, own, "site"),
+                "serial": f"A-{next(w.counter)}",
+                "vendor": "Northwind",
+                "model": "LVP-3000",
+            }
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/assets/identity"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "serial": "reported-1",
+                "vendor": "Northwind",
+                "model": "LVP-3000",
+                "firmware_version": f"4.{next(w.counter)}",
+                "site": "clinic campus",
+            }
+        ),
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/assets/import"): Spec(inventory_file, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("PATCH", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}, json={"owner": "o"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: fresh_asset(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/events"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
 }
 
 
@@ -457,7 +588,12 @@ def test_authorization_matrix(
     call = spec.build(world, who or world.people["north", Role.ADMIN], own)
     headers = {"Authorization": f"Bearer {who.token}"} if who else {}
     response = matrix_client.request(
-        method, path.format(**call.params), headers=headers, json=call.json, files=call.files
+        method,
+        path.format(**call.params),
+        headers=headers,
+        json=call.json,
+        files=call.files,
+        data=call.data,
     )
     expected = predict(key, who, own)
     if expected is Outcome.ALLOWED:
