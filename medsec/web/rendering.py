@@ -44,6 +44,8 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/products", "Products"))
         if actor.organization_kind.is_provider:
             items.append(NavItem("/catalog", "Catalog"))
+    if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
+        items.append(NavItem("/inventory", "Inventory"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):
@@ -76,6 +78,11 @@ NOTICES: dict[str, str] = {
     "published": "The version was published.",
     "held": "The product was added to your holdings.",
     "released": "The product was removed from your holdings.",
+    "site-created": "The site was created.",
+    "zone-added": "The zone was added.",
+    "asset-created": "The asset was added to the inventory.",
+    "asset-saved": "The asset was saved.",
+    "asset-deleted": "The asset was deleted.",
 }
 
 

@@ -139,6 +139,18 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/catalog"): "permission:products:read",
     ("POST", "/catalog/{product_id}/hold"): "permission:holdings:manage",
     ("POST", "/catalog/{product_id}/release"): "permission:holdings:manage",
+    ("GET", "/inventory"): "permission:inventory:read",
+    ("GET", "/inventory/sites"): "permission:inventory:read",
+    ("POST", "/inventory/sites"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/zones"): "permission:inventory:write",
+    ("GET", "/inventory/assets/new"): "permission:inventory:write",
+    ("POST", "/inventory/assets/new"): "permission:inventory:write",
+    ("GET", "/inventory/assets/{asset_id}"): "permission:inventory:read",
+    ("GET", "/inventory/assets/{asset_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/assets/{asset_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
+    ("GET", "/inventory/import"): "permission:inventory:write",
+    ("POST", "/inventory/import"): "permission:inventory:write",
 }
 
 
