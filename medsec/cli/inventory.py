@@ -161,7 +161,8 @@ def list_command(
         "site", "zone", "vendor", "model", "serial", "firmware", "criticality", "profile"
     )
     for row in table:
-        link = f"{row['product_version_id']} ({row['profile_link']})" if row["profile_link"] else ""
+        linked = row["linked_profile_version_id"]
+        link = f"{linked} ({row['profile_link']})" if linked else ""
         out.add_row(
             row["site"],
             row["zone"],
@@ -173,5 +174,3 @@ def list_command(
             link,
         )
     console.print(out)
-
-

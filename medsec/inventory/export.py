@@ -14,7 +14,16 @@ from medsec.inventory import services
 from medsec.inventory.drafts import FIELDS
 from medsec.inventory.models import Asset
 
-COLUMNS = ["site", *FIELDS, "profile_link", "sbom_sha256", "updated_at"]
+#: ``product_version_id`` holds only a link made by hand (so that it imports back as one);
+#: ``linked_profile_version_id`` is the link whatever made it.
+COLUMNS = [
+    "site",
+    *FIELDS,
+    "linked_profile_version_id",
+    "profile_link",
+    "sbom_sha256",
+    "updated_at",
+]
 _PAGE = 500
 
 
@@ -33,7 +42,8 @@ def asset_row(asset: Asset) -> dict[str, str]:
         "location": asset.location,
         "owner": asset.owner,
         "criticality": asset.criticality,
-        "product_version_id": asset.profile_version_id,
+        "product_version_id": asset.profile_version_id if asset.profile_link == "manual" else None,
+        "linked_profile_version_id": asset.profile_version_id,
         "profile_link": asset.profile_link,
         "sbom_sha256": asset.sbom_sha256,
         "updated_at": asset.updated_at.isoformat(),
