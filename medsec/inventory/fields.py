@@ -92,7 +92,9 @@ def normalise_mac(value: str) -> str | None:
         return None
     digits = re.sub(r"[:\-.]", "", cleaned)
     if not _MAC_HEX.fullmatch(digits) or not re.fullmatch(
-        r"[0-9a-f]{2}([:-][0-9a-f]{2}){5}|[0-9a-f]{4}(\.[0-9a-f]{4}){2}|[0-9a-f]{12}", cleaned
+        r"[0-9a-f]{2}(:[0-9a-f]{2}){5}|[0-9a-f]{2}(-[0-9a-f]{2}){5}"
+        r"|[0-9a-f]{4}(\.[0-9a-f]{4}){2}|[0-9a-f]{12}",
+        cleaned,
     ):
         raise InvalidValue(
             f"'{value.strip()[:40]}' is not a MAC address",

@@ -2,7 +2,7 @@
 
 CSV: any delimiter (sniffed among ``, ; tab |``), UTF-8 with or without a byte-order mark,
 a header line naming the columns. JSON: a list of objects. A **column mapping** says which
-file column holds which field (:data:`medsec.inventory.drafts.FIELDS`); without one, common
+file column holds which field (:data:`medsec.inventory.drafts.FIELDS`); for the fields it does not give, common
 headers are recognised (``Serial Number``, ``S/N``, ``IP Address``, ``Firmware`` …, see
 :data:`DEFAULT_HEADERS`). Columns that map to no field are reported as ignored.
 
@@ -130,13 +130,22 @@ def _columns(source: str, headers: list[str], mapping: dict[str, str] | None) ->
                 + ", ".join(missing),
                 hint=f"the file's columns: {', '.join(headers)}",
             )
+    # The mapping first; then the common headers, for fields the mapping does not give.
+    if mapping is not None:
+        chosen.update({h: mapping[h] for h in headers if h in mapping})
+        duplicated = sorted({t for t in chosen.values() if list(chosen.values()).count(t) > 1})
+        if duplicated:
+            raise InventoryFileError(
+                f"{source}: the mapping gives {', '.join(duplicated)} from several columns",
+                hint="map each field from one column",
+            )
     for header in headers:
-        target = (mapping.get(header) if mapping is not None else None) or DEFAULT_HEADERS.get(
-            header_key(header)
-        )
-        if target is None:
+        target = DEFAULT_HEADERS.get(header_key(header))
+        if header in chosen or target is None:
             continue
         if target in chosen.values():
+            if mapping is not None and target in mapping.values():
+                continue  # the mapping chose another column for this field
             first = next(h for h, t in chosen.items() if t == target)
             raise InventoryFileError(
                 f"{source}: columns '{first}' and '{header}' both give {target}",
