@@ -4,7 +4,8 @@ CSV: any delimiter (sniffed among ``, ; tab |``), UTF-8 with or without a byte-o
 a header line naming the columns. JSON: a list of objects. A **column mapping** says
 which file column holds which field (:data:`medsec.inventory.drafts.FIELDS`); for the
 fields it does not give, common headers are recognised (``Serial Number``, ``S/N``,
-``IP Address``, ``Firmware`` …, see :data:`DEFAULT_HEADERS`). Columns that map to no field are reported as ignored.
+``IP Address``, ``Firmware`` …, see :data:`DEFAULT_HEADERS`). Columns that map to no
+field are reported as ignored.
 
 >>> table = read_rows("a.csv", b"S/N;Manufacturer;Model\\nX1;Northwind;LVP-3000\\n")
 >>> [(r.line, r.values["serial"], r.values["vendor"]) for r in table.rows]
