@@ -8,7 +8,7 @@ to fix it.
 '00:1a:2b:3c:4d:5e'
 >>> normalise_ips("10.0.0.5; fe80::1")
 ['10.0.0.5', 'fe80::1']
->>> normalise_criticality("Life sustaining")
+>>> normalise_criticality("Life sustaining").value
 'life-sustaining'
 """
 
