@@ -10,6 +10,7 @@ without case and surrounding space). A link found so is marked ``matched``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,12 +34,19 @@ def _key(value: str | None) -> str:
     return " ".join((value or "").lower().split())
 
 
-def _models(version: ProfileVersion) -> tuple[str, ...]:
+@lru_cache(maxsize=512)
+def _parsed_models(version_id: int, sha256: str, source: str, filename: str) -> tuple[str, ...]:
+    """Published versions are immutable, so their model names are read once per process."""
+    del version_id, sha256  # part of the cache key only
     try:
-        profile = build_profile(parse_document(version.source, version.filename))
+        profile = build_profile(parse_document(source, filename))
     except Error:  # stored versions were valid on upload; a broken one only matches by name
         return ()
     return tuple(str(m) for m in profile.product.models)
+
+
+def _models(version: ProfileVersion) -> tuple[str, ...]:
+    return _parsed_models(version.id, version.sha256, version.source, version.filename)
 
 
 def candidates(session: Session, organization_id: int) -> list[Candidate]:

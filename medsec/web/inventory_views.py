@@ -336,8 +336,8 @@ async def save_asset(
         return _asset_form(
             request, session, viewer, asset, values, errors=_form_errors(e), status=422
         )
-    except ValueError as e:  # pydantic: a value beyond the API's bounds
-        discard(session, Error(str(e)))
+    except ValueError:  # pydantic: a value beyond the API's bounds
+        session.rollback()
         asset = services.get_asset(session, viewer.actor, asset_id)
         errors = FormErrors()
         errors.add(None, "A value is out of range; check the form.")
