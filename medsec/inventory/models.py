@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from medsec.db.base import Base, utcnow
+from medsec.products.models import ProfileVersion
 
 
 class Site(Base):
@@ -85,6 +86,7 @@ class Asset(Base):
 
     site: Mapped[Site] = relationship()
     zone: Mapped[Zone | None] = relationship()
+    profile_version: Mapped[ProfileVersion | None] = relationship()
     events: Mapped[list[AssetEvent]] = relationship(
         back_populates="asset", order_by="AssetEvent.id", cascade="all, delete-orphan"
     )

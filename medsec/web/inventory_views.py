@@ -19,7 +19,6 @@ from medsec.inventory.fields import CRITICALITY_MEANING, Criticality
 from medsec.inventory.models import Asset
 from medsec.inventory.rows import MAX_FILE_BYTES, parse_mapping, read_rows
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
-from medsec.products.models import ProfileVersion
 from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
@@ -286,15 +285,12 @@ async def create_asset(request: Request, session: DbSession, viewer: Writer) -> 
 @router.get("/inventory/assets/{asset_id}")
 def asset_page(request: Request, session: DbSession, viewer: Reader, asset_id: int) -> Response:
     asset = services.get_asset(session, viewer.actor, asset_id)
-    version = (
-        session.get(ProfileVersion, asset.profile_version_id) if asset.profile_version_id else None
-    )
     return render(
         request,
         "inventory/asset.html",
         viewer=viewer,
         asset=asset,
-        version=version,
+        version=asset.profile_version,
         events=services.events(session, viewer.actor, asset_id),
         meaning=CRITICALITY_MEANING[Criticality(asset.criticality)],
         can_write=viewer.actor.can(Permission.INVENTORY_WRITE),
