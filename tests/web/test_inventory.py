@@ -54,6 +54,12 @@ def import_csv(browser: Browser, site_id: int, text: str, **extra: str) -> tuple
     return response.status_code, response.text
 
 
+def test_the_home_page_and_navigation_lead_to_the_inventory(biomed: Browser) -> None:
+    home = biomed.follow("/").text
+    assert 'href="/inventory"' in home.split('<nav aria-label="Main">', 1)[1]
+    assert "Device inventory" in text_of(home)
+
+
 def test_sites_show_their_zones(biomed: Browser) -> None:
     add_site(biomed)
     text = text_of(biomed.follow("/inventory/sites").text)
