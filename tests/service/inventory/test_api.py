@@ -238,3 +238,52 @@ def test_a_report_for_a_new_device_needs_a_site_when_there_are_several(
         "/api/v1/assets/identity", json=report | {"site": "Annex"}, headers=reporter
     )
     assert named.status_code == 200
+
+
+def test_a_report_keeps_what_the_hospital_recorded(
+    client: TestClient, hospital: Hospital, reporter: dict[str, str], engineer: dict[str, str]
+) -> None:
+    body = {
+        "site_id": hospital.site_id,
+        "zone_id": hospital.icu_zone,
+        "serial": "P-5",
+        "vendor": PUMP_VENDOR,
+        "model": "LVP-3000",
+        "firmware_version": "4.2.0",
+        "location": "ICU bed 5",
+        "owner": "Biomed",
+        "criticality": "life-sustaining",
+        "mac": "00:1a:2b:3c:4d:05",
+    }
+    asset_id = client.post("/api/v1/assets", json=body, headers=engineer).json()["id"]
+    report = {"serial": "P-5", "vendor": PUMP_VENDOR, "model": "LVP-3000", "hostname": "p5"}
+    reported = client.post("/api/v1/assets/identity", json=report, headers=reporter).json()
+    asset = reported["asset"]
+    assert asset["id"] == asset_id and not reported["firmware_changed"]
+    assert (asset["location"], asset["owner"], asset["criticality"], asset["zone_id"]) == (
+        "ICU bed 5",
+        "Biomed",
+        "life-sustaining",
+        hospital.icu_zone,
+    )
+    assert (asset["firmware_version"], asset["mac"], asset["hostname"]) == (
+        "4.2.0",
+        "00:1a:2b:3c:4d:05",
+        "p5",
+    )
+
+
+def test_a_zone_of_another_site_is_refused(
+    client: TestClient, make: Any, hospital: Hospital, engineer: dict[str, str]
+) -> None:
+    annex = make.site(hospital.admin, "Annex", zones=("Lab",))
+    body = {
+        "site_id": annex.id,
+        "zone_id": hospital.icu_zone,
+        "serial": "Z-1",
+        "vendor": "X",
+        "model": "Y",
+    }
+    response = client.post("/api/v1/assets", json=body, headers=engineer)
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["path"] == "zone_id"
