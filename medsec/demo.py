@@ -18,6 +18,8 @@ from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
+from medsec.inventory import services as inventory
+from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2
 from medsec.mds2.export import mds2_bytes
@@ -90,7 +92,94 @@ def seed(instance: Instance) -> list[DemoLogin]:
             products.publish(session, psirt, version.id)
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
+        seed_inventory(session, _seed_actor(session, instance, users["biomed"]))
     return logins
+
+
+DEMO_SITE = "Main campus"
+
+#: (zone, purpose, target SL, CIDR, VLAN).
+DEMO_ZONES = [
+    ("ICU", "Intensive care: infusion pumps, monitors", 3, "10.20.10.0/24", 110),
+    ("Ward 4B", "General ward: infusion pumps", 2, "10.20.40.0/24", 140),
+    ("Radiology", "Imaging modalities", 3, "10.30.0.0/24", 300),
+    ("Data centre", "Clinical servers (PACS, EHR interfaces)", 3, "10.40.0.0/24", 400),
+]
+
+#: Assets of the example products; their versions match the published profiles, so the
+#: links are made by matching vendor, model and firmware version.
+DEMO_ASSETS: list[dict[str, str]] = [
+    *(
+        {
+            "serial": f"LVP3-{n:05d}",
+            "vendor": "Northwind Infusion Systems",
+            "model": "LVP-3000",
+            "firmware_version": "4.2.1",
+            "ip_addresses": f"10.20.{10 if n < 4 else 40}.{20 + n}",
+            "mac": f"00:1b:7a:00:10:{n:02x}",
+            "zone": "ICU" if n < 4 else "Ward 4B",
+            "location": f"{'ICU' if n < 4 else 'Ward 4B'} bed {n}",
+            "owner": "Biomedical engineering",
+            "criticality": "life-sustaining" if n < 4 else "high",
+        }
+        for n in range(1, 7)
+    ),
+    {
+        "serial": "AUR-128-0042",
+        "vendor": "Fabrikam Medical Imaging",
+        "model": "Aurora 128",
+        "firmware_version": "7.2.1",
+        "ip_addresses": "10.30.0.15",
+        "mac": "00:50:56:30:00:15",
+        "hostname": "ct1.radiology.example-hospital.org",
+        "zone": "Radiology",
+        "location": "CT room 1",
+        "owner": "Radiology",
+        "criticality": "high",
+    },
+    {
+        "serial": "VISTA-ENT-7781",
+        "vendor": "Contoso Health Imaging",
+        "model": "Vista PACS Enterprise",
+        "firmware_version": "12.4.0",
+        "ip_addresses": "10.40.0.21; 10.40.0.22",
+        "hostname": "pacs.example-hospital.org",
+        "zone": "Data centre",
+        "location": "Data centre rack B3",
+        "owner": "Clinical IT",
+        "criticality": "high",
+    },
+]
+
+
+def seed_inventory(session: Session, engineer: Actor) -> None:
+    """The hospital's site with zones and assets; one pump was updated from 4.2.0."""
+    site = inventory.create_site(
+        session,
+        engineer,
+        SiteIn(name=DEMO_SITE, timezone="Europe/Berlin", address="1 Example Street"),
+    )
+    zones = {}
+    for name, purpose, level, cidr, vlan in DEMO_ZONES:
+        zone = inventory.add_zone(
+            session,
+            engineer,
+            site.id,
+            ZoneIn(name=name, purpose=purpose, security_level=level, cidrs=[cidr], vlan_ids=[vlan]),
+        )
+        zones[name] = zone.id
+    for values in DEMO_ASSETS:
+        fields: dict[str, object] = {k: v for k, v in values.items() if k != "zone"}
+        updated_later = values["serial"] == "LVP3-00001"
+        if updated_later:
+            fields["firmware_version"] = "4.2.0"
+        asset = inventory.create_asset(
+            session, engineer, site.id, zones[values["zone"]], fields, source="demo"
+        )
+        if updated_later:
+            inventory.update_asset(
+                session, engineer, asset.id, AssetPatch(firmware_version="4.2.1"), source="demo"
+            )
 
 
 #: A device of a manufacturer that does not use medsec: the hospital only has its MDS2

@@ -51,12 +51,24 @@ class Permission(enum.StrEnum):
     HOLDINGS_MANAGE = "holdings:manage"
     UPDATES_WRITE = "updates:write"
     UPDATES_PUBLISH = "updates:publish"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
+    #: The only scope a device's or a manufacturer server's token needs.
+    INVENTORY_REPORT_IDENTITY = "inventory:report-identity"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
 
 
 _READ_ONLY = frozenset(
     {Permission.ORGANIZATION_READ, Permission.PRODUCTS_READ, Permission.TOKENS_OWN}
+)
+#: Hospital staff who keep the device inventory (and issue identity-report tokens).
+_INVENTORY = frozenset(
+    {
+        Permission.INVENTORY_READ,
+        Permission.INVENTORY_WRITE,
+        Permission.INVENTORY_REPORT_IDENTITY,
+    }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -69,9 +81,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.UPDATES_PUBLISH,
         Permission.USERS_READ,
     },
-    Role.SECURITY_ANALYST: _READ_ONLY | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
-    Role.CLINICAL_ENGINEER: _READ_ONLY | {Permission.HOLDINGS_MANAGE},
-    Role.AUDITOR: _READ_ONLY | {Permission.AUDIT_READ, Permission.USERS_READ},
+    Role.SECURITY_ANALYST: _READ_ONLY
+    | _INVENTORY
+    | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
+    Role.CLINICAL_ENGINEER: _READ_ONLY | _INVENTORY | {Permission.HOLDINGS_MANAGE},
+    Role.AUDITOR: _READ_ONLY
+    | {Permission.AUDIT_READ, Permission.USERS_READ, Permission.INVENTORY_READ},
     Role.REPORTER: frozenset({Permission.REPORTS_SUBMIT, Permission.TOKENS_OWN}),
 }
 
@@ -81,8 +96,10 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
         "Manufacturer: authors, uploads and publishes profiles, update releases and "
         "end-of-support notices."
     ),
-    Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings.",
-    Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds.",
+    Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings "
+    "and the device inventory.",
+    Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds, "
+    "the device inventory.",
     Role.AUDITOR: "Read-only, including the audit log and the user-access review.",
     Role.REPORTER: "Outside party (researcher, customer) that submits vulnerability reports.",
 }

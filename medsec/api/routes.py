@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
+from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     products_api.public_router,
     mds2_api.router,
     updates_api.router,
+    inventory_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -12,6 +12,7 @@ from medsec.cli import (
     backup,
     csaf,
     flows,
+    inventory,
     mds2,
     monitor,
     network,
@@ -42,6 +43,7 @@ app.add_typer(flows.app, name="flows")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(network.app, name="network")
 app.add_typer(updates.app, name="updates")
+app.add_typer(inventory.app, name="inventory")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)

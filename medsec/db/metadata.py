@@ -3,6 +3,7 @@
 from medsec.accounts import models as accounts_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
+from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
 from medsec.updates import models as updates_models
@@ -12,6 +13,7 @@ metadata = Base.metadata
 __all__ = [
     "accounts_models",
     "audit_models",
+    "inventory_models",
     "mds2_models",
     "metadata",
     "products_models",

@@ -45,6 +45,8 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         if actor.organization_kind.is_provider:
             items.append(NavItem("/catalog", "Catalog"))
         items.append(NavItem("/mds2", "MDS2"))
+    if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
+        items.append(NavItem("/inventory", "Inventory"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):
@@ -84,6 +86,11 @@ NOTICES: dict[str, str] = {
     "patches-saved": "The patch list was saved.",
     "notice-saved": "The lifecycle notice was saved.",
     "notice-published": "The lifecycle notice was published.",
+    "site-created": "The site was created.",
+    "zone-added": "The zone was added.",
+    "asset-created": "The asset was added to the inventory.",
+    "asset-saved": "The asset was saved.",
+    "asset-deleted": "The asset was deleted.",
 }
 
 

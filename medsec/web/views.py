@@ -2,8 +2,8 @@
 
 Each page is thin: parse the form, call a service, render a template. Pages live in one
 module per area (``auth_views``, ``mfa_views``, ``account_views``, ``admin_views``,
-``audit_views``, ``product_views``); each declares its access policy with a dependency
-from :mod:`medsec.web.access` or ``public()``.
+``audit_views``, ``product_views``, ``inventory_views``); each declares its access policy
+with a dependency from :mod:`medsec.web.access` or ``public()``.
 
 :data:`ROUTERS` lists the page routers. :func:`install` includes those that
 ``medsec.api.routes.ROUTERS`` does not already include, mounts ``/static`` and renders
@@ -32,6 +32,7 @@ from medsec.web import (
     admin_views,
     audit_views,
     auth_views,
+    inventory_views,
     mds2_views,
     mfa_views,
     oidc_views,
@@ -57,6 +58,7 @@ ROUTERS: list[APIRouter] = [
     product_views.router,
     mds2_views.router,
     update_views.router,
+    inventory_views.router,
 ]
 
 
@@ -102,6 +104,15 @@ def tasks_for(actor: Actor) -> list[Task]:
                 "/catalog",
                 "Choose the products you hold",
                 "Hold a published product to follow its security information.",
+            )
+        )
+    if actor.can(Permission.INVENTORY_READ) and kind.is_provider:
+        found.append(
+            Task(
+                "/inventory",
+                "Device inventory",
+                "Sites, zones and assets with firmware, addresses and clinical criticality; "
+                "import CSV/JSON.",
             )
         )
     if actor.can(Permission.USERS_MANAGE):

@@ -1,8 +1,8 @@
 """A backup from an older schema revision is loaded at its revision and migrated.
 
-The test plays a future medsec: a copy of the migrations with one more revision
-(``future``, on top of the current head) that adds a column and changes data, which
-proves the backup's rows went through the migration.
+The test plays a future medsec: a copy of the migrations with one more revision (9999,
+after the current head) that adds a column and changes data, which proves the backup's
+rows went through the migration.
 """
 
 from __future__ import annotations
@@ -25,20 +25,19 @@ from medsec.service import Instance
 InstanceFactory = Callable[..., Instance]
 Populate = Callable[[Instance], Any]
 
-#: The head of the real migrations, which the backup is made at.
 HEAD = migrate.head_revision()
 
-REVISION_FUTURE = '''"""test: products get a family; organization names are marked
+REVISION_FUTURE = f'''"""test: products get a family; organization names are marked
 
-Revision ID: future
-Revises: {head}
+Revision ID: 9999
+Revises: {HEAD}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "future"
-down_revision = "{head}"
+revision = "9999"
+down_revision = "{HEAD}"
 branch_labels = None
 depends_on = None
 
@@ -53,15 +52,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.drop_column("family")
-'''
+'''  # noqa: S608 (the text of a migration file, not a query)
 
 
 @pytest.fixture
 def future_migrations(tmp_path: Path) -> Path:
-    """The real migrations plus revision ``future``."""
+    """The real migrations plus revision 9999."""
     copy = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "9999_test_future.py").write_text(REVISION_FUTURE.format(head=HEAD))
+    (copy / "versions" / "9999_test_future.py").write_text(REVISION_FUTURE)
     return copy
 
 
@@ -80,7 +79,7 @@ def test_older_backup_is_migrated_on_restore(
     url = request.getfixturevalue("postgres_url") if target_kind == "postgresql" else None
     target = make_instance("target", url=url, migrated=False)
     migrate.upgrade(target.db.url)
-    assert migrate.current_revision(target.db.engine) == "future"
+    assert migrate.current_revision(target.db.engine) == "9999"
 
     report = backup.restore_backup(target, out, Identities((identity,)), Context.cli())
 

@@ -42,6 +42,9 @@ from medsec.app import create_app
 from medsec.audit.services import Context
 from medsec.db import migrate
 from medsec.db.metadata import metadata
+from medsec.inventory import services as inventory
+from medsec.inventory.models import Asset, Site
+from medsec.inventory.schemas import SiteIn, ZoneIn
 from medsec.products import services as products
 from medsec.products.models import ProfileVersion
 from medsec.service import Instance
@@ -346,6 +349,22 @@ class Factory:
     def hold(self, actor: Actor, product_id: int) -> None:
         with self.session() as session:
             products.hold(session, actor, product_id)
+
+    def site(self, actor: Actor, name: str | None = None, zones: tuple[str, ...] = ()) -> Site:
+        """A site of the actor's organization with zones of these names."""
+        with self.session() as session:
+            site = inventory.create_site(session, actor, SiteIn(name=name or self.unique("site")))
+            for zone in zones:
+                inventory.add_zone(session, actor, site.id, ZoneIn(name=zone))
+            session.refresh(site)
+            _ = site.zones
+            return site
+
+    def asset(self, actor: Actor, site_id: int, serial: str | None = None, **values: Any) -> Asset:
+        with self.session() as session:
+            fields = {"vendor": "Northwind", "model": "LVP-3000", **values}
+            fields["serial"] = serial or self.unique("SN")
+            return inventory.create_asset(session, actor, site_id, None, fields)
 
 
 @pytest.fixture

@@ -116,6 +116,21 @@ EXPECTED: dict[RouteKey, str] = {
         "permission:updates:publish"
     ),
     ("PUT", "/api/v1/organization/update-settings"): "permission:updates:publish",
+    ("GET", "/api/v1/sites"): "permission:inventory:read",
+    ("POST", "/api/v1/sites"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}"): "permission:inventory:read",
+    ("PATCH", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("POST", "/api/v1/sites/{site_id}/zones"): "permission:inventory:write",
+    ("DELETE", "/api/v1/zones/{zone_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/assets"): "permission:inventory:read",
+    ("POST", "/api/v1/assets"): "permission:inventory:write",
+    ("POST", "/api/v1/assets/identity"): "permission:inventory:report-identity",
+    ("POST", "/api/v1/assets/import"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}"): "permission:inventory:read",
+    ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -171,6 +186,18 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/versions/{version_id}/lifecycle"): "permission:products:read",
     ("POST", "/versions/{version_id}/lifecycle"): "permission:updates:write",
     ("POST", "/versions/{version_id}/lifecycle/publish"): "permission:updates:publish",
+    ("GET", "/inventory"): "permission:inventory:read",
+    ("GET", "/inventory/sites"): "permission:inventory:read",
+    ("POST", "/inventory/sites"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/zones"): "permission:inventory:write",
+    ("GET", "/inventory/assets/new"): "permission:inventory:write",
+    ("POST", "/inventory/assets/new"): "permission:inventory:write",
+    ("GET", "/inventory/assets/{asset_id}"): "permission:inventory:read",
+    ("GET", "/inventory/assets/{asset_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/assets/{asset_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
+    ("GET", "/inventory/import"): "permission:inventory:write",
+    ("POST", "/inventory/import"): "permission:inventory:write",
 }
 
 
@@ -305,6 +332,14 @@ def world(module_make: Any) -> World:
     make.hold(make.actor(people["clinic", Role.SECURITY_ANALYST].user), ids["north-product"])
     clinic2 = make.actor(make.user(orgs["clinic2"], Role.SECURITY_ANALYST))
     make.hold(clinic2, ids["south-product"])
+    for org in ("clinic", "clinic2"):
+        keeper = make.actor(make.user(orgs[org], Role.ADMIN))
+        site = make.site(keeper, f"{org} campus", zones=("ICU",))
+        ids |= {
+            f"{org}-site": site.id,
+            f"{org}-zone": site.zones[0].id,
+            f"{org}-asset": make.asset(keeper, site.id, f"{org}-pump").id,
+        }
     south_user = make.user(orgs["south"], Role.AUDITOR)
     token, _ = make.token(south_user, ["tokens:own"])
     w = World(make, orgs, people, ids, south_user, token.id, 0)
@@ -369,6 +404,7 @@ class Call:
     query: dict[str, str] | None = None
     json: object | None = None
     files: dict[str, tuple[str, bytes]] | None = None
+    data: dict[str, str] | None = None
 
 
 Builder = Callable[[World, Who, bool], Call]  # (world, caller, own organization?) → call
@@ -433,6 +469,44 @@ def own_release(w: World, who: Who, own: bool) -> int:
 def product_call(w: World, who: Who, own: bool) -> Call:
     return Call({"product_id": w.ids["north-product" if own else "south-product"]})
 
+
+def clinic(w: World, own: bool, what: str) -> int:
+    """The id of the caller's hospital's object, or of another hospital's."""
+    return w.ids[f"{'clinic' if own else 'clinic2'}-{what}"]
+
+
+def keeper(w: World) -> Any:
+    return w.make.actor(w.people["clinic", Role.ADMIN].user)
+
+
+def fresh_site(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"site_id": w.ids["clinic2-site"]})
+    return Call({"site_id": w.make.site(keeper(w), f"spare {next(w.counter)}").id})
+
+
+def fresh_zone(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"zone_id": w.ids["clinic2-zone"]})
+    site = w.make.site(keeper(w), f"zoned {next(w.counter)}", zones=("Z",))
+    return Call({"zone_id": site.zones[0].id})
+
+
+def fresh_asset(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"asset_id": w.ids["clinic2-asset"]})
+    return Call({"asset_id": w.make.asset(keeper(w), w.ids["clinic-site"]).id})
+
+
+def inventory_file(w: World, who: Who, own: bool) -> Call:
+    text = f"Serial Number,Vendor,Model\nM-{next(w.counter)},Northwind,LVP-3000\n"
+    return Call(
+        files={"file": ("assets.csv", text.encode())},
+        data={"site_id": str(clinic(w, own, "site"))},
+    )
+
+
+PROVIDER = "provider"
 
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
@@ -574,6 +648,75 @@ SPECS: dict[RouteKey, Spec] = {
     ("PUT", "/api/v1/organization/update-settings"): Spec(
         lambda w, who, own: Call(json={"notice_lead_months": 18}), only="manufacturer"
     ),
+    ("GET", "/api/v1/sites"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/sites"): Spec(
+        lambda w, who, own: Call(json={"name": f"site {next(w.counter)}"}), only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("PATCH", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}, json={"notes": "n"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/sites/{site_id}"): Spec(
+        lambda w, who, own: fresh_site(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/sites/{site_id}/zones"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")}, json={"name": f"zone {next(w.counter)}"}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/zones/{zone_id}"): Spec(
+        lambda w, who, own: fresh_zone(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/assets"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "site_id": clinic(w, own, "site"),
+                "serial": f"A-{next(w.counter)}",
+                "vendor": "Northwind",
+                "model": "LVP-3000",
+            }
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/assets/identity"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "serial": "reported-1",
+                "vendor": "Northwind",
+                "model": "LVP-3000",
+                "firmware_version": f"4.{next(w.counter)}",
+                "site": "clinic campus",
+            }
+        ),
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/assets/import"): Spec(inventory_file, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("PATCH", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}, json={"owner": "o"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/assets/{asset_id}"): Spec(
+        lambda w, who, own: fresh_asset(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/events"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
 }
 
 
@@ -661,6 +804,7 @@ def test_authorization_matrix(
         headers=headers,
         json=call.json,
         files=call.files,
+        data=call.data,
     )
     expected = predict(key, who, own)
     if expected is Outcome.ALLOWED:

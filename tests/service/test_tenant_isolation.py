@@ -23,6 +23,10 @@ from medsec.accounts.roles import OrganizationKind, Role
 from medsec.app import create_app
 from medsec.audit.services import Context
 from medsec.errors import NotFound
+from medsec.inventory import importer
+from medsec.inventory import services as inventory
+from medsec.inventory.rows import read_rows
+from medsec.inventory.schemas import AssetPatch, SitePatch, ZoneIn
 from medsec.products import services as products
 
 
@@ -40,6 +44,7 @@ def world(module_make: Any) -> World:
         "north": make.organization(OrganizationKind.MANUFACTURER, name="North Devices"),
         "south": make.organization(OrganizationKind.MANUFACTURER, name="South Devices"),
         "clinic": make.organization(OrganizationKind.HEALTHCARE_PROVIDER, name="Clinic"),
+        "hospital": make.organization(OrganizationKind.HEALTHCARE_PROVIDER, name="Hospital"),
     }
     users: dict[str, User] = {}
     actors: dict[str, Actor] = {}
@@ -66,6 +71,14 @@ def world(module_make: Any) -> World:
             f"{org_name}-draft-only-product": only_draft.product_id,
         }
     make.hold(actors["clinic-security-analyst"], ids["north-product"])
+    for org_name in ("clinic", "hospital"):
+        site = make.site(actors[f"{org_name}-admin"], f"{org_name} campus", zones=("ICU",))
+        asset = make.asset(actors[f"{org_name}-admin"], site.id, "SHARED-SERIAL")
+        ids |= {
+            f"{org_name}-site": site.id,
+            f"{org_name}-zone": site.zones[0].id,
+            f"{org_name}-asset": asset.id,
+        }
     for key, user in users.items():
         token, _ = make.token(user, ["tokens:own"])
         ids[f"{key}-token"] = token.id
@@ -188,6 +201,74 @@ FOREIGN_IDS: list[tuple[str, str, Call]] = [
         "publish a held product's draft",
         lambda s, w, a: products.publish(s, a, w.ids["north-draft"]),
     ),
+    (
+        "clinic-auditor",
+        "read a site",
+        lambda s, w, a: inventory.get_site(s, a, w.ids["hospital-site"]),
+    ),
+    (
+        "clinic-admin",
+        "change a site",
+        lambda s, w, a: inventory.update_site(s, a, w.ids["hospital-site"], SitePatch(notes="x")),
+    ),
+    (
+        "clinic-admin",
+        "delete a site",
+        lambda s, w, a: inventory.delete_site(s, a, w.ids["hospital-site"]),
+    ),
+    (
+        "clinic-admin",
+        "add a zone to a site",
+        lambda s, w, a: inventory.add_zone(s, a, w.ids["hospital-site"], ZoneIn(name="Z")),
+    ),
+    (
+        "clinic-admin",
+        "delete a zone",
+        lambda s, w, a: inventory.delete_zone(s, a, w.ids["hospital-zone"]),
+    ),
+    (
+        "clinic-auditor",
+        "read an asset",
+        lambda s, w, a: inventory.get_asset(s, a, w.ids["hospital-asset"]),
+    ),
+    (
+        "clinic-auditor",
+        "read an asset's events",
+        lambda s, w, a: inventory.events(s, a, w.ids["hospital-asset"]),
+    ),
+    (
+        "clinic-admin",
+        "change an asset",
+        lambda s, w, a: inventory.update_asset(
+            s, a, w.ids["hospital-asset"], AssetPatch(owner="me")
+        ),
+    ),
+    (
+        "clinic-admin",
+        "move an own asset to another hospital's site",
+        lambda s, w, a: inventory.update_asset(
+            s, a, w.ids["clinic-asset"], AssetPatch(site_id=w.ids["hospital-site"])
+        ),
+    ),
+    (
+        "clinic-admin",
+        "delete an asset",
+        lambda s, w, a: inventory.delete_asset(s, a, w.ids["hospital-asset"]),
+    ),
+    (
+        "clinic-admin",
+        "create an asset on another hospital's site",
+        lambda s, w, a: inventory.create_asset(
+            s, a, w.ids["hospital-site"], None, {"serial": "n", "vendor": "v", "model": "m"}
+        ),
+    ),
+    (
+        "clinic-admin",
+        "import into another hospital's site",
+        lambda s, w, a: importer.import_table(
+            s, a, w.ids["hospital-site"], read_rows("a.csv", b"serial,vendor,model\nn,v,m\n")
+        ),
+    ),
 ]
 
 
@@ -265,6 +346,21 @@ def test_a_hospital_reads_the_published_version_of_a_held_product(
             session, world.actors["clinic-auditor"], world.ids["north-published"]
         )
         assert version.status == "published"
+
+
+def test_inventory_lists_show_only_the_own_hospital(module_instance: Any, world: World) -> None:
+    with module_instance.db.session() as session:
+        for org in ("clinic", "hospital"):
+            actor = world.actors[f"{org}-auditor"]
+            sites = inventory.list_sites(session, actor)
+            assets, total = inventory.list_assets(session, actor, inventory.AssetFilter())
+            assert [s.id for s in sites] == [world.ids[f"{org}-site"]]
+            assert ([a.id for a in assets], total) == ([world.ids[f"{org}-asset"]], 1)
+        # The same serial in two hospitals is two assets: serials are unique per organization.
+        found = inventory.asset_by_serial(
+            session, world.actors["clinic-auditor"].organization_id, "SHARED-SERIAL"
+        )
+        assert found is not None and found.id == world.ids["clinic-asset"]
 
 
 def test_the_audit_api_shows_only_the_own_organization(

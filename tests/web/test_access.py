@@ -27,6 +27,14 @@ PAGES: dict[str, Permission | None] = {
     "/products/upload": Permission.PRODUCTS_WRITE,
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
+    "/inventory": Permission.INVENTORY_READ,
+}
+
+#: Pages reached from their section's own links rather than the main navigation.
+SUBPAGES: dict[str, Permission | None] = {
+    "/inventory/sites": Permission.INVENTORY_READ,
+    "/inventory/assets/new": Permission.INVENTORY_WRITE,
+    "/inventory/import": Permission.INVENTORY_WRITE,
 }
 
 PUBLIC_PAGES = ["/", "/login"]
@@ -43,7 +51,7 @@ def test_every_page_route_declares_exactly_one_policy(route: APIRoute) -> None:
     assert policy == "public" or policy == "authenticated" or policy.startswith("permission:")
 
 
-@pytest.mark.parametrize(("path", "permission"), PAGES.items())
+@pytest.mark.parametrize(("path", "permission"), (PAGES | SUBPAGES).items())
 def test_the_declared_policy_is_the_one_the_matrix_expects(
     path: str, permission: Permission | None
 ) -> None:
@@ -62,7 +70,7 @@ def test_public_pages_are_public(path: str) -> None:
 def test_each_role_sees_the_pages_its_permissions_allow(site: Site, role: Role) -> None:
     # An organization of both kinds, so only the role decides.
     browser = site.signed_in("someone", role, OrganizationKind.BOTH)
-    for path, permission in PAGES.items():
+    for path, permission in (PAGES | SUBPAGES).items():
         response = browser.get(path)
         allowed = permission is None or permission in ROLE_PERMISSIONS[role]
         assert response.status_code == (200 if allowed else 403), (path, response.text[:300])
@@ -88,12 +96,14 @@ def test_the_navigation_offers_only_what_the_role_can_open(site: Site, role: Rol
     "path",
     [
         *PAGES,
+        *SUBPAGES,
         "/versions/1",
         "/versions/1/diff/2",
         "/products/1/updates",
         "/updates/1",
         "/versions/1/patches",
         "/versions/1/lifecycle",
+        "/inventory/assets/1",
     ],
 )
 def test_anonymous_visitors_are_sent_to_login_and_back(browser: Browser, path: str) -> None:
