@@ -5,7 +5,7 @@ r"""Checking the identifiers a component carries: package URL, CPE 2.3, hash alg
 >>> normalise_cpe("cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*")
 'cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*'
 >>> print(normalise_cpe("cpe:/a:example:my%21app:1.0"))
-cpe:2.3:a:example:my\\!app:1.0:*:*:*:*:*:*:*
+cpe:2.3:a:example:my\!app:1.0:*:*:*:*:*:*:*
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ from medsec.sbom.detect import sniff
 from medsec.sbom.interfaces import DEFAULT_LIMITS, Limits, SbomReader, SbomTooLarge
 from medsec.sbom.model import Sbom, SbomFormat
 from medsec.sbom.spdx import SpdxJsonReader, SpdxTagValueReader
+from medsec.sbom.stream import Progress, read_streamed
+
+_HEAD = 64 * 1024
 
 READERS: dict[SbomFormat, SbomReader] = {
     r.format: r
@@ -29,16 +32,36 @@ def read_sbom_bytes(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -
     return READERS[sniff(data, source)].read(data, source, limits)
 
 
-def read_sbom(path: Path, limits: Limits = DEFAULT_LIMITS) -> Sbom:
-    """The SBOM in the file at ``path``; the whole file is read into memory."""
+def read_sbom(
+    path: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    stream: bool = False,
+    progress: Progress | None = None,
+) -> Sbom:
+    """The SBOM in the file at ``path``.
+
+    The file is read into memory and fully validated, unless it is larger than
+    ``limits.max_bytes`` or ``stream`` is set: then a CycloneDX JSON file is streamed
+    (:mod:`medsec.sbom.stream`, which checks less), and other formats are refused.
+    ``progress`` is told how many bytes the streamed read has consumed.
+    """
     try:
         size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise SbomTooLarge(
-                f"{path}: {size} bytes is more than the {limits.max_bytes} bytes read into memory",
-                hint="read a CycloneDX JSON SBOM this large with `medsec.sbom.stream`",
-            )
-        data = path.read_bytes()
+        if stream or size > limits.max_bytes:
+            with path.open("rb") as f:
+                head = f.read(_HEAD)
+        else:
+            data = path.read_bytes()
     except OSError as e:
         raise Error(f"cannot read {path}: {e.strerror or e}") from e
+    if stream or size > limits.max_bytes:
+        if sniff(head, str(path)) is SbomFormat.CYCLONEDX_JSON:
+            return read_streamed(path, limits, progress)
+        if stream:
+            raise Error(f"{path}: only CycloneDX JSON can be streamed")
+        raise SbomTooLarge(
+            f"{path}: {size} bytes is more than the {limits.max_bytes} bytes read into memory",
+            hint="only CycloneDX JSON SBOMs this large can be read (streamed)",
+        )
     return read_sbom_bytes(data, str(path), limits)
