@@ -13,6 +13,7 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+from ply import yacc
 from spdx_tools.spdx.model import ActorType, RelationshipType
 from spdx_tools.spdx.parser.error import SPDXParsingError
 from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
@@ -184,7 +185,9 @@ class SpdxTagValueReader:
     def read(self, data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Sbom:
         check_size(data, source, limits)
         text = decode(data, source)
-        document = _parse(TagValueParser().parse, text, source)
+        # ply would print "Generating LALR tables" and write a parsetab module otherwise.
+        parser = TagValueParser(write_tables=False, debug=False, errorlog=yacc.NullLogger())
+        document = _parse(parser.parse, text, source)
         return _to_sbom(document, text, source, self.format, limits)
 
 

@@ -115,7 +115,7 @@ class CycloneDxStream:
                 for prefix, event, value in events:
                     if builder is not None:
                         builder.event(event, value)
-                        if prefix == key and event not in {"start_map", "start_array"}:
+                        if prefix == key and event not in {"start_map", "start_array", "map_key"}:
                             values[key] = builder.value
                             builder = None
                     elif prefix == "" and event == "map_key":
