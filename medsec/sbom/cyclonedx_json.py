@@ -195,7 +195,8 @@ def check_structure(obj: Any, path: Sequence[str | int], report: Report) -> bool
         report(path, "a component must be an object")
         return False
     ok = True
-    if obj.get("type") not in COMPONENT_TYPES:
+    kind = obj.get("type")
+    if not isinstance(kind, str) or kind not in COMPONENT_TYPES:
         report([*path, "type"], f"type must be one of {', '.join(sorted(COMPONENT_TYPES))}")
         ok = False
     if not isinstance(obj.get("name"), str):
@@ -205,7 +206,7 @@ def check_structure(obj: Any, path: Sequence[str | int], report: Report) -> bool
         if key in obj and not isinstance(obj[key], str):
             report([*path, key], f"{key} must be a string")
             ok = False
-    if "scope" in obj and obj["scope"] not in SCOPES:
+    if "scope" in obj and (not isinstance(obj["scope"], str) or obj["scope"] not in SCOPES):
         report([*path, "scope"], f"scope must be one of {', '.join(sorted(SCOPES))}")
         ok = False
     hashes = obj.get("hashes", [])
