@@ -116,9 +116,13 @@ def validate(
                     )
         except Error as e:
             failed = True
-            results.append({"file": str(file), "valid": False, "problems": [{"message": e.message}]})
+            results.append(
+                {"file": str(file), "valid": False, "problems": [{"message": e.message}]}
+            )
             if format is Format.TEXT:
-                errors.print(f"error: {e.diagnostics()}", markup=False, highlight=False, soft_wrap=True)
+                errors.print(
+                    f"error: {e.diagnostics()}", markup=False, highlight=False, soft_wrap=True
+                )
         else:
             results.append(
                 {
@@ -136,6 +140,7 @@ def validate(
                     f" ({len(sbom.components)} components)",
                     markup=False,
                     highlight=False,
+                    soft_wrap=True,
                 )
     if format is Format.JSON:
         print_json(results)

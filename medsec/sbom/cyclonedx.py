@@ -173,7 +173,7 @@ def spec_version(value: Any, source: str, where: str, line: int = 0) -> SchemaVe
 
 
 def _short(e: JsonSchemaError) -> str:
-    message = e.message
+    message = str(e.message)
     shown = repr(e.instance)
     if len(shown) > 60 and message.startswith(shown):
         message = "the value" + message[len(shown) :]
@@ -199,9 +199,7 @@ def schema_problems(
     return problems
 
 
-def read_json_document(
-    doc: Any, text: str, source: str, limits: Limits = DEFAULT_LIMITS
-) -> Sbom:
+def read_json_document(doc: Any, text: str, source: str, limits: Limits = DEFAULT_LIMITS) -> Sbom:
     """A parsed CycloneDX JSON document (``text`` is its source, for validation and lines)."""
     if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
         raise SbomError(source, [problem(source, 'bomFormat must be "CycloneDX"', "/bomFormat")])
@@ -231,7 +229,9 @@ def read_json_document(
             )
         )
     found = nested_in_product + list(
-        cdx.components(doc.get("components") or [], ["components"], None, report, limits.max_nesting)
+        cdx.components(
+            doc.get("components") or [], ["components"], None, report, limits.max_nesting
+        )
     )
     check_components(found, product, source, limits, problems)
     sbom = Sbom(

@@ -162,11 +162,8 @@ def timestamp(value: Any, path: Sequence[str | int], report: Report) -> datetime
 
 
 def authors(metadata: dict[str, Any]) -> tuple[str, ...]:
-    found = []
-    for a in metadata.get("authors") or ():
-        if isinstance(a, dict) and isinstance(who := a.get("name") or a.get("email"), str):
-            found.append(who)
-    return tuple(found)
+    people = [a for a in metadata.get("authors") or () if isinstance(a, dict)]
+    return tuple(who for a in people if isinstance(who := a.get("name") or a.get("email"), str))
 
 
 def tools(metadata: dict[str, Any]) -> tuple[str, ...]:

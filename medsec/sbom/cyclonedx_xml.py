@@ -15,7 +15,7 @@ from lxml import etree
 from medsec.errors import Problem
 from medsec.sbom import cyclonedx_json as cdx
 from medsec.sbom.interfaces import Limits, SbomError, problem
-from medsec.sbom.model import Edge, Sbom, SbomFormat
+from medsec.sbom.model import Component, Edge, Sbom, SbomFormat
 
 _NS = re.compile(r"^\{http://cyclonedx\.org/schema/bom/(\d+\.\d+)\}bom$")
 _ELEMENT = "__element__"
@@ -157,12 +157,12 @@ def _authors(metadata: Any) -> list[Any]:
 
 def _edges(root: Any) -> list[Edge]:
     dependencies = _child(root, "dependencies")
-    found = []
-    for dep in [] if dependencies is None else _children(dependencies, "dependency"):
-        for target in _children(dep, "dependency"):
-            if dep.get("ref") and target.get("ref"):
-                found.append(Edge(dep.get("ref"), target.get("ref")))
-    return found
+    return [
+        Edge(dep.get("ref"), target.get("ref"))
+        for dep in ([] if dependencies is None else _children(dependencies, "dependency"))
+        for target in _children(dep, "dependency")
+        if dep.get("ref") and target.get("ref")
+    ]
 
 
 def read(root: Any, source: str, limits: Limits) -> tuple[Sbom, list[Problem]]:
@@ -187,7 +187,7 @@ def read(root: Any, source: str, limits: Limits) -> tuple[Sbom, list[Problem]]:
 
     metadata = _child(root, "metadata")
     product = None
-    found = []
+    found: list[Component] = []
     if metadata is not None and (top := _child(metadata, "component")) is not None:
         holders["metadata"] = {"component": as_json(top)}
         product_obj = holders["metadata"]["component"]
@@ -208,8 +208,7 @@ def read(root: Any, source: str, limits: Limits) -> tuple[Sbom, list[Problem]]:
     meta: dict[str, Any] = {}
     if metadata is not None:
         meta["authors"] = [
-            {"name": _text(a, "name"), "email": _text(a, "email")}
-            for a in _authors(metadata)
+            {"name": _text(a, "name"), "email": _text(a, "email")} for a in _authors(metadata)
         ]
         meta.update(_tools(metadata))
     version = root.get("version")

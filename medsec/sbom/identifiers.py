@@ -16,7 +16,8 @@ from packageurl import PackageURL
 
 # The CPE 2.3 formatted-string binding, from the NIST CPE 2.3 naming schema (NISTIR 7695).
 _CPE_COMPONENT = (
-    r"(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!\"#$%&'\(\)\+,/:;<=>@\[\]\^`\{\|}~]))+(\?*|\*?))|[\*\-])"
+    r"(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!\"#$%&'\(\)\+,/:;<=>@\[\]\^`\{\|}~]))+"
+    r"(\?*|\*?))|[\*\-])"
 )
 _CPE23 = re.compile(
     r"cpe:2\.3:[aho\*\-]"
@@ -114,7 +115,7 @@ def normalise_cpe(value: str) -> str:
         if len(packed) != 6:
             raise ValueError(f"{value!r}: a packed edition has five ~-separated fields")
         _, edition, sw_edition, target_sw, target_hw, other = packed
-    fields = (vendor, product, version, update, edition, language)
+    fields: tuple[str, ...] = (vendor, product, version, update, edition, language)
     fields += (sw_edition, target_sw, target_hw, other)
     return check_cpe23(f"cpe:2.3:{part.lower()}:" + ":".join(_fs_component(f) for f in fields))
 

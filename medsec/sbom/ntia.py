@@ -69,9 +69,10 @@ def ntia_report(sbom: Sbom) -> NtiaReport:
         _per_component("name", "Component name", items, lambda c: bool(c.name)),
         _per_component("version", "Version of the component", items, lambda c: bool(c.version)),
         _per_component(
-            "identifiers", "Other unique identifiers (purl, CPE)", items, lambda c: bool(
-                c.identifiers()
-            )
+            "identifiers",
+            "Other unique identifiers (purl, CPE)",
+            items,
+            lambda c: bool(c.identifiers()),
         ),
         _per_component(
             "relationships",

@@ -37,7 +37,7 @@ def _offset(text: str, path: Sequence[str | int]) -> int:
         if opener == "{" and isinstance(step, str):
             i = _skip_ws(text, i + 1)
             while i < len(text) and text[i] == '"':
-                key, i = json.decoder.scanstring(text, i + 1)
+                key, i = _DECODER.raw_decode(text, i)
                 i = _skip_ws(text, _skip_ws(text, i) + 1)  # past ':'
                 if key == step:
                     break

@@ -14,7 +14,8 @@ from types import MappingProxyType
 from typing import Any
 
 from ply import yacc
-from spdx_tools.spdx.model import ActorType, RelationshipType
+from spdx_tools.spdx.model.actor import ActorType
+from spdx_tools.spdx.model.relationship import RelationshipType
 from spdx_tools.spdx.parser.error import SPDXParsingError
 from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
@@ -22,7 +23,7 @@ from spdx_tools.spdx.validation.document_validator import validate_full_spdx_doc
 
 from medsec.errors import Problem
 from medsec.sbom.cyclonedx import check_components, check_size, decode, parse_json
-from medsec.sbom.identifiers import SPDX_HASH_NAMES, check_cpe23, normalise_cpe, normalise_purl
+from medsec.sbom.identifiers import SPDX_HASH_NAMES, check_cpe23, normalise_purl
 from medsec.sbom.interfaces import DEFAULT_LIMITS, Limits, SbomError, problem
 from medsec.sbom.model import Component, Edge, EdgeKind, Sbom, SbomFormat
 
@@ -49,7 +50,9 @@ def _parse_problems(messages: list[str], source: str) -> list[Problem]:
     for message in messages:
         line = _LINE.search(message)
         found.append(
-            problem(source, message, line=int(line.group(1)) if line else 0, column=1 if line else 0)
+            problem(
+                source, message, line=int(line.group(1)) if line else 0, column=1 if line else 0
+            )
         )
     return found
 
@@ -94,9 +97,7 @@ def _component(package: Any, report: Any) -> Component:
     )
 
 
-def _to_sbom(
-    document: Any, text: str, source: str, fmt: SbomFormat, limits: Limits
-) -> Sbom:
+def _to_sbom(document: Any, text: str, source: str, fmt: SbomFormat, limits: Limits) -> Sbom:
     json_text = fmt is SbomFormat.SPDX_JSON
     problems = [
         problem(
@@ -155,7 +156,8 @@ def _parse(parse: Any, arg: Any, source: str) -> Any:
     try:
         return parse(arg)
     except SPDXParsingError as e:
-        raise SbomError(source, _parse_problems(e.get_messages(), source)) from e
+        messages = e.get_messages()  # type: ignore[no-untyped-call]
+        raise SbomError(source, _parse_problems(messages, source)) from e
     except SbomError:
         raise
     except Exception as e:  # spdx-tools raises assorted errors on malformed input
@@ -172,8 +174,11 @@ class SpdxJsonReader:
         text = decode(data, source)
         doc = parse_json(text, source, limits)
         if not isinstance(doc, dict):
-            raise SbomError(source, [problem(source, "an SPDX JSON document is an object", "", 1, 1)])
-        document = _parse(JsonLikeDictParser().parse, doc, source)
+            raise SbomError(
+                source, [problem(source, "an SPDX JSON document is an object", "", 1, 1)]
+            )
+        parser = JsonLikeDictParser()  # type: ignore[no-untyped-call]
+        document = _parse(parser.parse, doc, source)
         return _to_sbom(document, text, source, self.format, limits)
 
 
@@ -186,7 +191,9 @@ class SpdxTagValueReader:
         check_size(data, source, limits)
         text = decode(data, source)
         # ply would print "Generating LALR tables" and write a parsetab module otherwise.
-        parser = TagValueParser(write_tables=False, debug=False, errorlog=yacc.NullLogger())
+        parser = TagValueParser(  # type: ignore[no-untyped-call]
+            write_tables=False, debug=False, errorlog=yacc.NullLogger()
+        )
         document = _parse(parser.parse, text, source)
         return _to_sbom(document, text, source, self.format, limits)
 

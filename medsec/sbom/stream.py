@@ -168,7 +168,9 @@ class CycloneDxStream:
             spec_version=spec,
             serial_number=serial,
             version=version,
-            timestamp=cdx.timestamp(metadata.get("timestamp"), ["metadata", "timestamp"], self._report),
+            timestamp=cdx.timestamp(
+                metadata.get("timestamp"), ["metadata", "timestamp"], self._report
+            ),
             authors=cdx.authors(metadata),
             tools=cdx.tools(metadata),
             product=product,
@@ -184,8 +186,13 @@ class CycloneDxStream:
                 items = ijson.items(_Counting(f, progress), "components.item", use_float=True)
                 for i, obj in enumerate(items):
                     for c in cdx.components(
-                        [obj], ["components"], None, self._report, self.limits.max_nesting,
-                        check=True, offset=i,
+                        [obj],
+                        ["components"],
+                        None,
+                        self._report,
+                        self.limits.max_nesting,
+                        check=True,
+                        offset=i,
                     ):
                         count += 1
                         if count > self.limits.max_components:
@@ -210,7 +217,9 @@ class CycloneDxStream:
                         self._report(["dependencies", i], "a dependency needs a ref (a string)")
                         continue
                     targets = dep.get("dependsOn", [])
-                    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+                    if not isinstance(targets, list) or not all(
+                        isinstance(t, str) for t in targets
+                    ):
                         self._report(["dependencies", i, "dependsOn"], "dependsOn must list refs")
                         continue
                     yield from cdx.edges([dep])

@@ -94,7 +94,8 @@ def test_cyclonedx_schema_test_resources() -> None:
     for version in versions:
         mine = [c for c in cases if c.parent.name == version]
         bad = [f for f in failures if f.startswith(f"{version}/")]
-        print(f"\nCycloneDX {version} schema test resources: passed {len(mine) - len(bad)}/{len(mine)}")
+        passed = len(mine) - len(bad)
+        print(f"\nCycloneDX {version} schema test resources: passed {passed}/{len(mine)}")
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
     assert len(cases) == 144  # 1.6: 92 valid + 52 invalid JSON/XML documents
 

@@ -31,8 +31,10 @@ def test_non_purls_are_refused(bad: str) -> None:
         ("cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*",) * 2,
         ("cpe:/a:openssl:openssl:3.0.13", "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*"),
         ("cpe:/o:microsoft:windows_10:-", "cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*"),
-        ("cpe:/a:vendor:product:1.0:update1:~~pro~windows~x64~:en-us",
-         "cpe:2.3:a:vendor:product:1.0:update1:*:en-us:pro:windows:x64:*"),
+        (
+            "cpe:/a:vendor:product:1.0:update1:~~pro~windows~x64~:en-us",
+            "cpe:2.3:a:vendor:product:1.0:update1:*:en-us:pro:windows:x64:*",
+        ),
         ("cpe:/a:example:my%21app", "cpe:2.3:a:example:my\\!app:*:*:*:*:*:*:*:*"),
     ],
 )
@@ -56,8 +58,13 @@ def test_bad_cpes_are_refused(bad: str, fragment: str) -> None:
 
 @pytest.mark.parametrize(
     ("alg", "content", "ok"),
-    [("SHA-256", "AB" * 32, True), ("SHA-256", "ab" * 31, False), ("SHA-1", "zz" * 20, False),
-     ("SHA256", "ab" * 32, False), ("BLAKE3", "abcd", True)],
+    [
+        ("SHA-256", "AB" * 32, True),
+        ("SHA-256", "ab" * 31, False),
+        ("SHA-1", "zz" * 20, False),
+        ("SHA256", "ab" * 32, False),
+        ("BLAKE3", "abcd", True),
+    ],
 )
 def test_hash_digests_fit_their_algorithm(alg: str, content: str, ok: bool) -> None:
     if ok:

@@ -33,29 +33,69 @@ CASES = [
     ("empty file", b"  \n", "", "the file is empty"),
     ("plain text", b"hello", "", "not an SBOM format"),
     ("old CycloneDX", _cdx(specVersion="1.3"), "/specVersion", "CycloneDX 1.3 is not supported"),
-    ("unknown version", _cdx(specVersion="2.0"), "/specVersion", "'2.0' is not a CycloneDX version"),
+    (
+        "unknown version",
+        _cdx(specVersion="2.0"),
+        "/specVersion",
+        "'2.0' is not a CycloneDX version",
+    ),
     ("bad component type", _cdx(components__1__type="gadget"), "/components/1/type", "'gadget'"),
-    ("bad hash", _cdx(components__0__hashes=[{"alg": "SHA-256", "content": "xyz"}]),
-     "/components/0/hashes/0/content", "does not match"),
+    (
+        "bad hash",
+        _cdx(components__0__hashes=[{"alg": "SHA-256", "content": "xyz"}]),
+        "/components/0/hashes/0/content",
+        "does not match",
+    ),
     ("bad purl", _cdx(components__1__purl="npm/lodash"), "/components/1/purl", "not a package URL"),
     ("bad cpe", _cdx(components__1__cpe="cpe:2.3:x:y"), "/components/1/cpe", "not a CPE 2.3"),
     ("bad timestamp", _cdx(metadata__timestamp="yesterday"), "/metadata/timestamp", "date-time"),
     ("unknown key", _cdx(colour="blue"), "", "Additional properties are not allowed"),
-    ("XML syntax", b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6">\n<components>', "2:13",
-     "not XML"),
-    ("XML old version", b'<bom xmlns="http://cyclonedx.org/schema/bom/1.2" version="1"/>', "/bom",
-     "CycloneDX 1.2 is not supported"),
-    ("XML bad type", b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><components>'
-     b'<component type="gadget"><name>x</name></component></components></bom>',
-     "/bom/components/component", "'gadget' is not an element of the set"),
-    ("XML DOCTYPE", b'<?xml version="1.0"?>\n<!DOCTYPE bom [<!ENTITY a "b">]>\n'
-     b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"/>', "", "DOCTYPE"),
-    ("SPDX RDF", b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-     b'xmlns:spdx="http://spdx.org/rdf/terms#"/>', "", "SPDX RDF/XML is not supported"),
-    ("SPDX missing name", b'{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT"}', "",
-     "CreationInfo does not exist"),
-    ("SPDX tag-value bad", b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT"
-     b"\nPackageName: a\nPackageChecksum: SHA999: 00\n", "", "Checksum"),
+    (
+        "XML syntax",
+        b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6">\n<components>',
+        "2:13",
+        "not XML",
+    ),
+    (
+        "XML old version",
+        b'<bom xmlns="http://cyclonedx.org/schema/bom/1.2" version="1"/>',
+        "/bom",
+        "CycloneDX 1.2 is not supported",
+    ),
+    (
+        "XML bad type",
+        b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><components>'
+        b'<component type="gadget"><name>x</name></component></components></bom>',
+        "/bom/components/component",
+        "'gadget' is not an element of the set",
+    ),
+    (
+        "XML DOCTYPE",
+        b'<?xml version="1.0"?>\n<!DOCTYPE bom [<!ENTITY a "b">]>\n'
+        b'<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"/>',
+        "",
+        "DOCTYPE",
+    ),
+    (
+        "SPDX RDF",
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns:spdx="http://spdx.org/rdf/terms#"/>',
+        "",
+        "SPDX RDF/XML is not supported",
+    ),
+    (
+        "SPDX missing name",
+        b'{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT"}',
+        "",
+        "CreationInfo does not exist",
+    ),
+    (
+        "SPDX tag-value bad",
+        b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT"
+        b"\nPackageName: a\nPackageChecksum: SHA999: 00\n",
+        "",
+        "Checksum",
+    ),
 ]
 
 

@@ -17,7 +17,9 @@ SEEDS = [p.read_bytes() for p in sorted(FIXTURES.iterdir())]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 cyclonedx_like = st.fixed_dictionaries(
@@ -25,8 +27,21 @@ cyclonedx_like = st.fixed_dictionaries(
     optional={
         "components": st.lists(
             st.dictionaries(
-                st.sampled_from(["type", "name", "version", "purl", "cpe", "bom-ref", "hashes",
-                                 "components", "licenses", "supplier", "scope"]),
+                st.sampled_from(
+                    [
+                        "type",
+                        "name",
+                        "version",
+                        "purl",
+                        "cpe",
+                        "bom-ref",
+                        "hashes",
+                        "components",
+                        "licenses",
+                        "supplier",
+                        "scope",
+                    ]
+                ),
                 json_values,
             ),
             max_size=4,
@@ -62,7 +77,9 @@ def test_arbitrary_json(value: object) -> None:
     _read(json.dumps(value).encode())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cyclonedx_like)
 def test_arbitrary_cyclonedx_streamed(tmp_path: Path, value: object) -> None:
     path = tmp_path / "fuzz.json"

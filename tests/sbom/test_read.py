@@ -33,7 +33,9 @@ def test_the_pump_reads_the_same_from_json_and_xml(name: str, fmt: SbomFormat) -
         "Example Medical",
     )
     fw, openssl, zlib = sbom.components
-    assert fw.hashes == {"SHA-256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+    assert fw.hashes == {
+        "SHA-256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    }
     assert (openssl.parent, openssl.scope, openssl.licenses) == ("fw", "required", ("Apache-2.0",))
     # A CPE 2.2 URI becomes the CPE 2.3 formatted string.
     assert openssl.cpe == "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*"
@@ -75,7 +77,9 @@ def test_spdx_json_and_tag_value_read_the_same(name: str, fmt: SbomFormat) -> No
     dcmtk, libpng = sbom.components
     assert dcmtk.purl == "pkg:generic/dcmtk@3.6.8"
     assert dcmtk.cpe == "cpe:2.3:a:offis:dcmtk:3.6.8:*:*:*:*:*:*:*"
-    assert dcmtk.hashes == {"SHA-256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+    assert dcmtk.hashes == {
+        "SHA-256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    }
     assert dcmtk.licenses == ("BSD-3-Clause",)
     assert (libpng.version, libpng.supplier, libpng.type) == (None, None, None)
     assert set(sbom.edges) == {

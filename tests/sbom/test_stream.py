@@ -57,13 +57,26 @@ def _with_component(**fields: object) -> dict[str, object]:
         (_with_component(type="gadget", name="x"), "/components/0/type", "type must be one of"),
         (_with_component(type="library"), "/components/0/name", "needs a name"),
         (_with_component(type="library", name="x", version=3), "/components/0/version", "string"),
-        (_with_component(type="library", name="x", purl="nope"), "/components/0/purl", "package URL"),
-        (_with_component(type="library", name="x", hashes=[{"alg": "MD5", "content": "00"}]),
-         "/components/0/hashes/0", "not 32 hex digits"),
-        (_with_component(type="library", name="x", components=[{"type": "library"}]),
-         "/components/0/components/0/name", "needs a name"),
-        ({"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{"dependsOn": []}]},
-         "/dependencies/0", "needs a ref"),
+        (
+            _with_component(type="library", name="x", purl="nope"),
+            "/components/0/purl",
+            "package URL",
+        ),
+        (
+            _with_component(type="library", name="x", hashes=[{"alg": "MD5", "content": "00"}]),
+            "/components/0/hashes/0",
+            "not 32 hex digits",
+        ),
+        (
+            _with_component(type="library", name="x", components=[{"type": "library"}]),
+            "/components/0/components/0/name",
+            "needs a name",
+        ),
+        (
+            {"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{"dependsOn": []}]},
+            "/dependencies/0",
+            "needs a ref",
+        ),
     ],
 )
 def test_streamed_problems_name_the_json_pointer(
