@@ -103,8 +103,8 @@ def _to_sbom(document: Any, text: str, source: str, fmt: SbomFormat, limits: Lim
         problem(
             source,
             m.validation_message,
-            m.context.spdx_id or "",
-            line := _line_of(text, m.context.spdx_id or m.context.parent_id, json_text),
+            (element := m.context.spdx_id or m.context.parent_id or ""),
+            line := _line_of(text, element, json_text),
             1 if line else 0,
         )
         for m in validate_full_spdx_document(document)[: limits.max_problems]

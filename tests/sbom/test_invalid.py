@@ -149,3 +149,59 @@ def test_limits_refuse_with_a_clear_error(
     with pytest.raises(error) as caught:
         read_sbom_bytes(data if data[:1] != b"[" else b'{"bomFormat": ' + data + b"}", "x", limits)
     assert fragment in caught.value.diagnostics()
+
+
+SPDX_JSON = (FIXTURES / "pacs-2.3.spdx.json").read_text()
+SPDX_TV = (FIXTURES / "pacs-2.3.spdx").read_text()
+
+
+@pytest.mark.parametrize(
+    ("what", "text", "name", "place", "fragment"),
+    [
+        (
+            "purl",
+            SPDX_JSON.replace('"pkg:generic/dcmtk@3.6.8"', '"lodash"'),
+            "a.json",
+            ("SPDXRef-dcmtk", 23),
+            'locator of type "purl" must conform',
+        ),
+        (
+            "cpe",
+            SPDX_JSON.replace("cpe:2.3:a:offis:dcmtk:3.6.8:*:*:*:*:*:*:*", "cpe:2.3:a"),
+            "a.json",
+            ("SPDXRef-dcmtk", 23),
+            'locator of type "cpe23Type" must conform',
+        ),
+        (
+            "tag-value purl",
+            SPDX_TV.replace("pkg:generic/dcmtk@3.6.8", "dcmtk"),
+            "a.spdx",
+            ("SPDXRef-dcmtk", 19),
+            'locator of type "purl" must conform',
+        ),
+        (
+            "tag-value grammar",
+            SPDX_TV.replace(
+                "PackageVersion: 3.6.8\n", "PackageVersion: 3.6.8\nPackageChecksum: X\n"
+            ),
+            "a.spdx",
+            ("", 21),
+            "Error while parsing PackageChecksum",
+        ),
+        (
+            "SPDX 2.1",
+            SPDX_JSON.replace("SPDX-2.3", "SPDX-2.1"),
+            "a.json",
+            ("SPDXRef-DOCUMENT", 4),
+            'only SPDX versions "SPDX-2.2" and "SPDX-2.3" are supported',
+        ),
+    ],
+)
+def test_spdx_problems_name_the_element_and_its_line(
+    what: str, text: str, name: str, place: tuple[str, int], fragment: str
+) -> None:
+    with pytest.raises(SbomError) as caught:
+        read_sbom_bytes(text.encode(), name)
+    found = [(p.location.path, p.location.line) for p in caught.value.problems]
+    assert place in found, caught.value.diagnostics()
+    assert fragment in caught.value.diagnostics()

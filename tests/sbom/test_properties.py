@@ -88,3 +88,40 @@ def test_arbitrary_cyclonedx_streamed(tmp_path: Path, value: object) -> None:
         assert isinstance(read_streamed(path), Sbom)
     except Error:
         pass
+
+
+TAGS = [
+    "PackageName",
+    "SPDXID",
+    "PackageVersion",
+    "PackageChecksum",
+    "ExternalRef",
+    "Relationship",
+    "Creator",
+    "Created",
+    "PackageSupplier",
+    "FilesAnalyzed",
+    "Garbage",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TAGS), st.text(max_size=30)), max_size=8))
+def test_arbitrary_spdx_tag_value(lines: list[tuple[str, str]]) -> None:
+    body = "".join(f"{tag}: {value}\n" for tag, value in lines)
+    _read(
+        ("SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n" + body).encode()
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["name", "SPDXID", "packages", "relationships", "creationInfo", "documentNamespace"]
+        ),
+        json_values,
+    )
+)
+def test_arbitrary_spdx_json(fields: dict[str, object]) -> None:
+    _read(json.dumps({"spdxVersion": "SPDX-2.3", **fields}).encode())
