@@ -132,11 +132,13 @@ def decode(data: bytes, source: str) -> str:
 def parse_json(text: str, source: str, limits: Limits) -> Any:
     """The parsed JSON; syntax errors and excessive nesting become :class:`SbomError`."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise SbomError(
             source, [problem(source, f"not JSON: {e.msg}", line=e.lineno, column=e.colno)]
         ) from e
+    except ValueError as e:  # NaN/Infinity, or an integer beyond Python's digit limit
+        raise SbomError(source, [problem(source, f"not JSON: {e}")]) from e
     except RecursionError as e:
         raise SbomError(
             source, [problem(source, f"nested deeper than {limits.max_depth} levels")]
@@ -144,6 +146,10 @@ def parse_json(text: str, source: str, limits: Limits) -> Any:
     if _depth_exceeds(doc, limits.max_depth):
         raise SbomError(source, [problem(source, f"nested deeper than {limits.max_depth} levels")])
     return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _depth_exceeds(doc: Any, max_depth: int) -> bool:
@@ -216,8 +222,10 @@ def read_json_document(doc: Any, text: str, source: str, limits: Limits = DEFAUL
     metadata = doc.get("metadata") or {}
     product = None
     nested_in_product = []
+    seen: set[str] = set()
     if isinstance(root := metadata.get("component"), dict):
         product = cdx.component(root, ["metadata", "component"], None, report)
+        seen |= {product.ref} if product.ref else set()
         nested_in_product = list(
             cdx.components(
                 root.get("components") or [],
@@ -226,14 +234,20 @@ def read_json_document(doc: Any, text: str, source: str, limits: Limits = DEFAUL
                 report,
                 limits.max_nesting,
                 2,
+                seen=seen,
             )
         )
     found = nested_in_product + list(
         cdx.components(
-            doc.get("components") or [], ["components"], None, report, limits.max_nesting
+            doc.get("components") or [],
+            ["components"],
+            None,
+            report,
+            limits.max_nesting,
+            seen=seen,
         )
     )
-    check_components(found, product, source, limits, problems)
+    check_count(found, source, limits)
     sbom = Sbom(
         format=SbomFormat.CYCLONEDX_JSON,
         spec_version=doc["specVersion"],
@@ -251,20 +265,11 @@ def read_json_document(doc: Any, text: str, source: str, limits: Limits = DEFAUL
     return sbom
 
 
-def check_components(
-    found: Sequence[Any], product: Any, source: str, limits: Limits, problems: list[Problem]
-) -> None:
-    """Limits and unique ``bom-ref``\\ s (the JSON schema cannot say refs are unique)."""
+def check_count(found: Sequence[Any], source: str, limits: Limits) -> None:
     if len(found) > limits.max_components:
         raise SbomTooLarge(
             f"{source}: {len(found)} components is more than the limit of {limits.max_components}"
         )
-    seen: set[str] = set() if product is None or product.ref is None else {product.ref}
-    for c in found:
-        if c.ref is not None:
-            if c.ref in seen and len(problems) < limits.max_problems:
-                problems.append(problem(source, f"bom-ref {c.ref!r} is used twice", "components"))
-            seen.add(c.ref)
 
 
 class CycloneDxJsonReader:
@@ -297,7 +302,7 @@ class CycloneDxXmlReader:
         if problems:
             raise SbomError(source, problems)
         sbom, problems = cyclonedx_xml.read(root, source, limits)
-        check_components(sbom.components, sbom.product, source, limits, problems)
+        check_count(sbom.components, source, limits)  # the XSD makes bom-refs unique
         if problems:
             raise SbomError(source, problems)
         return sbom

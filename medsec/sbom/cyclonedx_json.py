@@ -113,11 +113,13 @@ def components(
     *,
     check: bool = False,
     offset: int = 0,
+    seen: set[str] | None = None,
 ) -> Iterator[Component]:
     """``items`` and their nested components, depth first, each with its ``parent``.
 
     With ``check``, each object first goes through :func:`check_structure` (for
-    documents that were not validated against the schema).
+    documents that were not validated against the schema). With ``seen`` (the refs met
+    so far), a ``bom-ref`` used twice is reported at its place.
     """
     if depth > max_nesting:
         report(path, f"components are nested deeper than {max_nesting} levels")
@@ -128,6 +130,10 @@ def components(
         if not isinstance(obj, dict):
             continue
         c = component(obj, [*path, i], parent, report)
+        if seen is not None and c.ref is not None:
+            if c.ref in seen:
+                report([*path, i, "bom-ref"], f"bom-ref {c.ref!r} is used twice")
+            seen.add(c.ref)
         yield c
         nested = obj.get("components")
         if isinstance(nested, list) and nested:
@@ -139,6 +145,7 @@ def components(
                 max_nesting,
                 depth + 1,
                 check=check,
+                seen=seen,
             )
 
 

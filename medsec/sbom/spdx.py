@@ -10,6 +10,7 @@ medsec finds the line where that id is declared.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from types import MappingProxyType
 from typing import Any
 
@@ -22,7 +23,7 @@ from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
 from medsec.errors import Problem
-from medsec.sbom.cyclonedx import check_components, check_size, decode, parse_json
+from medsec.sbom.cyclonedx import check_count, check_size, decode, parse_json
 from medsec.sbom.identifiers import SPDX_HASH_NAMES, check_cpe23, normalise_purl
 from medsec.sbom.interfaces import DEFAULT_LIMITS, Limits, SbomError, problem
 from medsec.sbom.model import Component, Edge, EdgeKind, Sbom, SbomFormat
@@ -136,7 +137,10 @@ def _to_sbom(document: Any, text: str, source: str, fmt: SbomFormat, limits: Lim
             kind, reverse = _EDGES[r.relationship_type]
             a, b = r.spdx_element_id, r.related_spdx_element_id
             edges.append(Edge(b, a, kind) if reverse else Edge(a, b, kind))
-    check_components(components, product, source, limits, problems)
+    check_count(components, source, limits)
+    counts = Counter(p.spdx_id for p in document.packages)
+    for spdx_id in sorted(i for i, n in counts.items() if n > 1):
+        report(spdx_id, f"SPDXID {spdx_id!r} is used by {counts[spdx_id]} packages")
     if problems:
         raise SbomError(source, problems)
     return Sbom(

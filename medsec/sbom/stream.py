@@ -193,16 +193,13 @@ class CycloneDxStream:
                         self.limits.max_nesting,
                         check=True,
                         offset=i,
+                        seen=self._refs,
                     ):
                         count += 1
                         if count > self.limits.max_components:
                             raise SbomTooLarge(
                                 f"{self.source}: more than {self.limits.max_components} components"
                             )
-                        if c.ref is not None:
-                            if c.ref in self._refs:
-                                self._report(["components", i], f"bom-ref {c.ref!r} is used twice")
-                            self._refs.add(c.ref)
                         yield c
         except ijson.JSONError as e:
             raise self._not_json(e) from e

@@ -31,6 +31,18 @@ CASES = [
     ("not JSON", b'{"bomFormat": "CycloneDX",\n  "specVersion": }', "2:18", "not JSON"),
     ("unknown format", b'{"name": "x"}', "", "JSON without"),
     ("empty file", b"  \n", "", "the file is empty"),
+    (
+        "NaN",
+        b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": NaN}',
+        "",
+        "NaN is not a JSON number",
+    ),
+    (
+        "huge integer",
+        b'{"bomFormat": "CycloneDX", "version": ' + b"9" * 5000 + b"}",
+        "",
+        "Exceeds the limit",
+    ),
     ("plain text", b"hello", "", "not an SBOM format"),
     ("old CycloneDX", _cdx(specVersion="1.3"), "/specVersion", "CycloneDX 1.3 is not supported"),
     (
@@ -121,6 +133,7 @@ def test_a_bom_ref_used_twice_is_refused() -> None:
     with pytest.raises(SbomError) as caught:
         read_sbom_bytes(json.dumps(doc).encode(), "twice.json")
     assert "bom-ref 'fw' is used twice" in caught.value.diagnostics()
+    assert [p.location.path for p in caught.value.problems] == ["/components/1/bom-ref"]
 
 
 def test_json_problems_name_the_line_of_the_json_pointer() -> None:
