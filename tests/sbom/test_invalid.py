@@ -202,6 +202,13 @@ SPDX_TV = (FIXTURES / "pacs-2.3.spdx").read_text()
             "Error while parsing PackageChecksum",
         ),
         (
+            "SPDX duplicate id",
+            SPDX_JSON.replace('"SPDXID": "SPDXRef-libpng"', '"SPDXID": "SPDXRef-dcmtk"'),
+            "a.json",
+            ("SPDXRef-DOCUMENT", 4),
+            "every spdx_id must be unique",
+        ),
+        (
             "SPDX 2.1",
             SPDX_JSON.replace("SPDX-2.3", "SPDX-2.1"),
             "a.json",
