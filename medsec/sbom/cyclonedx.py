@@ -43,8 +43,13 @@ from medsec.sbom.interfaces import DEFAULT_LIMITS, Limits, SbomError, SbomTooLar
 from medsec.sbom.model import Sbom, SbomFormat
 from medsec.sbom.positions import locate, pointer
 
-SUPPORTED = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
-SUPPORTED["1.7"] = SchemaVersion.V1_7
+#: The CycloneDX versions medsec reads, by their ``specVersion``.
+SUPPORTED = {
+    "1.4": SchemaVersion.V1_4,
+    "1.5": SchemaVersion.V1_5,
+    "1.6": SchemaVersion.V1_6,
+    "1.7": SchemaVersion.V1_7,
+}
 _UPGRADE = "convert it to 1.4 or later (e.g. `cyclonedx convert --output-version v1_6`)"
 
 

@@ -61,6 +61,20 @@ CASES = [
     ("bad purl", _cdx(components__1__purl="npm/lodash"), "/components/1/purl", "not a package URL"),
     ("bad cpe", _cdx(components__1__cpe="cpe:2.3:x:y"), "/components/1/cpe", "not a CPE 2.3"),
     ("bad timestamp", _cdx(metadata__timestamp="yesterday"), "/metadata/timestamp", "date-time"),
+    (
+        "URL with a space",
+        _cdx(
+            components__1__externalReferences=[{"type": "website", "url": "https://exa mple.org"}]
+        ),
+        "/components/1/externalReferences/0/url",
+        "is not a 'iri-reference'",
+    ),
+    (
+        "URL with a bad escape",
+        _cdx(components__1__externalReferences=[{"type": "vcs", "url": "https://x.org/%zz"}]),
+        "/components/1/externalReferences/0/url",
+        "is not a 'iri-reference'",
+    ),
     ("unknown key", _cdx(colour="blue"), "", "Additional properties are not allowed"),
     (
         "XML syntax",

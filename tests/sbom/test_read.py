@@ -93,3 +93,40 @@ def test_the_format_is_read_from_the_content_not_the_name(tmp_path: Path) -> Non
     renamed = tmp_path / "sbom.txt"
     renamed.write_bytes((FIXTURES / "pump-1.5.xml").read_bytes())
     assert read_sbom(renamed).format is SbomFormat.CYCLONEDX_XML
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("pump-1.6.json", '"specVersion": "1.6"', '"specVersion": "1.7"'),
+        ("pump-1.5.xml", "schema/bom/1.5", "schema/bom/1.6"),
+        ("pump-1.5.xml", "schema/bom/1.5", "schema/bom/1.7"),
+    ],
+)
+def test_later_versions_of_the_same_document_read_the_same(
+    tmp_path: Path, name: str, old: str, new: str
+) -> None:
+    original = read_sbom(FIXTURES / name)
+    moved = tmp_path / name
+    moved.write_text((FIXTURES / name).read_text().replace(old, new))
+    later = read_sbom(moved)
+    assert later.spec_version == new.strip('"')[-3:]
+    assert (later.product, later.components, later.edges) == (
+        original.product,
+        original.components,
+        original.edges,
+    )
+
+
+def test_cyclonedx_1_4_xml_tools_list(tmp_path: Path) -> None:
+    xml = (FIXTURES / "pump-1.5.xml").read_text().replace("schema/bom/1.5", "schema/bom/1.4")
+    xml = xml.replace(
+        '<components>\n        <component type="application"><name>sbom-builder</name>'
+        "<version>4.1</version></component>\n      </components>",
+        "<tool><name>sbom-builder</name><version>4.1</version></tool>",
+    )
+    path = tmp_path / "pump-1.4.xml"
+    path.write_text(xml)
+    sbom = read_sbom(path)
+    assert (sbom.spec_version, sbom.tools) == ("1.4", ("sbom-builder 4.1",))
+    assert [c.name for c in sbom.components] == ["p100-firmware", "openssl", "zlib"]
