@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-_NO_HASHES: Mapping[str, str] = MappingProxyType({})
+#: The ``hashes`` of a component without any (one shared empty mapping).
+NO_HASHES: Mapping[str, str] = MappingProxyType({})
 
 
 class SbomFormat(enum.StrEnum):
@@ -62,7 +63,7 @@ class Component:
     purl: str | None = None
     cpe: str | None = None
     supplier: str | None = None
-    hashes: Mapping[str, str] = field(default_factory=lambda: _NO_HASHES)
+    hashes: Mapping[str, str] = field(default_factory=lambda: NO_HASHES)
     licenses: tuple[str, ...] = ()
     parent: str | None = None
     scope: str | None = None
