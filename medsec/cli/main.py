@@ -17,6 +17,7 @@ from medsec.cli import (
     monitor,
     network,
     profile,
+    sbom,
     service,
     updates,
     worker,
@@ -44,6 +45,7 @@ app.add_typer(monitor.app, name="monitor")
 app.add_typer(network.app, name="network")
 app.add_typer(updates.app, name="updates")
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(sbom.app, name="sbom")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)
