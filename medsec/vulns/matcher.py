@@ -20,13 +20,15 @@ True
 from __future__ import annotations
 
 import enum
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from univers.versions import AlpineLinuxVersion, ArchLinuxVersion, GentooVersion, Version
 
+from medsec.vulns.cpe import Cpe, parse_cpe
 from medsec.vulns.errors import InvalidVersion, UnknownEcosystem
 from medsec.vulns.packages import Package, normalise_name
 from medsec.vulns.ranges import (
@@ -39,9 +41,10 @@ from medsec.vulns.ranges import (
     sorted_events,
 )
 from medsec.vulns.records import Range, RangeType, Record
+from medsec.vulns.sources.nvd import NvdCve
 from medsec.vulns.versions import Scheme, order, parse, scheme_for
 
-__all__ = ["Confidence", "Index", "Match", "MatchStatus", "match"]
+__all__ = ["Confidence", "Index", "Match", "MatchStatus", "match", "match_cpe"]
 
 
 class MatchStatus(enum.StrEnum):
@@ -309,4 +312,73 @@ def _named(interval: Interval, entry: _Entry, compiled: tuple[Scheme, list[_Pars
         fixed=interval.fixed,
         last_affected=interval.last_affected,
         limits=interval.limits,
+    )
+
+
+def match_cpe(
+    cves: Iterable[NvdCve], package: Package, platform: Sequence[str] = ()
+) -> list[Match]:
+    """NVD CVEs whose configurations match the package's CPE (and, for AND
+    configurations such as "application on OS", the ``platform`` CPEs of its device).
+
+    Every result is ``Confidence.LOW`` and says which criterion and bounds matched. A
+    package without a CPE matches nothing; one whose CPE version is ANY/NA, or without
+    a version, gets ``unknown-version`` for the CVEs naming its vendor and product.
+    """
+    if not package.cpe:
+        return []
+    own = parse_cpe(package.cpe)
+    if package.version and own.raw[3] in ("*", "-"):
+        version = re.sub(r"([^A-Za-z0-9._-])", r"\\\1", package.version)
+        own = parse_cpe("cpe:2.3:" + ":".join([*own.raw[:3], version, *own.raw[4:]]))
+    cpes = [own, *(parse_cpe(p) for p in platform)]
+    out: list[Match] = []
+    for cve in cves:
+        if cve.is_withdrawn:
+            continue
+        hits = [(c, t) for c, t in cve.matches(cpes) if t is own]
+        if hits:
+            criterion, _ = hits[0]
+            bounds = criterion.bounds()
+            out.append(
+                Match(
+                    record_id=cve.id,
+                    aliases=(),
+                    status=MatchStatus.AFFECTED,
+                    ecosystem="CPE",
+                    name=f"{own.vendor}:{own.product}",
+                    version=own.version if own.raw[3] not in ("*", "-") else None,
+                    affected_index=None,
+                    confidence=Confidence.LOW,
+                    explanation=(
+                        f"CPE match (low confidence: vendor/product names chosen by NVD "
+                        f"analysts, generic version order): {criterion.criteria}"
+                        + (f" with version {bounds}" if bounds else "")
+                    ),
+                )
+            )
+        elif own.raw[3] in ("*", "-") and _names_product(cve, own):
+            out.append(
+                Match(
+                    record_id=cve.id,
+                    aliases=(),
+                    status=MatchStatus.UNKNOWN_VERSION,
+                    ecosystem="CPE",
+                    name=f"{own.vendor}:{own.product}",
+                    version=None,
+                    affected_index=None,
+                    confidence=Confidence.LOW,
+                    explanation="the component's CPE has no version: it may or may not be affected",
+                )
+            )
+    return out
+
+
+def _names_product(cve: NvdCve, own: Cpe) -> bool:
+    return any(
+        (c := parse_cpe(m.criteria)).vendor.lower() == own.vendor.lower()
+        and c.product.lower() == own.product.lower()
+        for conf in cve.configurations
+        for node in conf.nodes
+        for m in node.cpe_match
     )
