@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from medsec.cli import admin, audit, backup, mds2, profile, service, worker
+from medsec.cli import admin, audit, backup, mds2, profile, service, vulns, worker
 from medsec.cli.demo import demo
 from medsec.cli.output import errors
 from medsec.errors import Error
@@ -24,6 +24,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(audit.app, name="audit")
 app.add_typer(mds2.app, name="mds2")
 app.add_typer(backup.app, name="backup")
+app.add_typer(vulns.app, name="vulns")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)

@@ -1,0 +1,192 @@
+"""``medsec vulns``: compare versions, check a package against OSV records, check a source.
+
+Registered in :mod:`medsec.cli.main` with ``app.add_typer(vulns.app, name="vulns")``.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.errors import Error
+from medsec.vulns.matcher import Index, Match, match
+from medsec.vulns.packages import Package
+from medsec.vulns.sources.kev import read_kev
+from medsec.vulns.sources.nvd import read_nvd
+from medsec.vulns.sources.osv import count_files, read_records
+from medsec.vulns.versions import compare
+
+app = typer.Typer(
+    help="Vulnerability records (OSV, NVD, KEV) and ecosystem-correct version matching.",
+    no_args_is_help=True,
+)
+
+
+class SourceKind(enum.StrEnum):
+    OSV = "osv"
+    NVD = "nvd"
+    KEV = "kev"
+
+
+def _fail(e: Error) -> NoReturn:
+    text = e.diagnostics()
+    errors.print(
+        text if text.startswith("error:") else f"error: {text}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1) from e
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def load_index(db: Path) -> Index:
+    """An index of every OSV record under ``db``, with a progress bar on stderr."""
+    index = Index()
+    total = count_files(db)
+    with _progress() as progress:
+        task = progress.add_task(f"reading {db}", total=total)
+        for record in read_records(db, progress=lambda n: progress.advance(task, n)):
+            index.add(record)
+    return index
+
+
+@app.command("compare")
+def compare_command(
+    ecosystem: Annotated[
+        str | None, typer.Argument(help="OSV ecosystem: PyPI, npm, Maven, Go, Debian…")
+    ] = None,
+    a: Annotated[str | None, typer.Argument(help="First version.")] = None,
+    b: Annotated[str | None, typer.Argument(help="Second version.")] = None,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read ECOSYSTEM<TAB>A<TAB>B lines from stdin.")
+    ] = False,
+) -> None:
+    """Print -1, 0 or 1: A before, equal to, or after B in the ecosystem's order."""
+    if not stdin:
+        if ecosystem is None or a is None or b is None:
+            _fail(Error("give ECOSYSTEM A B", hint="or --stdin with ECOSYSTEM<TAB>A<TAB>B lines"))
+        try:
+            sys.stdout.write(f"{compare(ecosystem, a, b)}\n")
+        except Error as e:
+            _fail(e)
+        return
+    failed = False
+    for number, line in enumerate(sys.stdin, start=1):
+        line = line.rstrip("\r\n")
+        if not line:
+            continue
+        parts = line.split("\t")
+        try:
+            if len(parts) != 3:
+                raise Error(
+                    f"line {number}: expected ECOSYSTEM<TAB>A<TAB>B, found {len(parts)} fields"
+                )
+            sys.stdout.write(f"{compare(*parts)}\n")
+        except Error as e:
+            # One line per input line: the failure is marked in place and explained on
+            # stderr, and the exit status says something failed.
+            failed = True
+            sys.stdout.write("error\n")
+            errors.print(f"error: line {number}: {e.diagnostics()}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _match_json(m: Match) -> dict[str, object]:
+    return {
+        "id": m.record_id,
+        "aliases": list(m.aliases),
+        "status": m.status.value,
+        "ecosystem": m.ecosystem,
+        "name": m.name,
+        "version": m.version,
+        "affected_index": m.affected_index,
+        "confidence": m.confidence.value,
+        "listed_version": m.listed_version,
+        "range": None
+        if m.interval is None
+        else {
+            "type": m.interval.range_type,
+            "introduced": m.interval.introduced,
+            "fixed": m.interval.fixed,
+            "last_affected": m.interval.last_affected,
+            "limits": list(m.interval.limits),
+        },
+        "explanation": m.explanation,
+        "skipped_ranges": [{"type": s.range_type, "reason": s.reason} for s in m.skipped],
+    }
+
+
+@app.command("affected")
+def affected_command(
+    ecosystem: Annotated[str, typer.Argument(help="OSV ecosystem, e.g. PyPI or Debian:12.")],
+    name: Annotated[str, typer.Argument(help="Package name as the ecosystem spells it.")],
+    version: Annotated[str, typer.Argument(help="Version, or '' if unknown.")],
+    db: Annotated[
+        Path, typer.Option("--db", help="OSV records: a directory, a .zip, or one file.")
+    ],
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Print the ids of the records that affect the package, one per line."""
+    try:
+        index = load_index(db)
+        found = match(index, Package(ecosystem=ecosystem, name=name, version=version or None))
+    except Error as e:
+        _fail(e)
+    if format is Format.JSON:
+        print_json([_match_json(m) for m in found])
+        return
+    for m in found:
+        if m.status.value == "affected":
+            sys.stdout.write(f"{m.record_id}\n")
+        else:
+            errors.print(f"{m.record_id}: {m.status.value}: {m.explanation}", markup=False)
+
+
+@app.command("check")
+def check_command(
+    path: Annotated[Path, typer.Argument(help="A source: OSV dir/zip/file, NVD JSON, KEV JSON.")],
+    kind: Annotated[SourceKind, typer.Option("--kind", help="The source's format.")] = (
+        SourceKind.OSV
+    ),
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Validate every record of a source and count them (withdrawn ones separately)."""
+    try:
+        if kind is SourceKind.OSV:
+            index = load_index(path)
+            total, withdrawn = len(index), len(index.withdrawn)
+        elif kind is SourceKind.NVD:
+            cves = list(read_nvd(path))
+            total, withdrawn = len(cves), sum(c.is_withdrawn for c in cves)
+        else:
+            total, withdrawn = read_kev(path).count, 0
+    except Error as e:
+        _fail(e)
+    if format is Format.JSON:
+        print_json(
+            {"source": str(path), "kind": kind.value, "records": total, "withdrawn": withdrawn}
+        )
+        return
+    console.print(
+        f"{path}: {total} {kind.value} records valid ({withdrawn} withdrawn)",
+        markup=False,
+        soft_wrap=True,
+    )
