@@ -76,7 +76,8 @@ def ecosystem_of_purl(purl: PackageURL) -> str | None:
     base = _DISTRO_NAMESPACES.get((purl.type, (purl.namespace or "").lower()))
     if base is None:
         return None
-    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    raw = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    qualifiers = {str(k).lower(): v for k, v in raw.items()}  # "Distro" is "distro"
     release = _release(base, qualifiers.get("distro"))
     return f"{base}:{release}" if release else base
 
