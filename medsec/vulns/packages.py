@@ -78,6 +78,10 @@ def ecosystem_of_purl(purl: PackageURL) -> str | None:
         return None
     raw = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
     qualifiers = {str(k).lower(): v for k, v in raw.items()}  # "Distro" is "distro"
+    if base not in ("Debian", "Ubuntu", "Alpine"):
+        # RPM distributions spell OSV releases their own way ("Red Hat:enterprise_linux:8
+        # ::appstream"): no suffix, so every release's records apply.
+        return base
     release = _release(base, qualifiers.get("distro"))
     return f"{base}:{release}" if release else base
 
