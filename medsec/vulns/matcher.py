@@ -1,9 +1,10 @@
 """An in-memory index of OSV records and the matcher that says which affect a package.
 
 The index keeps, per (ecosystem, normalised name), the affected entries of every
-non-withdrawn record, in a compact form (the text of a record is not kept). Adding a
-record again is idempotent; a newer ``modified`` replaces the old one; a withdrawn one
-stops matching.
+non-withdrawn record, in a compact form (the text of a record is not kept; equal event
+tuples are shared). Adding a record again is idempotent; a newer ``modified`` replaces
+the old one; a withdrawn one stops matching. Ranges are parsed and sorted on first use
+and kept, so a second scan only compares sort keys.
 
 >>> from medsec.vulns.records import Record
 >>> index = Index()
@@ -23,26 +24,17 @@ import enum
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from univers.versions import AlpineLinuxVersion, ArchLinuxVersion, GentooVersion, Version
+from typing import Any
 
 from medsec.vulns.cpe import Cpe, parse_cpe
 from medsec.vulns.errors import InvalidVersion, UnknownEcosystem
 from medsec.vulns.packages import Package, normalise_name
-from medsec.vulns.ranges import (
-    GIT_UNSUPPORTED,
-    Interval,
-    RangeSkipped,
-    _Parsed,
-    evaluate_sorted,
-    range_scheme,
-    sorted_events,
-)
-from medsec.vulns.records import Range, RangeType, Record
+from medsec.vulns.ranges import CompiledRange, Interval, RangeSkipped, compile_range
+from medsec.vulns.records import EventKind, RangeType, Record
 from medsec.vulns.sources.nvd import NvdCve
-from medsec.vulns.versions import Scheme, order, parse, scheme_for
+from medsec.vulns.versions import Scheme, hashable_keys, order, scheme_for, sort_key
 
 __all__ = ["Confidence", "Index", "Match", "MatchStatus", "match", "match_cpe"]
 
@@ -83,8 +75,8 @@ class Match:
     skipped: tuple[RangeSkipped, ...] = ()
 
 
-# Classes whose == is not the == of their hashable ``value``: no set lookup for them.
-_UNHASHABLE_ORDER: tuple[type[Version], ...] = (GentooVersion, AlpineLinuxVersion, ArchLinuxVersion)
+#: A range as the index keeps it: its type and its (kind, value) events.
+_RawRange = tuple[RangeType, tuple[tuple[EventKind, str], ...]]
 
 
 @dataclass(slots=True)
@@ -96,53 +88,43 @@ class _Entry:
     affected_index: int
     ecosystem: str
     name: str
-    ranges: tuple[Range, ...]
+    ranges: tuple[_RawRange, ...]
     versions: tuple[str, ...]
-    # Filled on first use: parsed, sorted events per range; parsed versions set.
-    _sorted: list[tuple[Scheme, list[_Parsed]] | RangeSkipped] | None = None
-    _listed: frozenset[object] | None = None
+    # Filled on first use.
+    compiled: tuple[CompiledRange | RangeSkipped, ...] | None = None
+    listed_keys: frozenset[Any] | None = None
 
-    def sorted_ranges(self) -> list[tuple[Scheme, list[_Parsed]] | RangeSkipped]:
-        if self._sorted is None:
-            out: list[tuple[Scheme, list[_Parsed]] | RangeSkipped] = []
-            for r in self.ranges:
-                if r.type is RangeType.GIT:
-                    out.append(RangeSkipped("GIT", GIT_UNSUPPORTED))
-                    continue
-                try:
-                    scheme = range_scheme(self.ecosystem, r.type)
-                    out.append((scheme, sorted_events(scheme, r.events)))
-                except (InvalidVersion, UnknownEcosystem) as e:
-                    out.append(RangeSkipped(r.type.value, f"bad range: {e.message}"))
-            self._sorted = out
-        return self._sorted
+    def compiled_ranges(self) -> tuple[CompiledRange | RangeSkipped, ...]:
+        if self.compiled is None:
+            self.compiled = tuple(
+                compile_range(self.ecosystem, kind, events) for kind, events in self.ranges
+            )
+        return self.compiled
 
-    def listed(self, scheme: Scheme, v: Version) -> str | None:
-        """The ``versions[]`` entry equal to ``v`` in the ecosystem's order, or None.
+    def listed(self, scheme: Scheme, key: Any) -> str | None:
+        """The ``versions[]`` entry equal to ``key`` in the ecosystem's order, or None.
 
-        A set of parsed values answers in O(1) where the scheme's equality is its value's
-        equality; otherwise (Gentoo-style vercmp) the list is scanned.
+        A set of keys answers in O(1) where equal keys hash equal; otherwise (vercmp
+        schemes) the list is scanned.
         """
-        if self._listed is None:
-            keys: set[object] = set()
-            if not issubclass(scheme.version_class, _UNHASHABLE_ORDER):
+        if hashable_keys(scheme):
+            if self.listed_keys is None:
+                keys = set()
                 for s in self.versions:
                     try:
-                        keys.add(parse(scheme, s).value)
-                    except (InvalidVersion, TypeError):
+                        keys.add(sort_key(scheme, s))
+                    except InvalidVersion:
                         continue
-            self._listed = frozenset(keys)
-        if self._listed and v.value not in self._listed:
-            return None
-        # Name the record's own spelling of the version.
-        return next((s for s in self.versions if _same(scheme, v, s)), None)
-
-
-def _same(scheme: Scheme, v: Version, s: str) -> bool:
-    try:
-        return order(scheme, v, parse(scheme, s)) == 0
-    except InvalidVersion:
-        return False
+                self.listed_keys = frozenset(keys)
+            if key not in self.listed_keys:
+                return None
+        for s in self.versions:
+            try:
+                if order(scheme, key, sort_key(scheme, s)) == 0:
+                    return s  # the record's own spelling
+            except InvalidVersion:
+                continue
+        return None
 
 
 def _key(ecosystem: str, name: str) -> tuple[str, str]:
@@ -160,10 +142,15 @@ class Index:
 
     _by_package: dict[tuple[str, str], list[_Entry]] = field(default_factory=dict)
     _records: dict[str, tuple[datetime, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    #: Equal tuples (events, ranges, alias lists) are stored once.
+    _pool: dict[Any, Any] = field(default_factory=dict, repr=False)
     withdrawn: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def _shared(self, value: Any) -> Any:
+        return self._pool.setdefault(value, value)
 
     def add(self, record: Record) -> bool:
         """Add or update ``record``; False if an equal or newer version was already in."""
@@ -178,12 +165,23 @@ class Index:
             return True
         self.withdrawn.discard(record.id)
         keys: list[tuple[str, str]] = []
-        aliases = tuple(record.aliases)
+        aliases = self._shared(tuple(record.aliases))
         for i, affected in enumerate(record.affected):
             if affected.package is None:
                 continue
             eco = sys.intern(affected.package.ecosystem)
-            key = _key(eco, affected.package.name)
+            key = self._shared(_key(eco, affected.package.name))
+            ranges = self._shared(
+                tuple(
+                    (
+                        r.type,
+                        self._shared(
+                            tuple(self._shared((e.kind, sys.intern(e.value))) for e in r.events)
+                        ),
+                    )
+                    for r in affected.ranges
+                )
+            )
             self._by_package.setdefault(key, []).append(
                 _Entry(
                     record_id=record.id,
@@ -191,8 +189,8 @@ class Index:
                     affected_index=i,
                     ecosystem=eco,
                     name=affected.package.name,
-                    ranges=affected.ranges,
-                    versions=affected.versions,
+                    ranges=ranges,
+                    versions=self._shared(tuple(affected.versions)),
                 )
             )
             keys.append(key)
@@ -212,107 +210,119 @@ class Index:
                 self._by_package.pop(key, None)
 
     def entries(self, ecosystem: str, name: str) -> list[_Entry]:
+        entries = self._by_package.get(_key(ecosystem, name), [])
         release = _release(ecosystem)
-        return [
-            e
-            for e in self._by_package.get(_key(ecosystem, name), [])
-            # A record for one release applies to packages of that release; a record or
-            # a package without a release applies across releases.
-            if release is None or _release(e.ecosystem) in (None, release)
-        ]
+        if release is None:
+            return entries
+        # A record for one release applies to packages of that release; a record or a
+        # package without a release applies across releases.
+        return [e for e in entries if _release(e.ecosystem) in (None, release)]
 
 
 def match(index: Index, package: Package) -> list[Match]:
     """Every record in ``index`` that affects ``package``, or that names it when its
-    version is unknown. The first deciding range or version of each entry is reported."""
+    version is unknown. The first deciding version or range of each entry is reported."""
     if package.ecosystem is None:
         return []
-    entries = index.entries(package.ecosystem, package.name)
     out: list[Match] = []
-    for entry in entries:
-        found = _match_entry(entry, package)
+    for entry in index.entries(package.ecosystem, package.name):
+        found = _match_entry(entry, package.version)
         if found is not None:
             out.append(found)
     return out
 
 
-def _unknown(entry: _Entry, package: Package, why: str) -> Match:
+def _found(
+    entry: _Entry,
+    version: str | None,
+    status: MatchStatus,
+    explanation: str,
+    *,
+    interval: Interval | None = None,
+    listed: str | None = None,
+    skipped: tuple[RangeSkipped, ...] = (),
+) -> Match:
     return Match(
         record_id=entry.record_id,
         aliases=entry.aliases,
-        status=MatchStatus.UNKNOWN_VERSION,
-        ecosystem=entry.ecosystem,
-        name=entry.name,
-        version=package.version,
-        affected_index=entry.affected_index,
-        explanation=why,
-    )
-
-
-def _match_entry(entry: _Entry, package: Package) -> Match | None:
-    version = package.version
-    if version is None or not version.strip():
-        return _unknown(
-            entry, package, "the component's version is unknown: it may or may not be affected"
-        )
-    base = Match(
-        record_id=entry.record_id,
-        aliases=entry.aliases,
-        status=MatchStatus.AFFECTED,
+        status=status,
         ecosystem=entry.ecosystem,
         name=entry.name,
         version=version,
         affected_index=entry.affected_index,
+        interval=interval,
+        listed_version=listed,
+        explanation=explanation,
+        skipped=skipped,
     )
+
+
+def _match_entry(entry: _Entry, version: str | None) -> Match | None:
+    if version is None or not version.strip():
+        return _found(
+            entry,
+            version,
+            MatchStatus.UNKNOWN_VERSION,
+            "the component's version is unknown: it may or may not be affected",
+        )
     if version in entry.versions:
-        return replace(base, listed_version=version, explanation=f"version {version} is listed")
+        return _found(
+            entry, version, MatchStatus.AFFECTED, f"version {version} is listed", listed=version
+        )
+    key: Any = None
+    scheme: Scheme | None = None
+    invalid: InvalidVersion | None = None
     try:
         scheme = scheme_for(entry.ecosystem)
-        v = parse(scheme, version)
+        key = sort_key(scheme, version)
     except UnknownEcosystem:
         scheme = None
-        v = None
     except InvalidVersion as e:
-        return _unknown(entry, package, f"{e.message}; {e.hint}")
-    if scheme is not None and v is not None and entry.versions:
-        listed = entry.listed(scheme, v)
+        invalid = e
+    if scheme is not None and key is not None and entry.versions:
+        listed = entry.listed(scheme, key)
         if listed is not None:
-            return replace(base, listed_version=listed, explanation=f"version {version} is listed")
+            return _found(
+                entry, version, MatchStatus.AFFECTED, f"version {version} is listed", listed=listed
+            )
     skipped: list[RangeSkipped] = []
-    for compiled in entry.sorted_ranges():
+    evaluated = 0
+    for compiled in entry.compiled_ranges():
         if isinstance(compiled, RangeSkipped):
             skipped.append(compiled)
             continue
-        range_scheme_, events = compiled
         try:
-            # SEMVER ranges re-parse the version in SemVer; ECOSYSTEM ranges reuse ``v``.
-            rv = v if range_scheme_ is scheme and v is not None else parse(range_scheme_, version)
+            # SEMVER ranges order the version as SemVer; ECOSYSTEM ranges reuse ``key``.
+            rkey = key if compiled.scheme is scheme and key is not None else None
+            if rkey is None:
+                rkey = sort_key(compiled.scheme, version)
         except InvalidVersion as e:
-            skipped.append(RangeSkipped(range_scheme_.ecosystem, e.message))
+            invalid = invalid or e
             continue
-        interval = evaluate_sorted(range_scheme_, range_scheme_.ecosystem, events, rv)
+        evaluated += 1
+        interval = compiled.evaluate(rkey)
         if interval is not None:
-            interval = _named(interval, entry, compiled)
-            return replace(
-                base, interval=interval, explanation=interval.describe(), skipped=tuple(skipped)
+            return _found(
+                entry,
+                version,
+                MatchStatus.AFFECTED,
+                interval.describe(),
+                interval=interval,
+                skipped=tuple(skipped),
             )
-    if skipped and not any(not isinstance(c, RangeSkipped) for c in entry.sorted_ranges()):
-        if not entry.versions:
-            return _unknown(entry, package, "; ".join(s.reason for s in skipped))
+    if evaluated == 0 and invalid is not None and entry.ranges:
+        return _found(
+            entry, version, MatchStatus.UNKNOWN_VERSION, f"{invalid.message}; {invalid.hint}"
+        )
+    if evaluated == 0 and skipped and not entry.versions:
+        return _found(
+            entry,
+            version,
+            MatchStatus.UNKNOWN_VERSION,
+            "; ".join(s.reason for s in skipped),
+            skipped=tuple(skipped),
+        )
     return None
-
-
-def _named(interval: Interval, entry: _Entry, compiled: tuple[Scheme, list[_Parsed]]) -> Interval:
-    """The interval with the range's OSV type (ECOSYSTEM or SEMVER) as its label."""
-    scheme, _ = compiled
-    label = "SEMVER" if scheme.ecosystem == "SEMVER" else "ECOSYSTEM"
-    return Interval(
-        range_type=label,
-        introduced=interval.introduced,
-        fixed=interval.fixed,
-        last_affected=interval.last_affected,
-        limits=interval.limits,
-    )
 
 
 def match_cpe(

@@ -35,24 +35,23 @@ Choices the pseudocode leaves open, made here and documented in docs/vulnerabili
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cmp_to_key
+from typing import Any
 
-from univers.versions import Version
-
-from medsec.vulns.errors import InvalidVersion
-from medsec.vulns.records import Event, EventKind, Range, RangeType
-from medsec.vulns.versions import SEMVER, Scheme, order, parse, scheme_for
+from medsec.vulns.errors import InvalidVersion, UnknownEcosystem
+from medsec.vulns.records import EventKind, Range, RangeType
+from medsec.vulns.versions import SEMVER, Scheme, order, scheme_for, sort_key
 
 __all__ = [
     "GIT_UNSUPPORTED",
+    "CompiledRange",
     "Interval",
     "RangeSkipped",
+    "compile_range",
     "evaluate_range",
-    "evaluate_sorted",
-    "in_versions",
     "range_scheme",
-    "sorted_events",
 ]
 
 GIT_UNSUPPORTED = (
@@ -102,33 +101,93 @@ class RangeSkipped:
 
 
 def range_scheme(ecosystem: str, range_type: RangeType) -> Scheme:
+    """The ordering of a range: SemVer for SEMVER ranges, else the ecosystem's."""
     return SEMVER if range_type is RangeType.SEMVER else scheme_for(ecosystem)
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    event: Event
-    version: Version | None  # None for introduced "0"
+#: One event after sorting: kind, the record's text, and its sort key (None for "0").
+_Event = tuple[EventKind, str, Any]
 
 
-def sorted_events(scheme: Scheme, events: tuple[Event, ...]) -> list[_Parsed]:
-    """Events in version order (see the module docstring for ties and ``"0"``)."""
-    parsed = [
-        _Parsed(
-            e,
-            None if e.kind is EventKind.INTRODUCED and e.value == "0" else parse(scheme, e.value),
+@dataclass(frozen=True, slots=True)
+class CompiledRange:
+    """A range's events parsed and sorted once, ready for many evaluations."""
+
+    range_type: str
+    scheme: Scheme
+    events: tuple[_Event, ...]
+    limits: tuple[_Event, ...]
+
+    def evaluate(self, v: Any) -> Interval | None:
+        """The pseudocode on sort keys: ``v`` is :func:`sort_key` of the version."""
+        if self.limits and not any(v < key for _, _, key in self.limits):
+            return None
+        vulnerable = False
+        opened = -1
+        for i, (kind, _, key) in enumerate(self.events):
+            if kind is EventKind.INTRODUCED:
+                if key is None or not v < key:
+                    vulnerable, opened = True, i
+            elif kind is EventKind.FIXED:
+                if not v < key:
+                    vulnerable = False
+            elif kind is EventKind.LAST_AFFECTED and key < v:
+                vulnerable = False
+        if not vulnerable:
+            return None
+        closing = next(
+            (
+                (kind, text)
+                for kind, text, _ in self.events[opened + 1 :]
+                if kind is EventKind.FIXED or kind is EventKind.LAST_AFFECTED
+            ),
+            None,
         )
-        for e in events
-    ]
+        return Interval(
+            range_type=self.range_type,
+            introduced=self.events[opened][1],
+            fixed=closing[1] if closing and closing[0] is EventKind.FIXED else None,
+            last_affected=closing[1] if closing and closing[0] is EventKind.LAST_AFFECTED else None,
+            limits=tuple(text for _, text, _ in self.limits),
+        )
 
-    def cmp(a: _Parsed, b: _Parsed) -> int:
-        if a.version is None or b.version is None:
-            by_version = (a.version is not None) - (b.version is not None)
+
+def compile_range(
+    ecosystem: str, range_type: RangeType, events: Sequence[tuple[EventKind, str]]
+) -> CompiledRange | RangeSkipped:
+    """Parse and sort a range's events (see the module docstring for ties and ``"0"``)."""
+    if range_type is RangeType.GIT:
+        return RangeSkipped(range_type.value, GIT_UNSUPPORTED)
+    try:
+        scheme = range_scheme(ecosystem, range_type)
+        parsed: list[_Event] = [
+            (
+                kind,
+                value,
+                None if kind is EventKind.INTRODUCED and value == "0" else sort_key(scheme, value),
+            )
+            for kind, value in events
+        ]
+    except (InvalidVersion, UnknownEcosystem) as e:
+        return RangeSkipped(range_type.value, f"the record's range has a bad event: {e.message}")
+
+    def cmp(a: _Event, b: _Event) -> int:
+        if a[2] is None or b[2] is None:
+            by_version = (a[2] is not None) - (b[2] is not None)
         else:
-            by_version = order(scheme, a.version, b.version)
-        return by_version or _TIE[a.event.kind] - _TIE[b.event.kind]
+            by_version = order(scheme, a[2], b[2])
+        return by_version or _TIE[a[0]] - _TIE[b[0]]
 
-    return sorted(parsed, key=cmp_to_key(cmp))
+    try:
+        ordered = tuple(sorted(parsed, key=cmp_to_key(cmp)))
+    except InvalidVersion as e:
+        return RangeSkipped(range_type.value, f"the record's range cannot be ordered: {e.message}")
+    return CompiledRange(
+        range_type=range_type.value,
+        scheme=scheme,
+        events=ordered,
+        limits=tuple(e for e in ordered if e[0] is EventKind.LIMIT),
+    )
 
 
 def evaluate_range(ecosystem: str, range_: Range, version: str) -> Interval | RangeSkipped | None:
@@ -137,74 +196,7 @@ def evaluate_range(ecosystem: str, range_: Range, version: str) -> Interval | Ra
     Raises :class:`InvalidVersion` when ``version`` itself does not parse in the range's
     ordering (the caller reports the package's version as unusable).
     """
-    if range_.type is RangeType.GIT:
-        return RangeSkipped(range_.type.value, GIT_UNSUPPORTED)
-    scheme = range_scheme(ecosystem, range_.type)
-    v = parse(scheme, version)
-    try:
-        events = sorted_events(scheme, range_.events)
-    except InvalidVersion as e:
-        return RangeSkipped(range_.type.value, f"the record's range has a bad event: {e.message}")
-    return evaluate_sorted(scheme, range_.type.value, events, v)
-
-
-def evaluate_sorted(
-    scheme: Scheme, range_type: str, events: list[_Parsed], v: Version
-) -> Interval | None:
-    """:func:`evaluate_range` on events already sorted by :func:`sorted_events`."""
-    limits = [p for p in events if p.event.kind is EventKind.LIMIT]
-    if limits and not any(
-        p.version is not None and order(scheme, v, p.version) < 0 for p in limits
-    ):
-        return None
-    vulnerable = False
-    opened: int | None = None
-    for i, p in enumerate(events):
-        kind = p.event.kind
-        if kind is EventKind.INTRODUCED and (p.version is None or order(scheme, v, p.version) >= 0):
-            vulnerable, opened = True, i
-        elif kind is EventKind.FIXED and p.version and order(scheme, v, p.version) >= 0:
-            vulnerable = False
-        elif kind is EventKind.LAST_AFFECTED and p.version and order(scheme, v, p.version) > 0:
-            vulnerable = False
-    if not vulnerable or opened is None:
-        return None
-    closing = next(
-        (
-            p.event
-            for p in events[opened + 1 :]
-            if p.event.kind in (EventKind.FIXED, EventKind.LAST_AFFECTED)
-        ),
-        None,
-    )
-    return Interval(
-        range_type=range_type,
-        introduced=events[opened].event.value,
-        fixed=closing.value if closing and closing.kind is EventKind.FIXED else None,
-        last_affected=closing.value
-        if closing and closing.kind is EventKind.LAST_AFFECTED
-        else None,
-        limits=tuple(p.event.value for p in limits),
-    )
-
-
-def in_versions(ecosystem: str, versions: tuple[str, ...], version: str) -> str | None:
-    """The entry of an explicit ``versions`` list equal to ``version``, or None.
-
-    Equal means the same string, or (when both parse) the same version in the
-    ecosystem's ordering (``1.0`` equals ``1.0.0`` on PyPI).
-    """
-    if version in versions:
-        return version
-    try:
-        scheme = scheme_for(ecosystem)
-        v = parse(scheme, version)
-    except InvalidVersion:
-        return None
-    for listed in versions:
-        try:
-            if order(scheme, v, parse(scheme, listed)) == 0:
-                return listed
-        except InvalidVersion:
-            continue
-    return None
+    compiled = compile_range(ecosystem, range_.type, [(e.kind, e.value) for e in range_.events])
+    if isinstance(compiled, RangeSkipped):
+        return compiled
+    return compiled.evaluate(sort_key(compiled.scheme, version))

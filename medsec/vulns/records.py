@@ -21,7 +21,14 @@ import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
     "Affected",
@@ -67,8 +74,6 @@ class Event(_Frozen):
             return data
         if not isinstance(data, dict):
             raise ValueError("an event is an object such as {'introduced': '1.0'}")
-        if "kind" in data and "value" in data:
-            return data
         keys = [k for k in data if k in EventKind.__members__.values()]
         if len(keys) != 1:
             raise ValueError(
@@ -79,6 +84,11 @@ class Event(_Frozen):
         if not isinstance(value, str):
             raise ValueError(f"{keys[0]} must be a string, found {type(value).__name__}")
         return {"kind": keys[0], "value": value}
+
+    @model_serializer
+    def _as_osv(self) -> dict[str, str]:
+        # Serialised as OSV writes it: {"fixed": "1.0"}.
+        return {self.kind.value: self.value}
 
 
 class Range(_Frozen):
