@@ -40,6 +40,21 @@ def key(eco, name):
     return base, ecosystems.maybe_normalize_package_names(name, base)
 
 
+def in_interval(h, version, introduced, fixed, last_affected, limits):
+    """osv.dev's ``EnumerableEcosystem._get_affected_versions`` for one version, on the
+    ecosystem's ``sort_key`` (ordered-only ecosystems such as SemVer lack the method)."""
+    if hasattr(h, "_get_affected_versions"):
+        return bool(h._get_affected_versions([version], introduced, fixed, last_affected, limits))
+    k = h.sort_key(version)
+    if introduced and introduced != "0" and k < h.sort_key(introduced):
+        return False
+    if fixed and not k < h.sort_key(fixed):
+        return False
+    if not fixed and last_affected and h.sort_key(last_affected) < k:
+        return False
+    return not limits or any(k < h.sort_key(lim) for lim in limits)
+
+
 def affected(entry, version):
     global errors
     eco, versions, ranges = entry
@@ -69,7 +84,7 @@ def affected(entry, version):
                     if k2 == "last_affected":
                         last = v2
                         break
-                if h._get_affected_versions([version], v, fixed, last, limits):
+                if in_interval(h, version, v, fixed, last, limits):
                     return True
         except Exception:
             errors += 1
