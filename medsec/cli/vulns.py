@@ -14,12 +14,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
-from medsec.errors import Error
+from medsec.db import migrate
+from medsec.db.engine import Database
+from medsec.errors import ConfigurationError, Error
+from medsec.settings import Settings
 from medsec.vulns.matcher import Index, Match, match
 from medsec.vulns.packages import Package
+from medsec.vulns.records import Record
 from medsec.vulns.sources.kev import read_kev
 from medsec.vulns.sources.nvd import read_nvd
 from medsec.vulns.sources.osv import count_files, read_records
+from medsec.vulns.store import ImportResult, import_kev, import_nvd, import_osv
 from medsec.vulns.versions import compare
 
 app = typer.Typer(
@@ -187,6 +192,64 @@ def check_command(
         return
     console.print(
         f"{path}: {total} {kind.value} records valid ({withdrawn} withdrawn)",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _read_osv(path: Path) -> list[Record]:
+    total = count_files(path)
+    with _progress() as progress:
+        task = progress.add_task(f"reading {path}", total=total)
+        return list(read_records(path, progress=lambda n: progress.advance(task, n)))
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[SourceKind, typer.Argument(help="osv, kev or nvd.")],
+    path: Annotated[Path, typer.Argument(help="The source file or directory (local).")],
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Import a source into the store at MEDSEC_DATABASE_URL: all of it or nothing.
+
+    Re-importing is idempotent; newer records replace older ones; withdrawn records are
+    kept but never match.
+    """
+    try:
+        database = Database(Settings().resolved_database_url())
+        try:
+            if not migrate.is_current(database.engine):
+                raise ConfigurationError(
+                    "the database schema is not current",
+                    hint="run `medsec db upgrade` first",
+                )
+            # Read and validate everything before the first write.
+            if kind is SourceKind.OSV:
+                records = _read_osv(path)
+                with database.session() as session:
+                    result = import_osv(session, records)
+            elif kind is SourceKind.NVD:
+                cves = list(read_nvd(path))
+                with database.session() as session:
+                    result = import_nvd(session, cves)
+            else:
+                catalog = read_kev(path)
+                with database.session() as session:
+                    result = import_kev(session, catalog)
+        finally:
+            database.dispose()
+    except Error as e:
+        _fail(e)
+    _print_import(kind, path, result, format)
+
+
+def _print_import(kind: SourceKind, path: Path, result: ImportResult, format: Format) -> None:
+    if format is Format.JSON:
+        print_json({"source": str(path), "kind": kind.value, **result.__dict__})
+        return
+    console.print(
+        f"{path}: {result.added} added, {result.updated} updated, {result.unchanged} "
+        f"unchanged ({result.withdrawn} withdrawn)",
         markup=False,
         soft_wrap=True,
     )

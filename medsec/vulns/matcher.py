@@ -36,7 +36,7 @@ from medsec.vulns.records import EventKind, RangeType, Record
 from medsec.vulns.sources.nvd import NvdCve
 from medsec.vulns.versions import Scheme, hashable_keys, order, scheme_for, sort_key
 
-__all__ = ["Confidence", "Index", "Match", "MatchStatus", "match", "match_cpe"]
+__all__ = ["Confidence", "Index", "Match", "MatchStatus", "match", "match_cpe", "package_key"]
 
 
 class MatchStatus(enum.StrEnum):
@@ -127,7 +127,8 @@ class _Entry:
         return None
 
 
-def _key(ecosystem: str, name: str) -> tuple[str, str]:
+def package_key(ecosystem: str, name: str) -> tuple[str, str]:
+    """The index key of a package: (case-folded base ecosystem, normalised name)."""
     base = ecosystem.split(":", 1)[0]
     return sys.intern(base.casefold()), normalise_name(base, name)
 
@@ -170,7 +171,7 @@ class Index:
             if affected.package is None:
                 continue
             eco = sys.intern(affected.package.ecosystem)
-            key = self._shared(_key(eco, affected.package.name))
+            key = self._shared(package_key(eco, affected.package.name))
             ranges = self._shared(
                 tuple(
                     (
@@ -210,7 +211,7 @@ class Index:
                 self._by_package.pop(key, None)
 
     def entries(self, ecosystem: str, name: str) -> list[_Entry]:
-        entries = self._by_package.get(_key(ecosystem, name), [])
+        entries = self._by_package.get(package_key(ecosystem, name), [])
         release = _release(ecosystem)
         if release is None:
             return entries

@@ -25,6 +25,7 @@ from medsec.audit.tags import Tag
 from medsec.backup import services as backup
 from medsec.backup.encryption import BackupError, Identities, Passphrase, Recipients
 from medsec.backup.snapshot import backed_up_tables, dump_tables, read_transaction
+from medsec.db import migrate
 from medsec.service import Instance
 
 CLI = Context.cli()
@@ -448,7 +449,9 @@ def test_backup_of_an_outdated_schema_is_refused(
     make_instance: InstanceFactory, tmp_path: Path, identity: Any
 ) -> None:
     empty = make_instance("empty", migrated=False)
-    with pytest.raises(BackupError, match="revision none, not 0001") as raised:
+    with pytest.raises(
+        BackupError, match=f"revision none, not {migrate.head_revision()}"
+    ) as raised:
         backup.create_backup(empty, tmp_path / "b.age", _to(identity), CLI)
     assert raised.value.hint == "run `medsec db upgrade` first"
 
@@ -461,6 +464,6 @@ def test_verify_reads_the_manifest(
     out = tmp_path / "b.age"
     backup.create_backup(source, out, _to(identity), CLI)
     manifest = backup.inspect_backup(out, Identities((identity,)))
-    assert manifest.alembic_revision == "0001"
+    assert manifest.alembic_revision == migrate.head_revision()
     assert manifest.table("users").rows == 1  # type: ignore[union-attr]
     assert [f.path for f in manifest.files] == ["secret_key", "keys/signing.key"]

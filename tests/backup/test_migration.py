@@ -1,8 +1,8 @@
 """A backup from an older schema revision is loaded at its revision and migrated.
 
-medsec has one revision so far, so the test plays a future medsec: a copy of the
-migrations with a revision 0002 that adds a column and changes data, which proves the
-backup's rows went through the migration.
+The test plays a future medsec: a copy of the migrations with one more revision (9999,
+after the current head) that adds a column and changes data, which proves the backup's
+rows went through the migration.
 """
 
 from __future__ import annotations
@@ -25,17 +25,19 @@ from medsec.service import Instance
 InstanceFactory = Callable[..., Instance]
 Populate = Callable[[Instance], Any]
 
-REVISION_0002 = '''"""test: products get a family; organization names are marked
+HEAD = migrate.head_revision()
+FUTURE = "9999"
+REVISION_FUTURE = '''"""test: products get a family; organization names are marked
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 9999
+Revises: {head}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -50,15 +52,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.drop_column("family")
-'''
+'''.replace("{head}", str(HEAD))
 
 
 @pytest.fixture
 def future_migrations(tmp_path: Path) -> Path:
-    """The real migrations plus revision 0002."""
+    """The real migrations plus revision 9999."""
     copy = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "0002_test_future.py").write_text(REVISION_0002)
+    (copy / "versions" / "9999_test_future.py").write_text(REVISION_FUTURE)
     return copy
 
 
@@ -77,12 +79,12 @@ def test_older_backup_is_migrated_on_restore(
     url = request.getfixturevalue("postgres_url") if target_kind == "postgresql" else None
     target = make_instance("target", url=url, migrated=False)
     migrate.upgrade(target.db.url)
-    assert migrate.current_revision(target.db.engine) == "0002"
+    assert migrate.current_revision(target.db.engine) == FUTURE
 
     report = backup.restore_backup(target, out, Identities((identity,)), Context.cli())
 
-    assert report.migrated_from == "0001"
-    assert report.manifest.alembic_revision == "0001"  # what the file said
+    assert report.migrated_from == HEAD
+    assert report.manifest.alembic_revision == HEAD  # what the file said
     with target.db.session() as session:
         names = session.execute(select(Organization.name)).scalars().all()
         assert names == ["Hôpital Saint-Éloi (migrated)"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,4 +144,4 @@ def test_sorting_agrees_with_compare(eco: str, vs: list[str]) -> None:
 
     vs = _valid(eco, vs)
     ordered = sorted(vs, key=cmp_to_key(lambda a, b: compare(eco, a, b)))
-    assert all(compare(eco, x, y) <= 0 for x, y in zip(ordered, ordered[1:], strict=False))
+    assert all(compare(eco, x, y) <= 0 for x, y in itertools.pairwise(ordered))
