@@ -7,13 +7,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from medsec.errors import Error
 from medsec.vulns.errors import InvalidRecord, SourceUnreadable, UnsafeArchive
 from medsec.vulns.matcher import match_cpe
 from medsec.vulns.packages import Package
 from medsec.vulns.sources.kev import read_kev
 from medsec.vulns.sources.nvd import read_nvd
-from medsec.vulns.sources.osv import ZipLimits, read_records
+from medsec.vulns.sources.osv import ZipLimits, parse_record, read_records
 
 RECORD = {
     "id": "PYSEC-2024-1",
@@ -204,3 +207,71 @@ def test_kev_catalog_and_its_count(tmp_path: Path) -> None:
     with pytest.raises(InvalidRecord, match="problem") as raised:
         read_kev(path)
     assert "count says 2" in raised.value.diagnostics()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "modified",
+                    "affected",
+                    "package",
+                    "ranges",
+                    "events",
+                    "introduced",
+                    "fixed",
+                    "type",
+                    "versions",
+                    "ecosystem",
+                    "name",
+                    "withdrawn",
+                    "aliases",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON)
+def test_parse_record_never_raises_anything_but_error(data: object) -> None:
+    try:
+        parse_record(json.dumps(data), "x.json")
+    except Error:
+        pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_yaml_and_json_bytes_never_raise_anything_but_error(data: bytes) -> None:
+    for name in ("x.json", "x.yaml"):
+        try:
+            parse_record(data, name)
+        except Error:
+            pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_purls_never_raise_anything_but_error(text: str) -> None:
+    try:
+        Package.from_purl("pkg:" + text)
+    except Error:
+        pass
+
+
+def test_yaml_aliases_are_refused_with_the_line(tmp_path: Path) -> None:
+    bomb = 'id: OSV-1\nmodified: "2024-01-01T00:00:00Z"\na: &a ["x", "x"]\nb: [*a, *a]\n'
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb)
+    with pytest.raises(InvalidRecord) as raised:
+        list(read_records(path))
+    assert "line 3: YAML anchors and aliases are not accepted" in raised.value.diagnostics()

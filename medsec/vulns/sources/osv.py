@@ -17,6 +17,7 @@ index, the store) never keeps half a source.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,10 +59,32 @@ def _pointer(loc: tuple[int | str, ...]) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc)
 
 
+def _refuse_aliases(data: bytes | str, source: str) -> None:
+    """Refuse YAML anchors and aliases: an OSV record never needs them, and a few
+    nested aliases expand to gigabytes (a "billion laughs")."""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    if not re.search(rb"[&*]", raw):
+        return  # fast path: no anchor or alias character at all
+    for token in yaml.scan(data):
+        if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+            line = token.start_mark.line + 1
+            raise InvalidRecord(
+                source,
+                [
+                    RecordProblem(
+                        Location(source, line, token.start_mark.column + 1, ""),
+                        f"line {line}: YAML anchors and aliases are not accepted in an OSV "
+                        "record (write the value out)",
+                    )
+                ],
+            )
+
+
 def parse_record(data: bytes | str, source: str) -> Record:
     """One record from the text of a JSON or YAML file called ``source``."""
     try:
         if source.endswith((".yaml", ".yml")):
+            _refuse_aliases(data, source)
             # BaseLoader keeps every scalar a string: `1.10` stays "1.10", not 1.1.
             raw = yaml.load(data, Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects)
         else:
