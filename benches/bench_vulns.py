@@ -22,6 +22,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -178,8 +179,12 @@ def _sbom(real: list[dict[str, object]], n_synthetic: int, size: int) -> list[di
 def _peer_python(venv: Path) -> Path:
     python = venv / "bin" / "python"
     if not python.exists():
-        uv = [sys.executable, "-m", "uv"]
-        subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+        # uv itself, or the system Python's uv module (under `uv run`, sys.executable is
+        # the project venv, which has no uv).
+        found = shutil.which("uv")
+        uv = [found] if found else ["python3", "-m", "uv"]
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        subprocess.run([*uv, "venv", "-q", "--python", version, str(venv)], check=True)
         pip = [*uv, "pip", "install", "-q", "--python", str(python)]
         subprocess.run(
             [

@@ -70,9 +70,21 @@ class Match:
     #: The ``versions[]`` entry equal to the version, if the explicit list decided it.
     listed_version: str | None = None
     confidence: Confidence = Confidence.HIGH
-    explanation: str = ""
+    #: Why, when neither a range nor the versions list decided (unknown version, CPE).
+    reason: str = ""
     #: Ranges of this entry that could not be evaluated (GIT, bad events).
     skipped: tuple[RangeSkipped, ...] = ()
+
+    @property
+    def explanation(self) -> str:
+        """One sentence a finding page shows (built on demand: a scan makes many)."""
+        if self.reason:
+            return self.reason
+        if self.interval is not None:
+            return self.interval.describe()
+        if self.listed_version is not None:
+            return f"version {self.version} is listed"
+        return ""
 
 
 #: A range as the index keeps it: its type and its (kind, value) events.
@@ -216,8 +228,11 @@ class Index:
         if release is None:
             return entries
         # A record for one release applies to packages of that release; a record or a
-        # package without a release applies across releases.
-        return [e for e in entries if _release(e.ecosystem) in (None, release)]
+        # package without a release applies across releases. Release suffixes can have
+        # several parts ("Ubuntu:22.04:LTS", "Ubuntu:Pro:18.04:LTS"): one must be it.
+        return [
+            e for e in entries if (r := _release(e.ecosystem)) is None or release in r.split(":")
+        ]
 
 
 def match(index: Index, package: Package) -> list[Match]:
@@ -226,8 +241,9 @@ def match(index: Index, package: Package) -> list[Match]:
     if package.ecosystem is None:
         return []
     out: list[Match] = []
+    cache: dict[str, _Prepared] = {}
     for entry in index.entries(package.ecosystem, package.name):
-        found = _match_entry(entry, package.version)
+        found = _match_entry(entry, package.version, cache)
         if found is not None:
             out.append(found)
     return out
@@ -237,7 +253,7 @@ def _found(
     entry: _Entry,
     version: str | None,
     status: MatchStatus,
-    explanation: str,
+    reason: str = "",
     *,
     interval: Interval | None = None,
     listed: str | None = None,
@@ -253,12 +269,28 @@ def _found(
         affected_index=entry.affected_index,
         interval=interval,
         listed_version=listed,
-        explanation=explanation,
+        reason=reason,
         skipped=skipped,
     )
 
 
-def _match_entry(entry: _Entry, version: str | None) -> Match | None:
+_Prepared = tuple[Scheme | None, Any, InvalidVersion | None]
+
+
+def _prepare(ecosystem: str, version: str) -> _Prepared:
+    """The scheme of ``ecosystem`` and the sort key of ``version`` in it (once per
+    package and ecosystem spelling, not once per record)."""
+    try:
+        scheme = scheme_for(ecosystem)
+    except UnknownEcosystem:
+        return None, None, None
+    try:
+        return scheme, sort_key(scheme, version), None
+    except InvalidVersion as e:
+        return scheme, None, e
+
+
+def _match_entry(entry: _Entry, version: str | None, cache: dict[str, _Prepared]) -> Match | None:
     if version is None or not version.strip():
         return _found(
             entry,
@@ -267,25 +299,15 @@ def _match_entry(entry: _Entry, version: str | None) -> Match | None:
             "the component's version is unknown: it may or may not be affected",
         )
     if version in entry.versions:
-        return _found(
-            entry, version, MatchStatus.AFFECTED, f"version {version} is listed", listed=version
-        )
-    key: Any = None
-    scheme: Scheme | None = None
-    invalid: InvalidVersion | None = None
-    try:
-        scheme = scheme_for(entry.ecosystem)
-        key = sort_key(scheme, version)
-    except UnknownEcosystem:
-        scheme = None
-    except InvalidVersion as e:
-        invalid = e
+        return _found(entry, version, MatchStatus.AFFECTED, listed=version)
+    prepared = cache.get(entry.ecosystem)
+    if prepared is None:
+        prepared = cache[entry.ecosystem] = _prepare(entry.ecosystem, version)
+    scheme, key, invalid = prepared
     if scheme is not None and key is not None and entry.versions:
         listed = entry.listed(scheme, key)
         if listed is not None:
-            return _found(
-                entry, version, MatchStatus.AFFECTED, f"version {version} is listed", listed=listed
-            )
+            return _found(entry, version, MatchStatus.AFFECTED, listed=listed)
     skipped: list[RangeSkipped] = []
     evaluated = 0
     for compiled in entry.compiled_ranges():
@@ -307,7 +329,6 @@ def _match_entry(entry: _Entry, version: str | None) -> Match | None:
                 entry,
                 version,
                 MatchStatus.AFFECTED,
-                interval.describe(),
                 interval=interval,
                 skipped=tuple(skipped),
             )
@@ -361,7 +382,7 @@ def match_cpe(
                     version=own.version if own.raw[3] not in ("*", "-") else None,
                     affected_index=None,
                     confidence=Confidence.LOW,
-                    explanation=(
+                    reason=(
                         f"CPE match (low confidence: vendor/product names chosen by NVD "
                         f"analysts, generic version order): {criterion.criteria}"
                         + (f" with version {bounds}" if bounds else "")
@@ -379,7 +400,7 @@ def match_cpe(
                     version=None,
                     affected_index=None,
                     confidence=Confidence.LOW,
-                    explanation="the component's CPE has no version: it may or may not be affected",
+                    reason="the component's CPE has no version: it may or may not be affected",
                 )
             )
     return out

@@ -78,6 +78,14 @@ def test_a_distro_release_only_matches_records_of_that_release() -> None:
     assert len(ids(index, Package.from_purl("pkg:deb/debian/openssl@0.5"))) == 3
 
 
+def test_multi_part_release_suffixes_match_their_release() -> None:
+    index = Index()
+    index.add(record("UBUNTU-1", "Ubuntu:22.04:LTS", "openssl", FIX_1))
+    index.add(record("UBUNTU-2", "Ubuntu:Pro:18.04:LTS", "openssl", FIX_1))
+    purl = "pkg:deb/ubuntu/openssl@0.5?distro=ubuntu-22.04"
+    assert ids(index, Package.from_purl(purl)) == ["UBUNTU-1"]
+
+
 def test_a_package_without_a_version_is_unknown_never_affected_never_dropped() -> None:
     index = Index()
     index.add(record("PYSEC-1", "PyPI", "foo", FIX_1))
