@@ -18,10 +18,10 @@ from medsec.db import migrate
 from medsec.db.engine import Database
 from medsec.errors import ConfigurationError, Error
 from medsec.settings import Settings
-from medsec.vulns.matcher import Index, Match, match
+from medsec.vulns.matcher import Index, Match, match, match_cpe
 from medsec.vulns.packages import Package
 from medsec.vulns.records import Record
-from medsec.vulns.sources.kev import read_kev
+from medsec.vulns.sources.kev import KevCatalog, read_kev
 from medsec.vulns.sources.nvd import read_nvd
 from medsec.vulns.sources.osv import count_files, read_records
 from medsec.vulns.store import ImportResult, import_kev, import_nvd, import_osv
@@ -114,6 +114,23 @@ def compare_command(
         raise typer.Exit(1)
 
 
+def _with_kev(data: dict[str, object], m: Match, catalog: KevCatalog | None) -> dict[str, object]:
+    if catalog is None:
+        return data
+    entries = catalog.exploited([m.record_id, *m.aliases])
+    data["known_exploited"] = [
+        {
+            "cve": e.cve_id,
+            "date_added": e.date_added.isoformat(),
+            "due_date": e.due_date.isoformat() if e.due_date else None,
+            "required_action": e.required_action,
+            "known_ransomware_campaign_use": e.known_ransomware_campaign_use,
+        }
+        for e in entries
+    ]
+    return data
+
+
 def _match_json(m: Match) -> dict[str, object]:
     return {
         "id": m.record_id,
@@ -147,16 +164,20 @@ def affected_command(
     db: Annotated[
         Path, typer.Option("--db", help="OSV records: a directory, a .zip, or one file.")
     ],
+    kev: Annotated[
+        Path | None, typer.Option("--kev", help="CISA KEV catalog: flag known exploitation.")
+    ] = None,
     format: FormatOption = Format.TEXT,
 ) -> None:
     """Print the ids of the records that affect the package, one per line."""
     try:
         index = load_index(db)
         found = match(index, Package(ecosystem=ecosystem, name=name, version=version or None))
+        catalog = read_kev(kev) if kev else None
     except Error as e:
         _fail(e)
     if format is Format.JSON:
-        print_json([_match_json(m) for m in found])
+        print_json([_with_kev(_match_json(m), m, catalog) for m in found])
         return
     for m in found:
         if m.status.value == "affected":
@@ -253,3 +274,34 @@ def _print_import(kind: SourceKind, path: Path, result: ImportResult, format: Fo
         markup=False,
         soft_wrap=True,
     )
+
+
+@app.command("cpe")
+def cpe_command(
+    cpe: Annotated[str, typer.Argument(help="The component's CPE 2.3 formatted string.")],
+    nvd: Annotated[Path, typer.Option("--nvd", help="NVD CVE JSON 2.0 file.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="Version, if the CPE's is '*'.")
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option("--platform", help="CPE of the device around it (for AND configurations)."),
+    ] = None,
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Print the CVEs whose NVD configurations match the CPE (low confidence, explained)."""
+    try:
+        cves = list(read_nvd(nvd))
+        found = match_cpe(
+            cves, Package(name=cpe, version=version, cpe=cpe), platform=platform or ()
+        )
+    except Error as e:
+        _fail(e)
+    if format is Format.JSON:
+        print_json([_match_json(m) for m in found])
+        return
+    for m in found:
+        if m.status.value == "affected":
+            sys.stdout.write(f"{m.record_id}\t{m.explanation}\n")
+        else:
+            errors.print(f"{m.record_id}: {m.status.value}: {m.explanation}", markup=False)

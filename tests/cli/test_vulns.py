@@ -27,8 +27,10 @@ RECORD = {
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    (tmp_path / "PYSEC-2024-1.json").write_text(json.dumps(RECORD))
-    return tmp_path
+    records = tmp_path / "osv"
+    records.mkdir()
+    (records / "PYSEC-2024-1.json").write_text(json.dumps(RECORD))
+    return records
 
 
 runner = CliRunner()
@@ -109,3 +111,70 @@ def test_the_console_script_exits_non_zero_without_a_traceback() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: unknown ecosystem 'Cobol'")
     assert "Traceback" not in result.stderr
+
+
+def test_affected_flags_known_exploited_records(db: Path, tmp_path: Path) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_text(
+        json.dumps(
+            {
+                "catalogVersion": "1",
+                "dateReleased": "2024-01-01T00:00:00Z",
+                "count": 1,
+                "vulnerabilities": [
+                    {
+                        "cveID": "CVE-2024-0001",
+                        "vendorProject": "Foo",
+                        "product": "foo-bar",
+                        "vulnerabilityName": "x",
+                        "dateAdded": "2024-01-05",
+                        "shortDescription": "x",
+                        "requiredAction": "Apply updates",
+                        "dueDate": "2024-01-26",
+                    }
+                ],
+            }
+        )
+    )
+    result = runner.invoke(
+        app,
+        ["vulns", "affected", "PyPI", "foo-bar", "1.0", "--db", str(db), "--kev", str(kev),
+         "--format", "json"],
+    )  # fmt: skip
+    (m,) = json.loads(result.stdout)
+    assert m["known_exploited"][0]["cve"] == "CVE-2024-0001"
+    assert m["known_exploited"][0]["due_date"] == "2024-01-26"
+
+
+def test_cpe_prints_matching_cves_with_the_reason(tmp_path: Path) -> None:
+    nvd = tmp_path / "nvd.json"
+    criterion = {
+        "vulnerable": True,
+        "criteria": "cpe:2.3:o:acme:pump_firmware:*:*:*:*:*:*:*:*",
+        "versionEndExcluding": "2.0",
+    }
+    nvd.write_text(
+        json.dumps(
+            {
+                "vulnerabilities": [
+                    {
+                        "cve": {
+                            "id": "CVE-2024-0002",
+                            "configurations": [
+                                {"nodes": [{"operator": "OR", "cpeMatch": [criterion]}]}
+                            ],
+                        }
+                    }
+                ]
+            }
+        )
+    )
+    cpe = "cpe:2.3:o:acme:pump_firmware:*:*:*:*:*:*:*:*"
+    hit = runner.invoke(app, ["vulns", "cpe", cpe, "--version", "1.4", "--nvd", str(nvd)])
+    assert hit.exit_code == 0
+    cve, why = hit.stdout.strip().split("\t")
+    assert cve == "CVE-2024-0002" and "low confidence" in why and "< 2.0" in why
+    miss = runner.invoke(app, ["vulns", "cpe", cpe, "--version", "2.0", "--nvd", str(nvd)])
+    assert miss.stdout == ""
+    bad = runner.invoke(app, ["vulns", "cpe", "cpe:/o:acme:x", "--nvd", str(nvd)])
+    assert bad.exit_code == 1 and "not a CPE 2.3 formatted string" in bad.stderr
