@@ -128,11 +128,11 @@ def _real_records() -> list[dict[str, object]]:
     sys.path.insert(0, str(ROOT))
     import yaml
 
-    from medsec.vulns.sources.osv import _files, parse_record
+    from medsec.vulns.sources.osv import parse_record, record_files
 
     out = []
     for name in ("pypa", "psf", "rustsec"):
-        for f in _files(OSV / name):
+        for f in record_files(OSV / name):
             text = f.read_bytes()
             parse_record(text, str(f))
             raw = (

@@ -17,7 +17,7 @@ import yaml
 
 from medsec.errors import Error
 from medsec.vulns.matcher import Index
-from medsec.vulns.sources.osv import _files, parse_record
+from medsec.vulns.sources.osv import parse_record, record_files
 
 pytestmark = pytest.mark.conformance
 
@@ -47,7 +47,7 @@ def _raw(path: Path) -> object:
 def test_every_record_of_the_database_imports(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    files = _files(_need(DATABASES[name]))
+    files = record_files(_need(DATABASES[name]))
     index = Index()
     problems = []
     for f in files:
@@ -93,7 +93,7 @@ def test_the_model_agrees_with_the_json_schema_on_the_linter_fixtures(
 def test_database_records_are_schema_valid_where_medsec_accepts_them(name: str) -> None:
     schema = json.loads(_need(SCHEMA).read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    files = _files(_need(DATABASES[name]))[::20]  # a sample: full validation takes minutes
+    files = record_files(_need(DATABASES[name]))[::20]  # a sample: full validation takes minutes
     invalid = [f.name for f in files if not _schema_valid(validator, _raw(f))]
     # The schema's timestamps are strings; YAML BaseLoader keeps them strings too.
     assert not invalid, invalid[:10]

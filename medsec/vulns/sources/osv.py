@@ -30,7 +30,15 @@ from medsec.errors import Location, Problem
 from medsec.vulns.errors import InvalidRecord, SourceUnreadable, UnsafeArchive
 from medsec.vulns.records import Record, ValidationError
 
-__all__ = ["OsvSource", "ZipLimits", "count_files", "parse_record", "read_records"]
+__all__ = [
+    "OsvSource",
+    "RecordProblem",
+    "ZipLimits",
+    "count_files",
+    "parse_record",
+    "read_records",
+    "record_files",
+]
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -156,14 +164,15 @@ def _read_member(
     return data
 
 
-def _files(path: Path) -> list[Path]:
+def record_files(path: Path) -> list[Path]:
+    """The record files (*.json, *.yaml, *.yml) under a directory, in name order."""
     return sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file())
 
 
 def count_files(path: Path, limits: ZipLimits | None = None) -> int:
     """How many record files ``path`` holds (for a progress bar)."""
     if path.is_dir():
-        return len(_files(path))
+        return len(record_files(path))
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             infos = _check_zip(zf, path, limits or ZipLimits())
@@ -186,7 +195,7 @@ def read_records(
     if not path.exists():
         raise SourceUnreadable(f"{path}: no such file or directory")
     if path.is_dir():
-        for file in _files(path):
+        for file in record_files(path):
             try:
                 data = file.read_bytes()
             except OSError as e:
