@@ -41,8 +41,8 @@ def fleet_query(
         Query(description="QUESTION=Answer, repeatable (all must hold): STCF-1=No"),
     ] = None,
 ) -> dict[str, Any]:
-    """Every product version and uploaded MDS2 of the organization matching the query;
-    those that leave a queried question unanswered are listed as unknown."""
+    """Every device, product version and uploaded MDS2 of the organization matching the
+    query; those that leave a queried question unanswered are listed as unknown."""
     query = fleet.preset(preset) if preset else fleet.custom_query(condition or [])
     return services.fleet(session, actor, query).as_json()
 
@@ -59,8 +59,10 @@ async def upload_document(
     session: DbSession,
     label: Annotated[str | None, Form(max_length=300)] = None,
     product_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+    asset_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Mds2DocumentOut:
-    """Upload a manufacturer's MDS2 spreadsheet (.xlsx, .csv or medsec's .json)."""
+    """Upload a manufacturer's MDS2 spreadsheet (.xlsx, .csv or medsec's .json), for a
+    product and/or one device of the inventory (``asset_id``)."""
     content = await file.read(MAX_FILE_BYTES + 1)
     row = services.upload(
         session,
@@ -69,6 +71,7 @@ async def upload_document(
         content,
         label=label,
         product_id=product_id,
+        asset_id=asset_id,
     )
     return Mds2DocumentOut.model_validate(row)
 
@@ -90,8 +93,8 @@ def delete_document(document_id: ObjectId, actor: Manager, session: DbSession) -
 def compare(
     actor: Reader,
     session: DbSession,
-    before: Annotated[str, Query(description="version:ID or document:ID")],
-    after: Annotated[str, Query(description="version:ID or document:ID")],
+    before: Annotated[str, Query(description="version:ID, document:ID or asset:ID")],
+    after: Annotated[str, Query(description="version:ID, document:ID or asset:ID")],
 ) -> dict[str, Any]:
     """The differences that matter between two MDS2s, most severe first."""
     before_label, after_label, differences = services.compare_references(

@@ -1,4 +1,5 @@
-"""Tables of the MDS2 domain: MDS2 documents a hospital received as spreadsheets.
+"""Tables of the MDS2 domain: MDS2 documents a hospital received as spreadsheets, for a
+product and optionally one asset of its inventory.
 
 MDS2s derived from published profiles are not stored: they are a pure function of the
 (immutable) published version and computed when asked.
@@ -24,6 +25,10 @@ class Mds2Upload(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    #: The one device of the inventory this MDS2 describes, when it is attached to one.
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), index=True
+    )
     label: Mapped[str] = mapped_column(String(300))
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))

@@ -13,6 +13,7 @@ class Mds2DocumentOut(BaseModel):
     id: int
     label: str
     product_id: int | None
+    asset_id: int | None
     filename: str
     sha256: str
     warnings: list[str]

@@ -1,9 +1,15 @@
 """MDS2s in the service: derived from published versions, uploaded as spreadsheets,
 queried across everything an organization holds, and compared.
 
-A *subject* of a fleet query is the latest published version of each product the
-organization makes or holds (its MDS2 derived from the profile) and each MDS2 document
-the organization uploaded. Everything is scoped to the actor's organization.
+A *subject* of a fleet query is
+
+* each **device** of the inventory (for people who may read it): the MDS2 attached to that
+  asset, else the derived MDS2 of the profile version the asset is linked to;
+* the latest published version of each product the organization makes or holds (its MDS2
+  derived from the profile);
+* each uploaded MDS2 document not attached to a device.
+
+Everything is scoped to the actor's organization.
 """
 
 from __future__ import annotations
@@ -13,13 +19,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.roles import Permission
 from medsec.audit.services import record
 from medsec.audit.tags import Tag
 from medsec.errors import Error, NotFound
+from medsec.inventory import services as inventory
+from medsec.inventory.models import Asset
 from medsec.mds2.answers import Mds2Document
 from medsec.mds2.compare import Difference, compare
 from medsec.mds2.derive import derive
@@ -53,9 +61,10 @@ def _version_label(version: ProfileVersion) -> str:
 
 
 def subjects(session: Session, actor: Actor) -> list[Subject]:
-    """Everything the organization has an MDS2 for, in a stable order."""
+    """Everything the organization has an MDS2 for, in a stable order: devices first."""
     actor.require(Permission.PRODUCTS_READ)
-    found: list[Subject] = []
+    uploads = list_uploads(session, actor)
+    found = _device_subjects(session, actor, uploads)
     for product in products.list_products(session, actor):
         published = [v for v in product.versions if v.status == "published"]
         if published:
@@ -65,9 +74,31 @@ def subjects(session: Session, actor: Actor) -> list[Subject]:
             )
     found.extend(
         Subject("document", row.id, row.label, _document_of(row))
-        for row in list_uploads(session, actor)
+        for row in uploads
+        if row.asset_id is None
     )
     return found
+
+
+def _device_subjects(
+    session: Session, actor: Actor, uploads: Sequence[Mds2Upload]
+) -> list[Subject]:
+    if not (actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider):
+        return []
+    attached = {row.asset_id: row for row in uploads if row.asset_id is not None}
+    devices = []
+    for asset in session.execute(
+        select(Asset)
+        .options(selectinload(Asset.profile_version).selectinload(ProfileVersion.product))
+        .where(Asset.organization_id == actor.organization_id)
+        .order_by(Asset.vendor, Asset.model, Asset.serial)
+    ).scalars():
+        label = f"{asset.vendor} {asset.model} S/N {asset.serial}"
+        if asset.id in attached:
+            devices.append(Subject("asset", asset.id, label, _document_of(attached[asset.id])))
+        elif asset.profile_version is not None and asset.profile_version.status == "published":
+            devices.append(Subject("asset", asset.id, label, derived_mds2(asset.profile_version)))
+    return devices
 
 
 def fleet(session: Session, actor: Actor, query: FleetQuery) -> FleetResult:
@@ -85,18 +116,26 @@ def upload(
     *,
     label: str | None = None,
     product_id: int | None = None,
+    asset_id: int | None = None,
 ) -> Mds2Upload:
-    """Read an MDS2 spreadsheet (any manufacturer's layout) and keep its answers."""
+    """Read an MDS2 spreadsheet (any manufacturer's layout) and keep its answers, for a
+    product and/or one device of the inventory."""
     actor.require(Permission.HOLDINGS_MANAGE)
     product = products.visible_product(session, actor, product_id) if product_id else None
+    asset = inventory.get_asset(session, actor, asset_id) if asset_id else None
     imported = read_mds2_bytes(content, filename)
     document = imported.document
     name = (label or "").strip() or (
-        f"{product.manufacturer} {product.name}" if product else (document.product or filename)
+        f"{asset.vendor} {asset.model} S/N {asset.serial}"
+        if asset
+        else f"{product.manufacturer} {product.name}"
+        if product
+        else (document.product or filename)
     )
     row = Mds2Upload(
         organization_id=actor.organization_id,
         product_id=product.id if product else None,
+        asset_id=asset.id if asset else None,
         label=name[:300],
         filename=filename[:200],
         sha256=hashlib.sha256(content).hexdigest(),
@@ -158,16 +197,27 @@ def _document_of(row: Mds2Upload) -> Mds2Document:
 
 
 def resolve(session: Session, actor: Actor, reference: str) -> tuple[str, Mds2Document]:
-    """``version:ID`` (a profile version's derived MDS2) or ``document:ID`` (an upload)."""
+    """``version:ID`` (a profile version's derived MDS2), ``document:ID`` (an upload) or
+    ``asset:ID`` (a device's MDS2, as in the fleet query)."""
     kind, _, number = reference.partition(":")
-    if kind not in ("version", "document") or not number.isdigit():
+    if kind not in ("version", "document", "asset") or not number.isdigit():
         raise BadReference(
             f"{reference!r} is not an MDS2 reference",
-            hint="write version:ID for a profile version or document:ID for an upload",
+            hint="write version:ID for a profile version, document:ID for an upload or "
+            "asset:ID for a device",
         )
     if kind == "version":
         version = products.get_version(session, actor, int(number))
         return _version_label(version), derived_mds2(version)
+    if kind == "asset":
+        asset = inventory.get_asset(session, actor, int(number))
+        for subject in _device_subjects(session, actor, list_uploads(session, actor)):
+            if subject.id == asset.id:
+                return subject.label, subject.mds2
+        raise NotFound(
+            f"asset {asset.id} has no MDS2",
+            hint="link it to a published product version or attach an MDS2 document",
+        )
     row = get_upload(session, actor, int(number))
     return row.label, _document_of(row)
 

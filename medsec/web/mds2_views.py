@@ -16,6 +16,8 @@ from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
 from medsec.errors import Error
+from medsec.inventory import services as inventory
+from medsec.inventory.services import AssetFilter
 from medsec.mds2 import fleet, services
 from medsec.mds2.fleet import FleetResult
 from medsec.mds2.importer import MAX_FILE_BYTES
@@ -55,6 +57,7 @@ def _index(
         query_error=query_error,
         documents=services.list_uploads(session, actor),
         references=_references(session, viewer),
+        asset_options=_asset_options(session, viewer),
         product_options=[("", "— not in medsec —")]
         + [
             (str(p.id), f"{p.manufacturer} {p.name}")
@@ -63,13 +66,28 @@ def _index(
         can_upload=actor.can(Permission.HOLDINGS_MANAGE),
         errors=errors or FormErrors(),
         max_mb=MAX_FILE_BYTES // 1024 // 1024,
+        kind_labels=KIND_LABELS,
     )
+
+
+def _asset_options(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    """The devices an MDS2 can be attached to (none for organizations without inventory)."""
+    actor = viewer.actor
+    if not (actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider):
+        return []
+    assets, _ = inventory.list_assets(session, actor, AssetFilter(), limit=1000)
+    return [("", "— no single device —")] + [
+        (str(a.id), f"{a.vendor} {a.model} S/N {a.serial}") for a in assets
+    ]
+
+
+KIND_LABELS = {"asset": "device", "version": "derived from the profile", "document": "uploaded"}
 
 
 def _references(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
     """Everything that can be compared: (reference, label) pairs."""
     return [
-        (f"{s.kind}:{s.id}", f"{s.label} ({'derived' if s.kind == 'version' else 'uploaded'})")
+        (f"{s.kind}:{s.id}", f"{s.label} ({KIND_LABELS[s.kind]})")
         for s in services.subjects(session, viewer.actor)
     ]
 
@@ -115,12 +133,15 @@ async def upload(
     file: Annotated[UploadFile | None, File()] = None,
     label: Annotated[str, Form(max_length=300)] = "",
     product_id: Annotated[str, Form()] = "",
+    asset_id: Annotated[str, Form()] = "",
 ) -> Response:
     errors = FormErrors()
     if file is None or not file.filename:
         errors.add("file", "Choose an MDS2 file (.xlsx, .csv or .json).")
     elif product_id and not product_id.isdigit():
         errors.add("product_id", "Choose a product from the list.")
+    elif asset_id and not asset_id.isdigit():
+        errors.add("asset_id", "Choose a device from the list.")
     else:
         content = await file.read(MAX_FILE_BYTES + 1)
         try:
@@ -131,6 +152,7 @@ async def upload(
                 content,
                 label=label,
                 product_id=int(product_id) if product_id else None,
+                asset_id=int(asset_id) if asset_id else None,
             )
         except Error as e:
             discard(session, e)

@@ -44,7 +44,13 @@ def world(make: Any) -> dict[str, Any]:
     _, token = make.token(analyst)
     other = make.organization(OrganizationKind.HEALTHCARE_PROVIDER, name="Elsewhere")
     _, other_token = make.token(make.user(other, Role.SECURITY_ANALYST))
-    return {"pump": pump, "token": token, "other_token": other_token, "make": make}
+    return {
+        "pump": pump,
+        "analyst": analyst,
+        "token": token,
+        "other_token": other_token,
+        "make": make,
+    }
 
 
 def upload(
@@ -182,3 +188,71 @@ def test_uploads_and_deletions_are_audited(
         ]
     assert tags == ["mds2:document:uploaded", "mds2:document:deleted"]
     assert json.loads(json.dumps(shown))  # plain JSON all the way down
+
+
+@pytest.fixture
+def device(world: dict[str, Any], make: Any) -> int:
+    """A pump of the hospital's inventory, linked to the held published version."""
+    actor = make.actor(world["analyst"])
+    site = make.site(actor, "Main campus")
+    asset = make.asset(
+        actor, site.id, "LVP3-00001", product_version_id=world["pump"].id, firmware_version="1.0"
+    )
+    return int(asset.id)
+
+
+def test_devices_answer_with_the_mds2_of_their_product_version(
+    client: TestClient, world: dict[str, Any], device: int
+) -> None:
+    result = get(client, world["token"], "/api/v1/mds2/fleet", condition=["DOC-8=Yes|No"]).json()
+    kinds = {m["kind"]: m for m in result["matches"]}
+    assert result["searched"] == 2  # the device and the held version
+    assert kinds["asset"]["id"] == device
+    assert kinds["asset"]["label"].endswith("S/N LVP3-00001")
+
+
+def test_an_mds2_attached_to_a_device_answers_for_it(
+    client: TestClient, world: dict[str, Any], device: int
+) -> None:
+    attached = upload(client, world["token"], vendor_mds2(RMOT_1=Y), asset_id=device)
+    assert attached.status_code == 201, attached.text
+    assert attached.json()["asset_id"] == device
+    result = get(client, world["token"], "/api/v1/mds2/fleet", preset="remote-service").json()
+    assert [(m["kind"], m["id"]) for m in result["matches"] if m["kind"] != "version"] == [
+        ("asset", device)
+    ], "the attached document answers as the device, not as a document besides it"
+    compared = get(
+        client,
+        world["token"],
+        "/api/v1/mds2/compare",
+        before=f"version:{world['pump'].id}",
+        after=f"asset:{device}",
+    ).json()
+    assert any(d["question"] == "RMOT-1" for d in compared["differences"])
+
+
+def test_a_device_of_another_hospital_cannot_be_named(
+    client: TestClient, world: dict[str, Any], device: int
+) -> None:
+    refused = upload(client, world["other_token"], vendor_mds2(), asset_id=device)
+    assert refused.status_code == 404
+    hidden = get(
+        client, world["other_token"], "/api/v1/mds2/compare", before=f"asset:{device}", after="x:1"
+    )
+    assert hidden.status_code == 404
+
+
+def test_deleting_the_device_keeps_its_mds2_as_a_document(
+    client: TestClient, world: dict[str, Any], device: int
+) -> None:
+    attached = upload(
+        client, world["token"], vendor_mds2(RMOT_1=Y), label="Pump 1 MDS2", asset_id=device
+    )
+    deleted = client.delete(
+        f"/api/v1/assets/{device}", headers={"Authorization": f"Bearer {world['token']}"}
+    )
+    assert deleted.status_code == 204, deleted.text
+    [document] = get(client, world["token"], "/api/v1/mds2/documents").json()
+    assert (document["id"], document["asset_id"]) == (attached.json()["id"], None)
+    result = get(client, world["token"], "/api/v1/mds2/fleet", preset="remote-service").json()
+    assert "Pump 1 MDS2" in [m["label"] for m in result["matches"]]
