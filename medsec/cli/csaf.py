@@ -26,7 +26,7 @@ from medsec.advisories.readability import (
     score_text,
 )
 from medsec.advisories.validation import default_validator
-from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.cli.output import Format, FormatOption, console, errors, print_error, print_json
 from medsec.errors import Error
 
 app = typer.Typer(
@@ -38,16 +38,6 @@ app = typer.Typer(
 class ReportFormat(enum.StrEnum):
     TABLE = "table"
     JSON = "json"
-
-
-def _print_error(e: Error) -> None:
-    text = e.diagnostics()
-    errors.print(
-        text if text.startswith("error:") else f"error: {text}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
 
 
 def _print_result(result: ValidationResult, document: dict[str, Any]) -> None:
@@ -101,7 +91,7 @@ def validate_command(
             if format is ReportFormat.JSON:
                 reports.append({"file": str(file), "isValid": False, "error": e.diagnostics()})
             else:
-                _print_error(e)
+                print_error(e)
             continue
         result = validator.validate(document, file=str(file), preset=preset)
         failed = failed or not result.is_valid

@@ -24,7 +24,7 @@ from medsec.cli import (
     worker,
 )
 from medsec.cli.demo import demo
-from medsec.cli.output import errors
+from medsec.cli.output import print_error
 from medsec.errors import Error
 
 app = typer.Typer(
@@ -60,12 +60,5 @@ def main() -> None:
     try:
         app()
     except Error as e:
-        errors.print(
-            f"error: {e.diagnostics()}"
-            if not e.diagnostics().startswith("error:")
-            else e.diagnostics(),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        print_error(e)
         sys.exit(1)

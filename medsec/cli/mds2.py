@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.cli.output import Format, FormatOption, console, errors, fail, print_json
 from medsec.errors import Error
 from medsec.mds2 import fleet
 from medsec.mds2.compare import Severity, compare, load_document
@@ -36,17 +36,6 @@ class FailOn(enum.StrEnum):
     NEVER = "never"
 
 
-def _fail(e: Error) -> NoReturn:
-    text = e.diagnostics()
-    errors.print(
-        text if text.startswith("error:") else f"error: {text}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(1) from e
-
-
 @app.command("export")
 def export_command(
     profile: Annotated[Path, typer.Argument(help="Profile file (.yaml, .yml or .json).")],
@@ -60,7 +49,7 @@ def export_command(
         document = derive(load_profile(profile), file=str(profile))
         write_mds2(document, output)
     except Error as e:
-        _fail(e)
+        fail(e)
     coverage = document.coverage()
     if format is Format.JSON:
         print_json(
@@ -94,7 +83,7 @@ def import_command(
     try:
         imported = read_mds2(file)
     except Error as e:
-        _fail(e)
+        fail(e)
     document = imported.document
     if format is Format.JSON:
         print_json(
@@ -127,7 +116,7 @@ def compare_command(
     try:
         differences = compare(load_document(before), load_document(after))
     except Error as e:
-        _fail(e)
+        fail(e)
     if format is Format.JSON:
         print_json(
             {
@@ -173,7 +162,7 @@ def query_command(
             for index, path in enumerate(files, start=1)
         ]
     except Error as e:
-        _fail(e)
+        fail(e)
     result = fleet.run(query, subjects)
     if format is Format.JSON:
         print_json(result.as_json())

@@ -8,12 +8,12 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.cli.output import Format, FormatOption, console, errors, fail, print_json
 from medsec.db import migrate
 from medsec.db.engine import Database
 from medsec.errors import ConfigurationError, Error
@@ -37,17 +37,6 @@ class SourceKind(enum.StrEnum):
     OSV = "osv"
     NVD = "nvd"
     KEV = "kev"
-
-
-def _fail(e: Error) -> NoReturn:
-    text = e.diagnostics()
-    errors.print(
-        text if text.startswith("error:") else f"error: {text}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(1) from e
 
 
 def _progress() -> Progress:
@@ -86,11 +75,11 @@ def compare_command(
     """Print -1, 0 or 1: A before, equal to, or after B in the ecosystem's order."""
     if not stdin:
         if ecosystem is None or a is None or b is None:
-            _fail(Error("give ECOSYSTEM A B", hint="or --stdin with ECOSYSTEM<TAB>A<TAB>B lines"))
+            fail(Error("give ECOSYSTEM A B", hint="or --stdin with ECOSYSTEM<TAB>A<TAB>B lines"))
         try:
             sys.stdout.write(f"{compare(ecosystem, a, b)}\n")
         except Error as e:
-            _fail(e)
+            fail(e)
         return
     failed = False
     for number, line in enumerate(sys.stdin, start=1):
@@ -175,7 +164,7 @@ def affected_command(
         found = match(index, Package(ecosystem=ecosystem, name=name, version=version or None))
         catalog = read_kev(kev) if kev else None
     except Error as e:
-        _fail(e)
+        fail(e)
     if format is Format.JSON:
         print_json([_with_kev(_match_json(m), m, catalog) for m in found])
         return
@@ -205,7 +194,7 @@ def check_command(
         else:
             total, withdrawn = read_kev(path).count, 0
     except Error as e:
-        _fail(e)
+        fail(e)
     if format is Format.JSON:
         print_json(
             {"source": str(path), "kind": kind.value, "records": total, "withdrawn": withdrawn}
@@ -260,7 +249,7 @@ def import_command(
         finally:
             database.dispose()
     except Error as e:
-        _fail(e)
+        fail(e)
     _print_import(kind, path, result, format)
 
 
@@ -296,7 +285,7 @@ def cpe_command(
             cves, Package(name=cpe, version=version, cpe=cpe), platform=platform or ()
         )
     except Error as e:
-        _fail(e)
+        fail(e)
     if format is Format.JSON:
         print_json([_match_json(m) for m in found])
         return
