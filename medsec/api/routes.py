@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
+from medsec.advisories.provider import api as csaf_provider_api
 from medsec.audit import api as audit_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     products_api.router,
     products_api.public_router,
     mds2_api.router,
+    csaf_provider_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -13,6 +13,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from medsec.advisories.provider.api import provider_dir
 from medsec.advisories.provider.build import build_provider
 from medsec.advisories.provider.check import CheckReport, Status, check_provider
 from medsec.advisories.signing.interfaces import KeyInfo
@@ -93,11 +94,19 @@ def key_export(
 @provider_app.command("build")
 def provider_build(
     docs_dir: Annotated[Path, typer.Argument(help="Folder of CSAF 2.0 JSON documents.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Provider directory to write.")],
     base_url: Annotated[
         str,
         typer.Option(help="https:// URL of the site; the provider lives at /.well-known/csaf/."),
     ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Provider directory to write (default: DATA_DIR/csaf/provider, which "
+            "`medsec serve` publishes at /.well-known/csaf/).",
+        ),
+    ] = None,
     list_on_aggregators: Annotated[
         bool, typer.Option(help="provider-metadata list_on_CSAF_aggregators.")
     ] = True,
@@ -107,7 +116,9 @@ def provider_build(
     format: FormatOption = Format.TEXT,
 ) -> None:
     """Validate, lay out, hash, sign and list the documents; exit 1 if any was refused."""
-    signer = _store().signer()
+    settings = Settings()
+    signer = KeyStore(settings.data_dir, settings.resolved_secret_key()).signer()
+    output = output or provider_dir(settings.data_dir)
     with Progress(console=errors, transient=True, disable=format is Format.JSON) as progress:
         task = progress.add_task("reading", total=None)
         report = build_provider(

@@ -201,13 +201,21 @@ def _summary(doc: _Doc) -> str | None:
 
 
 class _Writer:
-    def __init__(self, root: Path) -> None:
+    """Writes the new tree; a file whose bytes equal the previous build's keeps its
+    modification time, so Last-Modified (and If-Modified-Since) stay true across rebuilds."""
+
+    def __init__(self, root: Path, previous: Path) -> None:
         self.root = root
+        self.previous = previous
 
     def write(self, relative: str, data: bytes) -> None:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        old = self.previous / relative
+        if old.is_file() and old.read_bytes() == data:
+            stat = old.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def _signature(doc_path: str, data: bytes, previous: Path, signer: Signer, cert: Any) -> bytes:
@@ -336,7 +344,7 @@ def _write_tree(
     list_on: bool,
     mirror_on: bool,
 ) -> list[Published]:
-    out = _Writer(tmp)
+    out = _Writer(tmp, previous)
     key = signer.key
     cert = load_certificate(signer.public_key_armored().encode("ascii"))
     tlps = sorted({Tlp.WHITE} | {d.tlp for d in docs}, key=list(Tlp).index)

@@ -200,8 +200,11 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(
     out = tmp_path / "out"
     build(docs_dir, out, signer)
     first = files(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     build(docs_dir, out, signer)
     assert files(out) == first
+    # unchanged files keep their modification time: Last-Modified stays true for downloaders
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
