@@ -149,6 +149,13 @@ class _Checker:
     def fail(self, number: int, message: str) -> None:
         self.problems[number].append(message)
 
+    def text(self, number: int, path: Path) -> str:
+        try:
+            return path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.fail(number, f"{self.rel(path)} is not UTF-8 text (byte {e.start})")
+            return ""
+
     # -- provider-metadata.json ------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
         path = self.tree.public / METADATA
@@ -207,7 +214,7 @@ class _Checker:
         if not index.is_file():
             self.fail(12, f"{self.rel(index)} is missing")
         else:
-            listed = [line for line in index.read_text(encoding="utf-8").splitlines() if line]
+            listed = [line for line in self.text(12, index).splitlines() if line]
             for name in listed:
                 doc = self.doc_at(folder / name)
                 doc.listed_in.add("index")
@@ -226,7 +233,7 @@ class _Checker:
         if not path.is_file():
             self.fail(13, f"{self.rel(path)} is missing")
             return
-        text = path.read_text(encoding="utf-8")
+        text = self.text(13, path)
         rows: list[tuple[str, str]] = []
         for number, line in enumerate(text.splitlines(), 1):
             if not _QUOTED_ROW.match(line):
@@ -419,7 +426,7 @@ class _Checker:
         path = next((p for p in candidates if p and p.is_file()), None)
         if path is None:
             return Status.NOT_CHECKED
-        fields, _problems = parse_security_txt(path.read_text(encoding="utf-8"))
+        fields, _problems = parse_security_txt(self.text(8, path))
         values = [f.value for f in fields if f.name.lower() == "csaf"]
         if not values:
             self.fail(8, f"{self.rel(path)} has no CSAF field")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from medsec.advisories.provider.build import build_provider
@@ -219,3 +221,63 @@ def test_the_cli_builds_and_checks_a_provider(
     assert json.loads(checked.stdout)["roleMet"] == "csaf_trusted_provider"
     (out / "public/white/2026/exm-2026-001.json").write_text("{}")
     assert runner.invoke(app, ["csaf", "provider", "check", str(out)]).exit_code == 1
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(
+            ["feed", "entry", "link", "rel", "href", "url", "tlp_label", "rolie", "feeds",
+             "distributions", "directory_url", "content", "src", "document", "tracking",
+             "canonical_url", "public_openpgp_keys", "service", "categories", "x"]
+        ),
+        children,
+        max_size=5,
+    ),
+    max_leaves=20,
+)  # fmt: skip
+TARGETS = [
+    "public/provider-metadata.json",
+    "public/white/csaf-feed-tlp-white.json",
+    "public/service.json",
+    "public/white/csaf-category-tlp-white.json",
+    "public/white/2026/exm-2026-001.json",
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(target=st.sampled_from(TARGETS), value=JSON)
+def test_any_json_in_a_provider_file_gives_a_report_or_an_error(
+    built: Path, target: str, value: object
+) -> None:
+    path = built / target
+    original = path.read_bytes()
+    path.write_text(json.dumps(value))
+    try:
+        report = check(built)
+    except Error:
+        pass
+    else:
+        assert len(report.results) == 23
+    finally:
+        path.write_bytes(original)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=64))
+def test_any_bytes_in_index_changes_or_hash_files_give_a_report(built: Path, data: bytes) -> None:
+    names = ["public/white/index.txt", "public/white/changes.csv",
+             "public/white/2026/exm-2026-001.json.sha256"]  # fmt: skip
+    originals = {n: (built / n).read_bytes() for n in names}
+    try:
+        for name in names:
+            (built / name).write_bytes(data)
+        assert len(check(built).results) == 23
+    finally:
+        for name, content in originals.items():
+            (built / name).write_bytes(content)
