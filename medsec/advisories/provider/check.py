@@ -183,7 +183,8 @@ class _Checker:
     def doc_at(self, path: Path) -> _Doc:
         if path not in self.docs:
             document = None
-            if path.is_file():
+            # Names from index.txt/changes.csv/feeds never lead outside the directory.
+            if path.resolve().is_relative_to(self.root.resolve()) and path.is_file():
                 try:
                     value = json.loads(path.read_text(encoding="utf-8"))
                     document = value if isinstance(value, dict) else None
@@ -238,10 +239,10 @@ class _Checker:
         for number, line in enumerate(text.splitlines(), 1):
             if not _QUOTED_ROW.match(line):
                 self.fail(13, f'{self.rel(path)}:{number}: not two quoted fields ("file","date")')
-        for row in csv.reader(io.StringIO(text)):
-            if len(row) != 2:
-                continue
-            rows.append((row[0], row[1]))
+        try:
+            rows = [(r[0], r[1]) for r in csv.reader(io.StringIO(text), strict=True) if len(r) == 2]
+        except csv.Error as e:
+            self.fail(13, f"{self.rel(path)} is not RFC 4180 CSV ({e})")
         dates = []
         for name, value in rows:
             doc = self.doc_at(folder / name)
@@ -280,9 +281,10 @@ class _Checker:
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
             self.fail(15, f"{self.rel(path)} is not a ROLIE feed in JSON ({e})")
             return
+        feed_links = data["feed"].get("link")
         selves = [
             link.get("href")
-            for link in data["feed"].get("link") or []
+            for link in (feed_links if isinstance(feed_links, list) else [])
             if isinstance(link, dict) and link.get("rel") == "self"
         ]
         if selves != [url]:
@@ -477,26 +479,18 @@ def check_provider(
     if not canonical.endswith(WELL_KNOWN + METADATA):
         checker.fail(9, f"canonical_url {canonical} is not under {WELL_KNOWN}")
     status[8] = checker.security(canonical)
-    pm = _safe_metadata(metadata)
-    directory_urls = pm.directory_urls() if pm else []
-    feeds = [
-        f
-        for d in metadata.get("distributions") or []
-        if isinstance(d, dict)
-        for f in ((d.get("rolie") or {}).get("feeds") or [])
+    distributions = [d for d in _list(metadata.get("distributions")) if isinstance(d, dict)]
+    directory_urls = [
+        d["directory_url"] for d in distributions if isinstance(d.get("directory_url"), str)
     ]
+    rolie = [d["rolie"] for d in distributions if isinstance(d.get("rolie"), dict)]
+    feeds = [f for r in rolie for f in _list(r.get("feeds")) if isinstance(f, dict)]
     for url in directory_urls:
         checker.directory(url, base)
     for feed in feeds:
-        if isinstance(feed, dict):
-            checker.feed(feed, base)
+        checker.feed(feed, base)
     if feeds and not any(f.get("tlp_label") in ("WHITE", "GREEN", "UNLABELED") for f in feeds):
         checker.fail(15, "no TLP:WHITE, TLP:GREEN or unlabeled feed")
-    rolie = [
-        d["rolie"]
-        for d in metadata.get("distributions") or []
-        if isinstance(d, dict) and isinstance(d.get("rolie"), dict)
-    ]
     _rolie_documents(checker, rolie, feeds, base)
     keys = checker.public_keys(metadata, base)
     checker.documents(keys)
@@ -555,11 +549,8 @@ _NOTES: Final[dict[int, tuple[str, ...]]] = {
 }
 
 
-def _safe_metadata(metadata: dict[str, Any]) -> ProviderMetadata | None:
-    try:
-        return ProviderMetadata.model_validate(metadata)
-    except ValidationError:
-        return None
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _rolie_documents(
@@ -568,7 +559,7 @@ def _rolie_documents(
     feed_urls = {str(f.get("url")) for f in feeds if isinstance(f, dict)}
     in_services: set[str] = set()
     for distribution in rolie:
-        for url in distribution.get("services") or []:
+        for url in _list(distribution.get("services")):
             path = checker.tree.path_of(str(url), base)
             try:
                 data: Any = json.loads(path.read_text(encoding="utf-8")) if path else None
@@ -578,7 +569,7 @@ def _rolie_documents(
                 checker.fail(
                     16, f"service document {url} is missing or not a ROLIE service document"
                 )
-        for url in distribution.get("categories") or []:
+        for url in _list(distribution.get("categories")):
             path = checker.tree.path_of(str(url), base)
             try:
                 data = json.loads(path.read_text(encoding="utf-8")) if path else None

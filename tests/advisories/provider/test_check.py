@@ -281,3 +281,16 @@ def test_any_bytes_in_index_changes_or_hash_files_give_a_report(built: Path, dat
     finally:
         for name, content in originals.items():
             (built / name).write_bytes(content)
+
+
+def test_names_in_index_txt_never_lead_outside_the_directory(built: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    outside.write_text((built / "public/white/2026/exm-2026-001.json").read_text())
+    index = built / "public/white/index.txt"
+    index.write_text(index.read_text() + f"{outside}\n../../../outside.json\n")
+    found = failures(check(built))
+    assert f"public/white/index.txt lists {outside}, which is not a CSAF document here" in found[12]
+    assert (
+        "public/white/index.txt lists ../../../outside.json, which is not a CSAF document here"
+        in found[12]
+    )
