@@ -18,6 +18,7 @@ import pytest
         "medsec.advisories.authoring",
         "medsec.advisories.authoring.plain",
         "medsec.advisories.provider.layout",
+        "medsec.advisories.provider.report",
         "medsec.advisories.signing.interfaces",
     ],
 )
