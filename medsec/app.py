@@ -127,7 +127,9 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
 
     async def on_error(request: Request, exc: Exception) -> Response:
         error = exc if isinstance(exc, Error) else UnexpectedError()
-        if request.url.path.startswith(("/api/", "/public/", "/healthz", "/readyz")):
+        if request.url.path.startswith(
+            ("/api/", "/public/", "/healthz", "/readyz", "/.well-known/csaf/")
+        ):
             return problems.error_response(error)
         return web_views.error_page(request, error)
 

@@ -159,7 +159,8 @@ def clean(text: str) -> str:
 
 
 def _ends_with_abbreviation(chunk: str) -> bool:
-    last = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)[-1] if chunk.strip() else ""
+    words = chunk.rstrip(".!?\"'”’)]").split()
+    last = words[-1] if words else ""
     token = last.lstrip("(\"'“‘[").lower()
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 

@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
+from medsec.advisories.provider import api as csaf_provider_api
 from medsec.audit import api as audit_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     mds2_api.router,
     updates_api.router,
     inventory_api.router,
+    csaf_provider_api.router,
     *web_views.ROUTERS,
 ]
 

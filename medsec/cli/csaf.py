@@ -26,13 +26,16 @@ from medsec.advisories.readability import (
     score_text,
 )
 from medsec.advisories.validation import default_validator
+from medsec.cli import csaf_provider
 from medsec.cli.output import Format, FormatOption, console, errors, print_error, print_json
 from medsec.errors import Error
 
 app = typer.Typer(
-    help="CSAF 2.0 advisories: validate, check readability, write new ones.",
+    help="CSAF 2.0 advisories: validate, check readability, write new ones, publish them.",
     no_args_is_help=True,
 )
+app.add_typer(csaf_provider.key_app, name="key")
+app.add_typer(csaf_provider.provider_app, name="provider")
 
 
 class ReportFormat(enum.StrEnum):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from medsec.errors import Error
@@ -107,10 +108,12 @@ def _cvd(profile: ProductSecurityProfile) -> tuple[Cvd, dt.date]:
     return cvd, cvd.expires
 
 
-def render_security_txt(profile: ProductSecurityProfile) -> str:
+def render_security_txt(profile: ProductSecurityProfile, *, csaf: Sequence[str] = ()) -> str:
     """The security.txt text for ``profile``; raises :class:`SecurityTxtError` if impossible.
 
-    Contacts keep the profile's order, which RFC 9116 §2.5.3 reads as preference.
+    Contacts keep the profile's order, which RFC 9116 §2.5.3 reads as preference. ``csaf``
+    adds one ``CSAF:`` field per URL of a ``provider-metadata.json`` (CSAF 2.0 requirement 8),
+    in the given order: put the ``/.well-known/csaf/`` one first.
     """
     cvd, expires = _cvd(profile)
     fields: list[tuple[str, str, str]] = [
@@ -134,6 +137,7 @@ def render_security_txt(profile: ProductSecurityProfile) -> str:
         )
     if cvd.canonical is not None:
         fields.append(("Canonical", cvd.canonical, "recovery.cvd.canonical"))
+    fields.extend(("CSAF", url, f"csaf[{i}]") for i, url in enumerate(csaf))
 
     problems = [f"{path}: {p}" for name, value, path in fields for p in field_problems(name, value)]
     if problems:
@@ -188,6 +192,10 @@ def field_problems(name: str, value: str) -> list[str]:
             return [f"{canonical} value {value!r} is not a URI (RFC 3986)"]
         if value.lower().startswith("http:"):
             return [f"{canonical} value {value!r} is a web URI, so it must begin with https://"]
+    if canonical == "CSAF" and not value.endswith("/provider-metadata.json"):
+        return [
+            f"CSAF value {value!r} must be the URL of a provider-metadata.json (CSAF 2.0 §7.1.8)"
+        ]
     if canonical == "Expires":
         return _expires_problems(value)
     if canonical == "Preferred-Languages":

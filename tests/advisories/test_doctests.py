@@ -17,6 +17,9 @@ import pytest
         "medsec.advisories.readability",
         "medsec.advisories.authoring",
         "medsec.advisories.authoring.plain",
+        "medsec.advisories.provider.layout",
+        "medsec.advisories.provider.report",
+        "medsec.advisories.signing.interfaces",
     ],
 )
 def test_docstring_examples(module: str) -> None:

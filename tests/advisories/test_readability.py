@@ -181,6 +181,13 @@ def test_scoring_never_raises_and_scores_exist_exactly_when_there_are_words(text
     assert report.syllables >= report.words
 
 
+@pytest.mark.parametrize("text", [". A", "”. A", "Done. ”. Next"])
+def test_a_sentence_of_only_closing_punctuation_does_not_crash(text: str) -> None:
+    """Regression: a chunk such as ``”.`` made the abbreviation check index an empty list
+    (hypothesis found it once in ``test_scoring_never_raises…``)."""
+    assert score_text(text).words >= 1
+
+
 def test_the_documentation_lists_every_jargon_term() -> None:
     from medsec.advisories.jargon import JARGON
 

@@ -40,6 +40,21 @@ def test_generated_file_is_valid(pump: ProductSecurityProfile) -> None:
     assert validate_security_txt(render_security_txt(pump)) == []
 
 
+def test_csaf_fields_come_last_in_the_given_order(pump: ProductSecurityProfile) -> None:
+    first = "https://www.example.com/.well-known/csaf/provider-metadata.json"
+    second = "https://psirt.example.com/csaf/provider-metadata.json"
+    text = render_security_txt(pump, csaf=[first, second])
+    assert text == PUMP_SECURITY_TXT + f"CSAF: {first}\r\nCSAF: {second}\r\n"
+    assert validate_security_txt(text) == []
+
+
+def test_a_csaf_url_that_is_not_a_provider_metadata_is_refused(
+    pump: ProductSecurityProfile,
+) -> None:
+    with pytest.raises(SecurityTxtError, match=r"csaf\[0\]: CSAF value"):
+        render_security_txt(pump, csaf=["https://www.example.com/csaf/"])
+
+
 def test_every_line_ends_with_crlf(pump: ProductSecurityProfile) -> None:
     text = render_security_txt(pump)
     assert text.endswith("\r\n")
@@ -156,6 +171,9 @@ VALID = "Contact: mailto:a@example.com\nExpires: 2030-01-01T00:00:00Z\n"
         ),
         ("# bell \x07\n" + VALID, "line 1: a comment contains a control character"),
         ("-----BEGIN PGP SIGNED MESSAGE-----\n" + VALID, "PGP SIGNED MESSAGE without"),
+        (VALID + "CSAF: /provider-metadata.json\n", "CSAF value '/provider-metadata.json' is not"),
+        (VALID + "CSAF: https://example.com/csaf/\n", "must be the URL of a provider-metadata"),
+        (VALID + "CSAF: http://example.com/provider-metadata.json\n", "must begin with https"),
     ],
 )
 def test_validator_finds(text: str, problem: str) -> None:

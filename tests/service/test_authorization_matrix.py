@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -131,6 +132,9 @@ EXPECTED: dict[RouteKey, str] = {
     ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
+    # The CSAF provider (medsec/advisories/provider/api.py): TLP:AMBER/RED behind a login.
+    ("GET", "/.well-known/csaf/restricted/{path:path}"): "permission:products:read",
+    ("GET", "/.well-known/csaf/{path:path}"): "public",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -508,6 +512,20 @@ def inventory_file(w: World, who: Who, own: bool) -> Call:
 
 PROVIDER = "provider"
 
+
+def csaf_file(relative: str) -> Builder:
+    """A file of a (minimal) built provider directory in the instance's data dir."""
+
+    def build(w: World, who: Who, own: bool) -> Call:
+        root = w.make.instance.settings.data_dir / "csaf" / "provider"
+        for tree, name in (("public", "provider-metadata.json"), ("restricted", "red/index.txt")):
+            (root / tree / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / tree / name).write_text("{}\n" if name.endswith(".json") else "")
+        return Call({"path": relative})
+
+    return build
+
+
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
     ("GET", "/readyz"): Spec(),
@@ -717,6 +735,8 @@ SPECS: dict[RouteKey, Spec] = {
         tenancy=True,
         only=PROVIDER,
     ),
+    ("GET", "/.well-known/csaf/restricted/{path:path}"): Spec(csaf_file("red/index.txt")),
+    ("GET", "/.well-known/csaf/{path:path}"): Spec(csaf_file("provider-metadata.json")),
 }
 
 
@@ -746,7 +766,8 @@ def test_every_api_route_has_a_matrix_spec() -> None:
     api = {
         k
         for k in EXPECTED
-        if k[1].startswith(("/api/", "/public/")) or k[1] in ("/healthz", "/readyz")
+        if k[1].startswith(("/api/", "/public/", "/.well-known/"))
+        or k[1] in ("/healthz", "/readyz")
     }
     assert api - set(SPECS) == set(), "describe how to call these routes in SPECS"
 
@@ -799,7 +820,7 @@ def test_authorization_matrix(
     headers = {"Authorization": f"Bearer {who.token}"} if who else {}
     response = matrix_client.request(
         method,
-        path.format(**call.params),
+        re.sub(r"\{(\w+):\w+\}", r"{\1}", path).format(**call.params),
         params=call.query,
         headers=headers,
         json=call.json,
