@@ -51,6 +51,7 @@ class Permission(enum.StrEnum):
     HOLDINGS_MANAGE = "holdings:manage"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
+    DISCLOSURE_TRIAGE = "disclosure:triage"
 
 
 _READ_ONLY = frozenset(
@@ -60,7 +61,12 @@ _READ_ONLY = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.REPORTS_SUBMIT},
     Role.PRODUCT_SECURITY_OFFICER: _READ_ONLY
-    | {Permission.PRODUCTS_WRITE, Permission.PRODUCTS_PUBLISH, Permission.USERS_READ},
+    | {
+        Permission.PRODUCTS_WRITE,
+        Permission.PRODUCTS_PUBLISH,
+        Permission.USERS_READ,
+        Permission.DISCLOSURE_TRIAGE,
+    },
     Role.SECURITY_ANALYST: _READ_ONLY | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
     Role.CLINICAL_ENGINEER: _READ_ONLY | {Permission.HOLDINGS_MANAGE},
     Role.AUDITOR: _READ_ONLY | {Permission.AUDIT_READ, Permission.USERS_READ},

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
+from medsec.disclosure import api as disclosure_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
 from medsec.web import views as web_views
@@ -24,6 +25,8 @@ ROUTERS: list[APIRouter] = [
     products_api.router,
     products_api.public_router,
     mds2_api.router,
+    disclosure_api.router,
+    disclosure_api.wellknown_router,
     *web_views.ROUTERS,
 ]
 

@@ -3,9 +3,17 @@
 from medsec.accounts import models as accounts_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
+from medsec.disclosure import models as disclosure_models
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "audit_models", "mds2_models", "metadata", "products_models"]
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "disclosure_models",
+    "mds2_models",
+    "metadata",
+    "products_models",
+]
