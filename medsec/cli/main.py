@@ -11,6 +11,7 @@ from medsec.cli import (
     audit,
     backup,
     csaf,
+    disclosure,
     flows,
     mds2,
     monitor,
@@ -38,6 +39,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(csaf.app, name="csaf")
 app.add_typer(flows.app, name="flows")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(disclosure.app, name="disclosure")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)

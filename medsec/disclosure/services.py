@@ -633,3 +633,23 @@ def reporter_reply(
         details={"message_id": message.id},
     )
     return message
+
+
+@dataclass(frozen=True)
+class OverdueCase:
+    """An overdue case without any of its content (for alerting from the CLI or cron)."""
+
+    case_id: int
+    organization: str
+    received_at: dt.datetime
+    acknowledge_by: dt.datetime
+
+
+def overdue_cases(session: Session, now: dt.datetime) -> list[OverdueCase]:
+    rows = session.execute(
+        select(Case, Organization.name)
+        .join(Organization, Organization.id == Case.organization_id)
+        .where(Case.acknowledged_at.is_(None), Case.acknowledge_by < now)
+        .order_by(Case.acknowledge_by)
+    ).all()
+    return [OverdueCase(c.id, name, c.received_at, c.acknowledge_by) for c, name in rows]

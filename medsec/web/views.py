@@ -32,6 +32,7 @@ from medsec.web import (
     admin_views,
     audit_views,
     auth_views,
+    disclosure_views,
     mds2_views,
     mfa_views,
     oidc_views,
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     audit_views.router,
     product_views.router,
     mds2_views.router,
+    disclosure_views.router,
 ]
 
 
