@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts import ratelimit
 from medsec.accounts.actor import Actor
 from medsec.accounts.models import Organization
-from medsec.accounts.roles import Permission
+from medsec.accounts.roles import OrganizationKind, Permission
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
@@ -88,7 +88,7 @@ def save_program(
     organization = session.get(Organization, organization_id)
     if organization is None:
         raise NotFound(f"no organization {organization_id}")
-    if not organization.kind.is_manufacturer:
+    if not OrganizationKind(organization.kind).is_manufacturer:
         raise PermissionDenied("only manufacturer organizations receive vulnerability reports")
     taken = session.execute(select(Program).where(Program.slug == slug)).scalar_one_or_none()
     if taken is not None and taken.organization_id != organization_id:
