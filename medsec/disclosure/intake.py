@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from medsec.errors import Error
@@ -191,7 +192,12 @@ def check_reporter_key(text: str) -> ReporterKey | None:
             field="reporter_key",
             hint="paste an ASCII-armoured public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)",
         ) from e
-    if cert.has_secret_keys:
+    with warnings.catch_warnings():
+        # pysequoia ≥ 0.1.30 deprecates it in favour of Tsk, whose parser accepts public
+        # keys too; it is still the one way to ask whether secret key material is present.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        secret = cert.has_secret_keys
+    if secret:
         raise InvalidSubmission(
             "this is a secret (private) key; never send it to anyone",
             field="reporter_key",
