@@ -27,9 +27,10 @@ PAGES: dict[str, Permission | None] = {
     "/products/upload": Permission.PRODUCTS_WRITE,
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
+    "/disclosure/cases": Permission.DISCLOSURE_TRIAGE,
 }
 
-PUBLIC_PAGES = ["/", "/login"]
+PUBLIC_PAGES = ["/", "/login", "/disclosure"]
 
 
 def web_routes() -> list[APIRoute]:
