@@ -26,7 +26,7 @@ def instance_security_txt(settings: Settings, now: dt.datetime) -> str:
             f"security.txt needs a Contact, and the report form's address {base}/disclosure "
             "is not https",
             hint="set MEDSEC_BASE_URL to the public https:// address, or set "
-            'MEDSEC_DISCLOSURE_CONTACTS (e.g. \'["mailto:psirt@example.com"]\')',
+            "MEDSEC_DISCLOSURE_CONTACTS (e.g. '[\"mailto:psirt@example.com\"]')",
         )
     contacts = settings.disclosure_contacts or [f"{base}/disclosure"]
     expires = (now + dt.timedelta(days=settings.disclosure_expires_days)).astimezone(dt.UTC)
