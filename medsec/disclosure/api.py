@@ -196,7 +196,8 @@ def change_state(
 ) -> CaseSummaryOut:
     """Move the case to another state; an illegal transition answers 409."""
     services.transition(session, actor, case_id, body.state)
-    return _case_out(services.case_detail(session, sealer_of(request), actor, case_id)).summary
+    summary = services.case_summary(session, sealer_of(request), actor, case_id)
+    return CaseSummaryOut.model_validate(summary)
 
 
 @router.patch("/cases/{case_id}")
@@ -207,7 +208,8 @@ def update_case(
     services.update_case(
         session, actor, case_id, embargo_until=body.embargo_until, flags=set(body.flags)
     )
-    return _case_out(services.case_detail(session, sealer_of(request), actor, case_id)).summary
+    summary = services.case_summary(session, sealer_of(request), actor, case_id)
+    return CaseSummaryOut.model_validate(summary)
 
 
 @router.post("/cases/{case_id}/messages", status_code=201)

@@ -390,6 +390,13 @@ def list_cases(
     return sorted(summaries, key=lambda s: not s.overdue)
 
 
+def case_summary(session: Session, sealer: ReportSealer, actor: Actor, case_id: int) -> CaseSummary:
+    """The case's list entry (after a change; not audited as a read of the report)."""
+    case = _case(session, actor, case_id)
+    session.refresh(case)
+    return _summary(session, sealer, case, utcnow())
+
+
 def case_detail(session: Session, sealer: ReportSealer, actor: Actor, case_id: int) -> CaseDetail:
     """The case decrypted; the read is audited (who read which case, not what it says)."""
     case = _case(session, actor, case_id)
