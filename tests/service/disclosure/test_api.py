@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
@@ -212,3 +215,15 @@ def test_the_well_known_security_txt_is_served(client: TestClient, make: Any) ->
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert "Contact: mailto:psirt@example.org\r\n" in response.text
     assert "Expires: " in response.text
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(min_size=1, max_size=80))
+def test_no_guessed_token_opens_a_case(
+    client: TestClient, psirt: dict[str, str], guess: str
+) -> None:
+    """Whatever is put where the token goes, the answer is 404 (never 500, never a case)."""
+    response = client.get("/api/v1/disclosure/track/" + quote(guess, safe=""))
+    assert response.status_code == 404
