@@ -73,6 +73,27 @@ class Settings(BaseSettings):
         description="PEM CA file: when set, TLS senders must present a certificate it signed.",
     )
 
+    disclosure_contacts: list[str] = Field(
+        default_factory=list,
+        description="security.txt Contact URIs (mailto:, https:, tel:); default: the "
+        "instance's public report form.",
+    )
+    disclosure_encryption: str | None = Field(
+        default=None, description="security.txt Encryption: URI of the team's OpenPGP key."
+    )
+    disclosure_policy: str | None = Field(
+        default=None, description="security.txt Policy: URI of the disclosure policy."
+    )
+    disclosure_languages: list[str] = Field(
+        default_factory=lambda: ["en"], description="security.txt Preferred-Languages."
+    )
+    disclosure_expires_days: int = Field(
+        default=180, ge=1, le=365, description="security.txt Expires: this many days ahead."
+    )
+    disclosure_reports_per_hour: int = Field(
+        default=5, description="Vulnerability reports and reporter replies per IP per hour."
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -57,6 +57,7 @@ class Permission(enum.StrEnum):
     INVENTORY_REPORT_IDENTITY = "inventory:report-identity"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
+    DISCLOSURE_TRIAGE = "disclosure:triage"
 
 
 _READ_ONLY = frozenset(
@@ -80,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.UPDATES_WRITE,
         Permission.UPDATES_PUBLISH,
         Permission.USERS_READ,
+        Permission.DISCLOSURE_TRIAGE,
     },
     Role.SECURITY_ANALYST: _READ_ONLY
     | _INVENTORY

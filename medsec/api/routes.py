@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from medsec.accounts import api as accounts_api
 from medsec.advisories.provider import api as csaf_provider_api
 from medsec.audit import api as audit_api
+from medsec.disclosure import api as disclosure_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
@@ -30,6 +31,8 @@ ROUTERS: list[APIRouter] = [
     updates_api.router,
     inventory_api.router,
     csaf_provider_api.router,
+    disclosure_api.router,
+    disclosure_api.wellknown_router,
     *web_views.ROUTERS,
 ]
 

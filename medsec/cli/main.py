@@ -11,6 +11,7 @@ from medsec.cli import (
     audit,
     backup,
     csaf,
+    disclosure,
     flows,
     inventory,
     mds2,
@@ -48,6 +49,7 @@ app.add_typer(updates.app, name="updates")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
+app.add_typer(disclosure.app, name="disclosure")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)

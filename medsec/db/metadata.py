@@ -3,6 +3,7 @@
 from medsec.accounts import models as accounts_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
+from medsec.disclosure import models as disclosure_models
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
@@ -14,6 +15,7 @@ metadata = Base.metadata
 __all__ = [
     "accounts_models",
     "audit_models",
+    "disclosure_models",
     "inventory_models",
     "mds2_models",
     "metadata",

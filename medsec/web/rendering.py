@@ -54,6 +54,8 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/admin/access-review", "Access review"))
     if actor.can(Permission.ORGANIZATION_MANAGE):
         items.append(NavItem("/admin/policy", "MFA policy"))
+    if actor.can(Permission.DISCLOSURE_TRIAGE) and actor.organization_kind.is_manufacturer:
+        items.append(NavItem("/disclosure/cases", "Vulnerability reports"))
     if actor.can(Permission.AUDIT_READ):
         items.append(NavItem("/audit", "Audit log"))
     items.append(NavItem("/account", "Account"))

@@ -32,6 +32,7 @@ from medsec.web import (
     admin_views,
     audit_views,
     auth_views,
+    disclosure_views,
     inventory_views,
     mds2_views,
     mfa_views,
@@ -59,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     mds2_views.router,
     update_views.router,
     inventory_views.router,
+    disclosure_views.router,
 ]
 
 

@@ -34,6 +34,7 @@ from medsec.accounts.roles import ROLE_PERMISSIONS, OrganizationKind, Permission
 from medsec.api.routes import iter_routes, policy_of
 from medsec.app import create_app
 from medsec.audit.services import Context
+from medsec.disclosure.intake import AttachmentIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2_services
 from medsec.mds2.export import mds2_bytes
@@ -135,6 +136,20 @@ EXPECTED: dict[RouteKey, str] = {
     # The CSAF provider (medsec/advisories/provider/api.py): TLP:AMBER/RED behind a login.
     ("GET", "/.well-known/csaf/restricted/{path:path}"): "permission:products:read",
     ("GET", "/.well-known/csaf/{path:path}"): "public",
+    ("GET", "/.well-known/security.txt"): "public",
+    ("POST", "/api/v1/disclosure/{organization_slug}/reports"): "public",
+    ("GET", "/api/v1/disclosure/track/{token}"): "public",
+    ("POST", "/api/v1/disclosure/track/{token}/messages"): "public",
+    ("GET", "/api/v1/disclosure/cases"): "permission:disclosure:triage",
+    ("GET", "/api/v1/disclosure/cases/{case_id}"): "permission:disclosure:triage",
+    ("PATCH", "/api/v1/disclosure/cases/{case_id}"): "permission:disclosure:triage",
+    ("POST", "/api/v1/disclosure/cases/{case_id}/state"): "permission:disclosure:triage",
+    ("POST", "/api/v1/disclosure/cases/{case_id}/messages"): "permission:disclosure:triage",
+    ("POST", "/api/v1/disclosure/cases/{case_id}/advisories"): "permission:disclosure:triage",
+    (
+        "GET",
+        "/api/v1/disclosure/cases/{case_id}/attachments/{attachment_id}",
+    ): "permission:disclosure:triage",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -202,6 +217,20 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
     ("GET", "/inventory/import"): "permission:inventory:write",
     ("POST", "/inventory/import"): "permission:inventory:write",
+    ("GET", "/disclosure"): "public",
+    ("GET", "/disclosure/{slug}/report"): "public",
+    ("POST", "/disclosure/{slug}/report"): "public",
+    ("GET", "/disclosure/track/{token}"): "public",
+    ("POST", "/disclosure/track/{token}"): "public",
+    ("GET", "/disclosure/cases"): "permission:disclosure:triage",
+    ("GET", "/disclosure/cases/{case_id}"): "permission:disclosure:triage",
+    ("POST", "/disclosure/cases/{case_id}/state"): "permission:disclosure:triage",
+    ("POST", "/disclosure/cases/{case_id}/details"): "permission:disclosure:triage",
+    ("POST", "/disclosure/cases/{case_id}/messages"): "permission:disclosure:triage",
+    ("POST", "/disclosure/cases/{case_id}/advisories"): "permission:disclosure:triage",
+    ("GET", "/disclosure/cases/{case_id}/attachments/{attachment_id}"): (
+        "permission:disclosure:triage"
+    ),
 }
 
 
@@ -523,6 +552,66 @@ def csaf_file(relative: str) -> Builder:
             (root / tree / name).write_text("{}\n" if name.endswith(".json") else "")
         return Call({"path": relative})
 
+
+def security_txt_contacts(w: World, who: Who, own: bool) -> Call:
+    """The test instance's base URL is http, so security.txt needs configured contacts."""
+    w.make.instance.settings.disclosure_contacts = ["mailto:psirt@example.org"]
+    return Call()
+
+
+def disclosure_report(w: World, org: str) -> tuple[int, str]:
+    """A new report to ``org``'s program (opened on first use): (case id, tracking token).
+    The rate-limit counters are emptied first: every call of the matrix comes from one IP."""
+    from medsec.accounts.models import RateLimitHit
+    from medsec.disclosure import services as disclosure
+    from medsec.disclosure.encryption import ReportSealer
+    from medsec.disclosure.models import Program
+
+    sealer = ReportSealer(w.make.instance.settings.resolved_secret_key())
+    with w.make.session() as session:
+        session.query(RateLimitHit).delete()
+        if session.query(Program).filter_by(organization_id=w.orgs[org].id).first() is None:
+            disclosure.save_program(session, w.orgs[org].id, org, Context.cli("test"))
+        receipt = disclosure.submit(
+            session,
+            sealer,
+            org,
+            disclosure.Submission(
+                title="matrix", description="d", attachments=(AttachmentIn("a.txt", b"log"),)
+            ),
+            limit_key="matrix",
+            limit=1000,
+        )
+    return receipt.case_id, receipt.token
+
+
+def disclosure_public(w: World, who: Who, own: bool) -> Call:
+    disclosure_report(w, "north")  # opens the program and empties the rate-limit table
+    return Call({"organization_slug": "north"}, json={"title": "t", "description": "d"})
+
+
+def disclosure_token(w: World, who: Who, own: bool) -> Call:
+    return Call({"token": disclosure_report(w, "north")[1]}, json={"body": "hello"})
+
+
+def disclosure_case(w: World, who: Who, own: bool) -> Call:
+    """A fresh case of North (the actors' manufacturer) or of South."""
+    return Call({"case_id": disclosure_report(w, "north" if own else "south")[0]})
+
+
+def disclosure_attachment(w: World, who: Who, own: bool) -> Call:
+    from medsec.disclosure.models import Attachment
+
+    case_id = disclosure_report(w, "north" if own else "south")[0]
+    with w.make.session() as session:
+        attachment = session.query(Attachment).filter_by(case_id=case_id).one()
+        return Call({"case_id": case_id, "attachment_id": attachment.id})
+
+
+def disclosure_with(body: dict[str, object]) -> Builder:
+    def build(w: World, who: Who, own: bool) -> Call:
+        return Call(disclosure_case(w, who, own).params, json=body)
+
     return build
 
 
@@ -737,6 +826,29 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("GET", "/.well-known/csaf/restricted/{path:path}"): Spec(csaf_file("red/index.txt")),
     ("GET", "/.well-known/csaf/{path:path}"): Spec(csaf_file("provider-metadata.json")),
+    ("GET", "/.well-known/security.txt"): Spec(security_txt_contacts),
+    ("POST", "/api/v1/disclosure/{organization_slug}/reports"): Spec(disclosure_public),
+    ("GET", "/api/v1/disclosure/track/{token}"): Spec(disclosure_token),
+    ("POST", "/api/v1/disclosure/track/{token}/messages"): Spec(disclosure_token),
+    ("GET", "/api/v1/disclosure/cases"): Spec(only="manufacturer"),
+    ("GET", "/api/v1/disclosure/cases/{case_id}"): Spec(
+        disclosure_case, tenancy=True, only="manufacturer"
+    ),
+    ("PATCH", "/api/v1/disclosure/cases/{case_id}"): Spec(
+        disclosure_with({"flags": ["vendor-aware", "fix-ready"]}), tenancy=True, only="manufacturer"
+    ),
+    ("POST", "/api/v1/disclosure/cases/{case_id}/state"): Spec(
+        disclosure_with({"state": "valid"}), tenancy=True, only="manufacturer"
+    ),
+    ("POST", "/api/v1/disclosure/cases/{case_id}/messages"): Spec(
+        disclosure_with({"body": "thanks"}), tenancy=True, only="manufacturer"
+    ),
+    ("POST", "/api/v1/disclosure/cases/{case_id}/advisories"): Spec(
+        disclosure_with({"tracking_id": "NORTH-2026-001"}), tenancy=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/disclosure/cases/{case_id}/attachments/{attachment_id}"): Spec(
+        disclosure_attachment, tenancy=True, only="manufacturer"
+    ),
 }
 
 

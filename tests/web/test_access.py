@@ -35,9 +35,10 @@ SUBPAGES: dict[str, Permission | None] = {
     "/inventory/sites": Permission.INVENTORY_READ,
     "/inventory/assets/new": Permission.INVENTORY_WRITE,
     "/inventory/import": Permission.INVENTORY_WRITE,
+    "/disclosure/cases": Permission.DISCLOSURE_TRIAGE,
 }
 
-PUBLIC_PAGES = ["/", "/login"]
+PUBLIC_PAGES = ["/", "/login", "/disclosure"]
 
 
 def web_routes() -> list[APIRoute]:

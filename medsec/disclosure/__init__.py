@@ -1,0 +1,1 @@
+"""Coordinated vulnerability disclosure: sealed reports, triage, messages, security.txt."""
