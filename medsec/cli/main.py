@@ -18,6 +18,7 @@ from medsec.cli import (
     network,
     profile,
     sbom,
+    sbom_scan,
     service,
     updates,
     vulns,
@@ -49,6 +50,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
 audit.app.command("forward")(worker.audit_forward_command)
+sbom.app.command("scan")(sbom_scan.scan_command)
 app.command()(service.serve)
 app.command()(demo)
 app.command("worker")(worker.worker_command)
