@@ -149,7 +149,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
 def _table(file: Path, findings: list[Finding]) -> None:
     table = Table(title=f"{file}: {len(findings)} findings")
     for column in ("priority", "state", "component", "vulnerability", "why"):
-        table.add_column(column, overflow="fold")
+        # Identifiers are never broken across lines; explanations wrap.
+        table.add_column(column, no_wrap=column in ("state", "vulnerability"), overflow="fold")
     for f in findings:
         c = f.component
         table.add_row(
