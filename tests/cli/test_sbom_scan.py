@@ -203,3 +203,23 @@ def test_errors_are_diagnostics_not_tracebacks(files: dict[str, Path], tmp_path:
         assert result.returncode == 1
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_db_uses_the_stored_records(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medsec.db import migrate
+    from medsec.db.engine import Database
+    from medsec.vulns.store import import_osv, read_records
+
+    url = f"sqlite:///{tmp_path / 'medsec.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        import_osv(session, list(read_records(files["osv"] / "PYSEC-2018-66.json")))
+    database.dispose()
+    monkeypatch.setenv("MEDSEC_DATABASE_URL", url)
+    result = runner.invoke(app, ["sbom", "scan", str(files["sbom"]), "--db", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    ids = [f["vulnerability"]["id"] for f in json.loads(result.stdout)["findings"]]
+    assert ids == ["PYSEC-2018-66"]

@@ -344,3 +344,42 @@ def test_sarif_has_the_required_structure() -> None:
     fixed = next(r for r in run["results"] if r["ruleId"] == "PYSEC-2019-217")
     assert fixed["suppressions"][0]["kind"] == "external"
     assert fixed["properties"]["state"] == "fixed"
+
+
+def test_the_index_keeps_cvss_vectors_and_forgets_them_on_update_or_withdrawal() -> None:
+    i = index()
+    assert i.cvss_vectors("PYSEC-2019-217") == ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:N",)
+    i.add(
+        Record.model_validate(
+            {
+                "id": "PYSEC-2019-217",
+                "modified": "2025-01-01T00:00:00Z",
+                "withdrawn": "2025-01-01T00:00:00Z",
+            }
+        )
+    )
+    assert i.cvss_vectors("PYSEC-2019-217") == ()
+    i.add(
+        Record.model_validate(
+            {
+                "id": "PYSEC-2018-66",
+                "modified": "2025-01-01T00:00:00Z",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "flask"},
+                        "versions": ["0.12"],
+                        "severity": [
+                            {
+                                "type": "CVSS_V4",
+                                "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/"
+                                "UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    assert i.cvss_vectors("PYSEC-2018-66")[0].startswith("CVSS:4.0/")
+    f = by_vuln(scan(sbom(), i))["PYSEC-2018-66"]
+    assert f.priority.factors[0].name == "CVSS 4.0" and f.priority.score == 9.3
