@@ -189,6 +189,13 @@ def scan_command(
     criticality: Annotated[
         Criticality | None, typer.Option("--criticality", help="The asset's clinical criticality.")
     ] = None,
+    manufacturer_priority: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--manufacturer-priority",
+            help="ID=LEVEL from the manufacturer's advisory or update, e.g. CVE-2024-1=critical.",
+        ),
+    ] = None,
     format: Annotated[ScanFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ScanFormat.TABLE
     ),
@@ -207,9 +214,10 @@ def scan_command(
     for path in vex or ():
         statements += read_vex(path, _KIND[vex_source])
     index = _index(list(vulns or ()), db)
+    priorities = _manufacturer_priorities(manufacturer_priority or [])
     context = (
-        AssetContext(exposure=exposure, criticality=criticality)
-        if exposure is not None or criticality is not None
+        AssetContext(exposure, criticality, priorities)
+        if exposure is not None or criticality is not None or priorities
         else None
     )
     findings = scan(
@@ -234,6 +242,22 @@ def scan_command(
         f.is_open and f.priority.level.rank >= fail_on.rank for f in findings
     ):
         raise typer.Exit(1)
+
+
+def _manufacturer_priorities(values: list[str]) -> dict[str, Level]:
+    out: dict[str, Level] = {}
+    for value in values:
+        vuln, _, level = value.partition("=")
+        try:
+            out[vuln.strip()] = Level(level.strip().lower())
+        except ValueError:
+            raise Error(
+                f"--manufacturer-priority {value!r}: expected ID=LEVEL",
+                hint="LEVEL is critical, high, medium or low, e.g. CVE-2024-1=high",
+            ) from None
+        if not vuln.strip() or out[vuln.strip()] is Level.NONE:
+            raise Error(f"--manufacturer-priority {value!r}: expected ID=critical|high|medium|low")
+    return out
 
 
 def _dump(data: dict[str, Any]) -> None:

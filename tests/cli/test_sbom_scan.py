@@ -223,3 +223,29 @@ def test_db_uses_the_stored_records(
     assert result.exit_code == 0, result.output
     ids = [f["vulnerability"]["id"] for f in json.loads(result.stdout)["findings"]]
     assert ids == ["PYSEC-2018-66"]
+
+
+def test_manufacturer_priority_enters_the_formula(files: dict[str, Path]) -> None:
+    code, out = scan(files, "--manufacturer-priority", "CVE-2018-1000656=critical", "-f", "json")
+    assert code == 0
+    flask = next(
+        f for f in json.loads(out)["findings"] if f["vulnerability"]["id"] == "PYSEC-2018-66"
+    )
+    assert flask["priority"]["factors"][1] == {
+        "name": "manufacturer priority",
+        "value": "critical",
+        "contribution": 2.0,
+    }
+    bad = runner.invoke(
+        app,
+        [
+            "sbom",
+            "scan",
+            str(files["sbom"]),
+            "--vulns",
+            str(files["osv"]),
+            "--manufacturer-priority",
+            "CVE-1=urgent",
+        ],
+    )
+    assert bad.exit_code != 0 and "ID=LEVEL" in str(bad.exception)
