@@ -225,6 +225,19 @@ BAD = [
         "not a CycloneDX analysis state",
     ),
     (
+        _bytes(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "vulnerabilities": [
+                    {"id": "CVE-1", "analysis": {"state": "resolved"}, "affects": [{"ref": "c"}]}
+                ],
+            }
+        ),
+        "/vulnerabilities/0/affects/0/ref",
+        "names no product",
+    ),
+    (
         _bytes(csaf({"cve": "CVE-1", "product_status": {"fixed": ["NOPE"]}})),
         "/vulnerabilities/0/product_status/fixed/0",
         "not defined in the product_tree",

@@ -151,6 +151,14 @@ def read(
                 obj(a, source, f"{at}/affects/{j}").get("ref"), source, f"{at}/affects/{j}/ref"
             )
             stmt_product, component = _scope(ref, product, serial, known)
+            if stmt_product is None:
+                raise fail(
+                    source,
+                    f"{at}/affects/{j}/ref",
+                    "the statement names no product: the document has no metadata.component "
+                    "and no serialNumber, and the ref is not a BOM-Link "
+                    "(urn:cdx:SERIAL/VERSION#REF)",
+                )
             out.append(
                 VexStatement(
                     vulnerability=vuln_id,
@@ -197,6 +205,8 @@ def _scope(
             return target, (Subject(ref=local, document=doc) if local else None)
     if product is not None and (ref == product.ref or not ref):
         return product, None
+    if product is None and serial is not None:
+        product = Subject(document=serial)  # the product of the BOM with this serial
     component = known.get(ref, Subject(ref=ref, document=serial))
     return product, component
 
