@@ -10,7 +10,9 @@ import pytest
 from medsec.vulns.vex.model import SourceKind, Subject, VexStatement, VexStatus
 from medsec.vulns.vex.resolve import applies, decisive, ordered
 
-PUMP = Subject(purl="pkg:generic/acme/pump@2.0", ref="pump", name="Pump", document="urn:uuid:1")
+PUMP = Subject(
+    purl="pkg:generic/acme/pump@2.0", ref="pump", name="Pump", version="2.0", document="urn:uuid:1"
+)
 JINJA = Subject(purl="pkg:pypi/jinja2@2.10", ref="jinja", name="jinja2", document="urn:uuid:1")
 IDS = ("PYSEC-2019-217", "CVE-2019-10906", "GHSA-462w-v97r-4m45")
 
@@ -83,6 +85,16 @@ SCOPE = [
         "embedded in the SBOM (no product)",
         stmt(None, Subject(ref="jinja", document="urn:uuid:1")),
         True,
+    ),
+    (
+        "product named only, another document's bom-ref",
+        stmt(Subject(ref="product-ABC", name="Pump", version="2.0", document="urn:uuid:9"), None),
+        True,
+    ),
+    (
+        "product named only, another version",
+        stmt(Subject(ref="product-ABC", name="Pump", version="1.0"), None),
+        False,
     ),
     ("CPE product", stmt(Subject(cpe="cpe:2.3:h:acme:pump:2.0:*:*:*:*:*:*:*"), None), False),
 ]

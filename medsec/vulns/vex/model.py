@@ -219,12 +219,15 @@ class Subject:
         if self.ref and other.ref and self.ref == other.ref:
             # A reference is local to a document: the same BOM, or no BOM named.
             return self.document is None or other.document in (None, self.document)
-        if self.purl or self.cpe or self.hashes or self.ref:
+        if self.purl or self.cpe or self.hashes:
             return False
         if self.name is None:
+            if self.ref:
+                return False
             # Only a document (a BOM-Link to a BOM without a product): that BOM's product.
             return self.document is not None and other.document == self.document
-        # Named only: CycloneDX metadata.component without identifiers.
+        # Named only (CycloneDX metadata.component without purl or CPE, whose bom-ref is
+        # local to its own document): the same name, and the version if one is given.
         return bool(
             self.name
             and other.name
