@@ -19,6 +19,7 @@ from medsec.cli import (
     network,
     profile,
     sbom,
+    sbom_scan,
     service,
     updates,
     vulns,
@@ -51,6 +52,7 @@ app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
 app.add_typer(disclosure.app, name="disclosure")
 audit.app.command("forward")(worker.audit_forward_command)
+sbom.app.command("scan")(sbom_scan.scan_command)
 app.command()(service.serve)
 app.command()(demo)
 app.command("worker")(worker.worker_command)

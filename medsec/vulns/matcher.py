@@ -158,6 +158,8 @@ class Index:
     #: Equal tuples (events, ranges, alias lists) are stored once.
     _pool: dict[Any, Any] = field(default_factory=dict, repr=False)
     withdrawn: set[str] = field(default_factory=set)
+    #: CVSS vectors per record id (record-level and ``affected[]``-level ``severity``).
+    _vectors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -172,6 +174,7 @@ class Index:
             if record.modified <= known[0]:
                 return False
             self._remove(record.id, known[1])
+        self._vectors.pop(record.id, None)
         if record.is_withdrawn:
             self.withdrawn.add(record.id)
             self._records[record.id] = (record.modified, ())
@@ -208,7 +211,21 @@ class Index:
             )
             keys.append(key)
         self._records[record.id] = (record.modified, tuple(dict.fromkeys(keys)))
+        vectors = [
+            s.score
+            for s in (
+                *(record.severity or ()),
+                *(s for a in record.affected for s in (a.severity or ())),
+            )
+            if s.type in ("CVSS_V3", "CVSS_V4")
+        ]
+        if vectors:
+            self._vectors[record.id] = self._shared(tuple(dict.fromkeys(vectors)))
         return True
+
+    def cvss_vectors(self, record_id: str) -> tuple[str, ...]:
+        """The CVSS 3.x/4.0 vectors of a record (its ``severity`` entries)."""
+        return self._vectors.get(record_id, ())
 
     def add_all(self, records: Iterable[Record]) -> int:
         """Add every record; returns how many were new or updated."""
