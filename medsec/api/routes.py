@@ -18,6 +18,7 @@ from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
+from medsec.updates import planning_api as update_planning_api
 from medsec.web import views as web_views
 
 ROUTERS: list[APIRouter] = [
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     mds2_api.router,
     updates_api.router,
     inventory_api.router,
+    update_planning_api.router,
     *web_views.ROUTERS,
 ]
 
