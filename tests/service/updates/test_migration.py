@@ -33,3 +33,27 @@ def test_downgrade_removes_the_update_tables_and_upgrade_restores_them(
 
     command.upgrade(config, "head")
     assert TABLES <= tables(empty_database_url)
+
+
+PLANNING = {
+    "maintenance_windows",
+    "update_groups",
+    "update_plans",
+    "update_tasks",
+    "update_task_events",
+}
+
+
+def test_migration_0009_adds_the_planning_tables_and_removes_them_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    config = migrate.alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    assert PLANNING <= tables(empty_database_url)
+
+    command.downgrade(config, "0005")
+    assert not PLANNING & tables(empty_database_url)
+    assert {"assets", "update_releases"} <= tables(empty_database_url)
+
+    command.upgrade(config, "head")
+    assert PLANNING <= tables(empty_database_url)
