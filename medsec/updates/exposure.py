@@ -169,7 +169,7 @@ def compliance(
     products = {a.profile_version.product_id for a in assets if a.profile_version}
     points: list[CompliancePoint] = []
     for at in week_ends(today, weeks):
-        releases = fleet.published_releases(session, products, at=at)
+        releases = fleet.published_releases(session, actor.organization_id, products, at=at)
         up = total = 0
         for asset in assets:
             version = fleet.version_at(session, asset, at)

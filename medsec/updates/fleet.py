@@ -25,6 +25,7 @@ from medsec.errors import Error
 from medsec.inventory import services as inventory
 from medsec.inventory.fields import EventKind
 from medsec.inventory.models import Asset, AssetEvent
+from medsec.products.models import Holding, Product
 from medsec.updates.applicability import AssetFacts, ReleaseFacts, applicable
 from medsec.updates.findings import NoFindings, OpenFindings
 from medsec.updates.kinds import Status
@@ -32,6 +33,7 @@ from medsec.updates.models import UpdateRelease
 from medsec.updates.services import facts
 
 NO_FINDINGS = NoFindings()
+NOT_HELD = "its product is no longer held: its releases are not shown"
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,32 @@ class AssetStatus:
         return bool(self.needed)
 
 
-def published_releases(
-    session: Session, product_ids: Iterable[int], *, at: dt.datetime | None = None
-) -> dict[int, list[UpdateRelease]]:
-    """Published releases by product (those published by ``at`` when given)."""
+def visible(session: Session, organization_id: int, product_ids: Iterable[int]) -> set[int]:
+    """The products among ``product_ids`` the organization holds or makes: an asset
+    still linked to a product no longer held shows none of its releases."""
     wanted = set(product_ids)
-    found: dict[int, list[UpdateRelease]] = {p: [] for p in wanted}
+    if not wanted:
+        return wanted
+    held = select(Holding.product_id).where(
+        Holding.organization_id == organization_id, Holding.product_id.in_(wanted)
+    )
+    own = select(Product.id).where(
+        Product.organization_id == organization_id, Product.id.in_(wanted)
+    )
+    return set(session.execute(held.union(own)).scalars())
+
+
+def published_releases(
+    session: Session,
+    organization_id: int,
+    product_ids: Iterable[int],
+    *,
+    at: dt.datetime | None = None,
+) -> dict[int, list[UpdateRelease]]:
+    """Published releases by product (those published by ``at`` when given), for the
+    products the organization may see (the others map to no release)."""
+    found: dict[int, list[UpdateRelease]] = {p: [] for p in product_ids}
+    wanted = visible(session, organization_id, found)
     if not wanted:
         return found
     stmt = select(UpdateRelease).where(
@@ -171,19 +193,25 @@ def status_of(
 
 
 def statuses(
-    session: Session, assets: Sequence[Asset], findings: OpenFindings = NO_FINDINGS
+    session: Session,
+    organization_id: int,
+    assets: Sequence[Asset],
+    findings: OpenFindings = NO_FINDINGS,
 ) -> list[AssetStatus]:
     product_ids = {a.profile_version.product_id for a in assets if a.profile_version}
-    releases = published_releases(session, product_ids)
+    seen = visible(session, organization_id, product_ids)
+    releases = published_releases(session, organization_id, product_ids)
     open_by_asset: Mapping[int, frozenset[str]] = findings.open_for([a.id for a in assets])
-    return [
-        status_of(
-            a,
-            releases.get(a.profile_version.product_id, []) if a.profile_version else [],
-            open_by_asset.get(a.id, frozenset()),
+    found = []
+    for a in assets:
+        product = a.profile_version.product_id if a.profile_version else None
+        status = status_of(
+            a, releases.get(product, []) if product else [], open_by_asset.get(a.id, frozenset())
         )
-        for a in assets
-    ]
+        if product is not None and product not in seen:
+            status = replace(status, problem=NOT_HELD)
+        found.append(status)
+    return found
 
 
 def site_assets(session: Session, site_id: int) -> list[Asset]:
@@ -196,7 +224,7 @@ def asset_updates(
 ) -> AssetStatus:
     """The releases that apply to one asset of the actor's organization."""
     asset = inventory.get_asset(session, actor, asset_id)
-    return statuses(session, [asset], findings)[0]
+    return statuses(session, actor.organization_id, [asset], findings)[0]
 
 
 def site_updates(
@@ -205,7 +233,7 @@ def site_updates(
     """Every asset of a site with its applicable releases (zone, then serial order)."""
     inventory.require(actor, Permission.INVENTORY_READ)
     site = inventory.get_site(session, actor, site_id)
-    return statuses(session, site_assets(session, site.id), findings)
+    return statuses(session, actor.organization_id, site_assets(session, site.id), findings)
 
 
 def version_at(session: Session, asset: Asset, at: dt.datetime) -> str | None:

@@ -242,7 +242,7 @@ def make_plan(
     unplaced: list[dict[str, object]] = []
     todo = []
     release_of: dict[str, int] = {}
-    for status in fleet.statuses(session, list(assets.values()), findings):
+    for status in fleet.statuses(session, actor.organization_id, list(assets.values()), findings):
         if chosen_assets is not None and status.asset_id not in chosen_assets:
             continue
         needed = [

@@ -20,6 +20,7 @@ from medsec.audit.models import AuditEvent
 from medsec.errors import NotFound, PermissionDenied
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import SiteIn, ZoneIn
+from medsec.products import services as products
 from medsec.updates import exposure, fleet, planning
 from medsec.updates import services as updates
 from medsec.updates.findings import KnownFindings
@@ -453,3 +454,12 @@ def test_compliance_rises_when_a_task_is_done(make: Any, ward: Ward) -> None:
     assert [p.total for p in points][-1] == 6
     assert points[-1].up_to_date == 1
     assert points[0].up_to_date == 0  # before the assets existed or the patch was done
+
+
+def test_a_product_no_longer_held_shows_no_release(make: Any, ward: Ward) -> None:
+    with make.session() as session:
+        products.release(session, ward.engineer, ward.product_id)
+    with make.session() as session:
+        status = fleet.asset_updates(session, ward.engineer, ward.pumps[0])
+    assert (status.updates, status.out_of_date) == ((), False)
+    assert status.problem == fleet.NOT_HELD
