@@ -12,9 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from medsec.accounts.actor import Actor
+from medsec.accounts.models import User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.models import AuditEvent
 from medsec.errors import NotFound, PermissionDenied
@@ -463,3 +465,57 @@ def test_a_product_no_longer_held_shows_no_release(make: Any, ward: Ward) -> Non
         status = fleet.asset_updates(session, ward.engineer, ward.pumps[0])
     assert (status.updates, status.out_of_date) == ((), False)
     assert status.problem == fleet.NOT_HELD
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def test_plan_and_record_over_the_api(make: Any, ward: Ward, client: TestClient) -> None:
+    with make.session() as session:
+        user = session.get(User, ward.engineer.user_id)
+    _, token = make.token(user)
+    auth = {"Authorization": f"Bearer {token}"}
+    site = f"/api/v1/sites/{ward.site_id}"
+    bad = client.post(
+        f"{site}/maintenance-windows",
+        json={"name": "w", "days": "tue", "start": "01:00", "end": "05:00", "timezone": "Nowhere"},
+        headers=auth,
+    )
+    assert (bad.status_code, bad.json()["type"].rsplit("/", 1)[-1]) == (422, "invalid-window")
+    window = client.post(
+        f"{site}/maintenance-windows",
+        json={"name": "w", "days": "tue", "start": "01:00", "end": "05:00", "zone_id": ward.ward},
+        headers=auth,
+    )
+    assert window.status_code == 201 and window.json()["scope"] == "zone"
+    group = client.post(
+        f"{site}/update-groups", json={"name": "g", "max_concurrent": 1}, headers=auth
+    )
+    assert group.status_code == 201
+    needing = client.get(f"{site}/updates?out_of_date=true", headers=auth).json()
+    assert {a["asset_id"] for a in needing} == {*ward.pumps, *ward.icu_pumps}
+    planned = client.post(
+        f"{site}/update-plans", json={"start": "2026-06-01T00:00:00Z", "days": 7}, headers=auth
+    )
+    assert planned.status_code == 201, planned.text
+    plan = planned.json()
+    assert {t["asset_id"] for t in plan["tasks"]} == set(ward.pumps)
+    # The ICU has no window: its pumps are listed with the reason.
+    assert {u["asset_id"] for u in plan["unplaced"]} == set(ward.icu_pumps)
+    first = plan["tasks"][0]
+    assert first["occurrence_start"] == "2026-06-01T23:00:00Z"
+    moved = client.post(
+        f"/api/v1/update-tasks/{first['id']}/transition", json={"to": "done"}, headers=auth
+    )
+    assert (moved.status_code, moved.json()["type"].rsplit("/", 1)[-1]) == (
+        409,
+        "invalid-transition",
+    )
+    started = client.post(
+        f"/api/v1/update-tasks/{first['id']}/transition",
+        json={"to": "in-progress", "assignee": "Biomed"},
+        headers=auth,
+    )
+    assert started.json()["state"] == "in-progress"
+    again = client.get(f"/api/v1/update-plans/{plan['id']}", headers=auth).json()
+    assert [e["to_state"] for e in again["tasks"][0]["history"]] == ["planned", "in-progress"]
