@@ -1,5 +1,5 @@
-"""Migration 0002_updates: adds the four tables of the updates domain and removes them
-again on downgrade, on SQLite and PostgreSQL."""
+"""Migrations 0004 (updates) and 0009 (update planning): each adds its tables and
+removes them again on downgrade, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ def test_downgrade_removes_the_update_tables_and_upgrade_restores_them(
     empty_database_url: str,
 ) -> None:
     config = migrate.alembic_config(empty_database_url)
-    command.upgrade(config, "0002_updates")
+    command.upgrade(config, "0004")
     assert TABLES <= tables(empty_database_url)
 
-    command.downgrade(config, "0001")
+    command.downgrade(config, "0003")
     assert not TABLES & tables(empty_database_url)
     assert "profile_versions" in tables(empty_database_url)
 
