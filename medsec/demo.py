@@ -26,6 +26,7 @@ from medsec.mds2.export import mds2_bytes
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
 from medsec.service import Instance
+from medsec.updates.demo import seed_updates
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -92,7 +93,9 @@ def seed(instance: Instance) -> list[DemoLogin]:
             products.publish(session, psirt, version.id)
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
-        seed_inventory(session, _seed_actor(session, instance, users["biomed"]))
+        biomed = _seed_actor(session, instance, users["biomed"])
+        seed_inventory(session, biomed)
+        seed_updates(session, psirt, biomed, DEMO_SITE)
     return logins
 
 

@@ -20,6 +20,7 @@ from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
+from medsec.updates import planning_api as update_planning_api
 from medsec.web import views as web_views
 
 ROUTERS: list[APIRouter] = [
@@ -33,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     csaf_provider_api.router,
     disclosure_api.router,
     disclosure_api.wellknown_router,
+    update_planning_api.router,
     *web_views.ROUTERS,
 ]
 

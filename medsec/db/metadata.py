@@ -8,6 +8,7 @@ from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
 from medsec.updates import models as updates_models
+from medsec.updates import planning_models as updates_planning_models
 from medsec.vulns import models as vulns_models
 
 metadata = Base.metadata
@@ -21,5 +22,6 @@ __all__ = [
     "metadata",
     "products_models",
     "updates_models",
+    "updates_planning_models",
     "vulns_models",
 ]

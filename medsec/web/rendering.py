@@ -47,6 +47,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/mds2", "MDS2"))
     if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
         items.append(NavItem("/inventory", "Inventory"))
+        items.append(NavItem("/inventory/update-dashboard", "Updates"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):
@@ -80,6 +81,10 @@ NOTICES: dict[str, str] = {
     "uploaded": "The profile was uploaded as a draft.",
     "mds2-uploaded": "The MDS2 was read and added.",
     "mds2-deleted": "The MDS2 document was deleted.",
+    "window-added": "The maintenance window was added.",
+    "group-added": "The group limit was added.",
+    "plan-made": "The plan was made; the new plan is listed first.",
+    "task-recorded": "The outcome was recorded.",
     "published": "The version was published.",
     "held": "The product was added to your holdings.",
     "released": "The product was removed from your holdings.",

@@ -38,6 +38,7 @@ from medsec.web import (
     mfa_views,
     oidc_views,
     product_views,
+    update_plan_views,
     update_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
@@ -61,6 +62,7 @@ ROUTERS: list[APIRouter] = [
     update_views.router,
     inventory_views.router,
     disclosure_views.router,
+    update_plan_views.router,
 ]
 
 

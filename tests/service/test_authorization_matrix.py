@@ -40,7 +40,9 @@ from medsec.mds2 import services as mds2_services
 from medsec.mds2.export import mds2_bytes
 from medsec.profiles.loader import load_profile_text
 from medsec.settings import Settings
+from medsec.updates import planning
 from medsec.updates import services as updates
+from medsec.updates.planning_schemas import PlanIn, WindowIn
 from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
 
 RouteKey = tuple[str, str]
@@ -150,6 +152,17 @@ EXPECTED: dict[RouteKey, str] = {
         "GET",
         "/api/v1/disclosure/cases/{case_id}/attachments/{attachment_id}",
     ): "permission:disclosure:triage",
+    ("GET", "/api/v1/assets/{asset_id}/updates"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/updates"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/end-of-support"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/maintenance-windows"): "permission:inventory:read",
+    ("POST", "/api/v1/sites/{site_id}/maintenance-windows"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/update-groups"): "permission:inventory:read",
+    ("POST", "/api/v1/sites/{site_id}/update-groups"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/update-plans"): "permission:inventory:read",
+    ("POST", "/api/v1/sites/{site_id}/update-plans"): "permission:inventory:write",
+    ("GET", "/api/v1/update-plans/{plan_id}"): "permission:inventory:read",
+    ("POST", "/api/v1/update-tasks/{task_id}/transition"): "permission:inventory:write",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -231,6 +244,12 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/disclosure/cases/{case_id}/attachments/{attachment_id}"): (
         "permission:disclosure:triage"
     ),
+    ("GET", "/inventory/sites/{site_id}/updates"): "permission:inventory:read",
+    ("POST", "/inventory/sites/{site_id}/windows"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/groups"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
+    ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
+    ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
 }
 
 
@@ -537,6 +556,37 @@ def inventory_file(w: World, who: Who, own: bool) -> Call:
         files={"file": ("assets.csv", text.encode())},
         data={"site_id": str(clinic(w, own, "site"))},
     )
+
+
+def fresh_plan(w: World, own: bool) -> Call:
+    """A new (empty) update plan of the caller's hospital's site, or of Clinic 2's."""
+    org = "clinic" if own else "clinic2"
+    planner = w.make.actor(w.make.user(w.orgs[org], Role.ADMIN))
+    with w.make.session() as session:
+        found = planning.make_plan(session, planner, w.ids[f"{org}-site"], PlanIn(days=1))
+        return Call({"plan_id": found.id})
+
+
+def fresh_task(w: World, own: bool) -> Call:
+    """A planned task of the caller's hospital (its pump at 4.2.1, the held product's
+    published 4.2.2), or of Clinic 2's; the call defers it."""
+    org, maker = ("clinic", "north") if own else ("clinic2", "south")
+    planner = w.make.actor(w.make.user(w.orgs[org], Role.ADMIN))
+    site = w.make.site(planner, f"planned {next(w.counter)}")
+    w.make.asset(
+        planner, site.id, firmware_version="4.2.1", product_version_id=w.ids[f"{maker}-published"]
+    )
+    window = WindowIn(name="any", days="mon-sun", start=dt.time(0), end=dt.time(23))
+    with w.make.session() as session:
+        planning.add_window(session, planner, site.id, window)
+        found = planning.make_plan(session, planner, site.id, PlanIn(days=3))
+        (task,) = found.tasks
+        body = {"to": "deferred", "reason": "ward full"}
+        return Call({"task_id": task.id}, json=body)
+
+
+def site_call(w: World, who: Who, own: bool) -> Call:
+    return Call({"site_id": clinic(w, own, "site")})
 
 
 PROVIDER = "provider"
@@ -848,6 +898,44 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("GET", "/api/v1/disclosure/cases/{case_id}/attachments/{attachment_id}"): Spec(
         disclosure_attachment, tenancy=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/updates"): Spec(
+        lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/updates"): Spec(site_call, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/sites/{site_id}/end-of-support"): Spec(site_call, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/sites/{site_id}/maintenance-windows"): Spec(
+        site_call, tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/sites/{site_id}/maintenance-windows"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")},
+            json={"name": "night", "days": "tue", "start": "01:00", "end": "05:00"},
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/update-groups"): Spec(site_call, tenancy=True, only=PROVIDER),
+    ("POST", "/api/v1/sites/{site_id}/update-groups"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")}, json={"name": "pumps", "max_concurrent": 2}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/update-plans"): Spec(site_call, tenancy=True, only=PROVIDER),
+    ("POST", "/api/v1/sites/{site_id}/update-plans"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}, json={"days": 1}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/update-plans/{plan_id}"): Spec(
+        lambda w, who, own: fresh_plan(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/update-tasks/{task_id}/transition"): Spec(
+        lambda w, who, own: fresh_task(w, own), tenancy=True, only=PROVIDER
     ),
 }
 

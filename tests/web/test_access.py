@@ -28,6 +28,7 @@ PAGES: dict[str, Permission | None] = {
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
     "/inventory": Permission.INVENTORY_READ,
+    "/inventory/update-dashboard": Permission.INVENTORY_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -105,6 +106,7 @@ def test_the_navigation_offers_only_what_the_role_can_open(site: Site, role: Rol
         "/versions/1/patches",
         "/versions/1/lifecycle",
         "/inventory/assets/1",
+        "/inventory/sites/1/updates",
     ],
 )
 def test_anonymous_visitors_are_sent_to_login_and_back(browser: Browser, path: str) -> None:

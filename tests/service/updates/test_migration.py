@@ -1,9 +1,10 @@
-"""Migration 0002_updates: adds the four tables of the updates domain and removes them
-again on downgrade, on SQLite and PostgreSQL."""
+"""Migrations 0004 (updates) and 0009 (update planning): each adds its tables and
+removes them again on downgrade, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from medsec.db import migrate
@@ -24,12 +25,37 @@ def test_downgrade_removes_the_update_tables_and_upgrade_restores_them(
     empty_database_url: str,
 ) -> None:
     config = migrate.alembic_config(empty_database_url)
-    command.upgrade(config, "0002_updates")
+    command.upgrade(config, "0004")
     assert TABLES <= tables(empty_database_url)
 
-    command.downgrade(config, "0001")
+    command.downgrade(config, "0003")
     assert not TABLES & tables(empty_database_url)
     assert "profile_versions" in tables(empty_database_url)
 
     command.upgrade(config, "head")
     assert TABLES <= tables(empty_database_url)
+
+
+PLANNING = {
+    "maintenance_windows",
+    "update_groups",
+    "update_plans",
+    "update_tasks",
+    "update_task_events",
+}
+
+
+def test_migration_0009_adds_the_planning_tables_and_removes_them_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    config = migrate.alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    assert PLANNING <= tables(empty_database_url)
+
+    parent = ScriptDirectory.from_config(config).get_revision("0009").down_revision
+    command.downgrade(config, str(parent))
+    assert not PLANNING & tables(empty_database_url)
+    assert {"assets", "update_releases"} <= tables(empty_database_url)
+
+    command.upgrade(config, "head")
+    assert PLANNING <= tables(empty_database_url)

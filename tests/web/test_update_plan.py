@@ -1,0 +1,151 @@
+"""The update plan page and the update dashboard on the demo hospital: which device needs
+which update and why, windows and group limits, a plan by window occurrence in local time
+and UTC, outcomes recorded with evidence, end-of-support exposure and the compliance
+chart. Plain form posts: no JavaScript needed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from medsec.accounts.models import Organization
+from medsec.accounts.roles import Role
+from medsec.demo import DEMO_SITE, HOSPITAL, seed
+from medsec.inventory.models import Asset
+from medsec.inventory.models import Site as SiteRow
+from medsec.updates.planner import peak
+from medsec.updates.planning_models import UpdatePlan
+
+from .conftest import Browser, Site, text_of
+
+
+@pytest.fixture
+def demo(site: Site) -> int:
+    seed(site.instance)
+    with site.instance.db.session() as session:
+        org = session.execute(
+            select(Organization).where(Organization.name == HOSPITAL)
+        ).scalar_one()
+        site.user(org.id, "planner", Role.CLINICAL_ENGINEER)
+        site.user(org.id, "reader", Role.AUDITOR)
+        return int(
+            session.execute(select(SiteRow.id).where(SiteRow.name == DEMO_SITE)).scalar_one()
+        )
+
+
+def signed_in(site: Site, username: str) -> Browser:
+    browser = site.browser()
+    assert browser.login(username).status_code == 303
+    return browser
+
+
+def test_the_plan_page_says_which_device_needs_which_update_and_why(site: Site, demo: int) -> None:
+    page = signed_in(site, "planner").follow(f"/inventory/sites/{demo}/updates").text
+    text = text_of(page)
+    assert "LVP3-00004" in text and "4.2.2 (security-patch)" in text
+    assert "fixes CVE-2026-21001, CVE-2026-21002, GHSA-4x5p-9q2r-8m7c; priority high" in text
+    assert "ICU night" in text and "Ward 4B pumps: at most 2 at once" in text
+    # The demo plan: occurrences in Berlin time, then UTC.
+    assert re.search(r"Tue \d{4}-\d\d-\d\d 01:00 CE[S]?T – 05:00 CE[S]?T", text)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:00 UTC – \d\d:00 UTC", text)
+    assert 'aria-label="Outcome of the update of LVP3-00001"' in page
+
+
+def test_the_demo_plan_keeps_the_ward_limit(site: Site, demo: int) -> None:
+    with site.instance.db.session() as session:
+        plan = session.execute(select(UpdatePlan)).scalar_one()
+        ward = [t for t in plan.tasks if t.asset.zone and t.asset.zone.name == "Ward 4B"]
+        icu = [t for t in plan.tasks if t.asset.zone and t.asset.zone.name == "ICU"]
+        assert len(ward) == 3 and len(icu) == 3
+        assert peak((t.start, t.end) for t in ward) == 2
+        assert peak((t.start, t.end) for t in icu) == 1
+
+
+def task_of(site: Site, serial: str) -> int:
+    with site.instance.db.session() as session:
+        plan = session.execute(select(UpdatePlan)).scalar_one()
+        return next(t.id for t in plan.tasks if t.asset.serial == serial)
+
+
+def test_recording_done_needs_evidence_then_the_dashboard_counts_it(site: Site, demo: int) -> None:
+    browser = signed_in(site, "planner")
+    page_url = f"/inventory/sites/{demo}/updates"
+    task = task_of(site, "LVP3-00004")
+    action = f"/inventory/update-tasks/{task}/transition"
+    started = browser.submit(page_url, action, {"to": "in-progress", "assignee": "Biomed"})
+    assert started.status_code == 303
+    refused = browser.submit(page_url, action, {"to": "done"})
+    assert refused.status_code == 422
+    assert "needs evidence" in text_of(refused.text)
+    done = browser.submit(page_url, action, {"to": "done", "evidence": "4.2.2 read back"})
+    assert done.headers["location"] == f"{page_url}?done=task-recorded#task-{task}"
+    assert "evidence: 4.2.2 read back" in text_of(browser.follow(page_url).text)
+    dashboard = text_of(browser.follow(f"/inventory/update-dashboard?site={demo}").text)
+    assert "LVP3-00004" not in dashboard.split("End-of-support exposure")[0]
+    assert "LVP3-00005" in dashboard
+    with site.instance.db.session() as session:
+        asset = session.execute(select(Asset).where(Asset.serial == "LVP3-00004")).scalar_one()
+        assert asset.firmware_version == "4.2.2"
+
+
+def test_a_window_and_a_group_are_added_and_a_bad_window_is_explained(
+    site: Site, demo: int
+) -> None:
+    browser = signed_in(site, "planner")
+    page_url = f"/inventory/sites/{demo}/updates"
+    bad = browser.submit(
+        page_url,
+        f"/inventory/sites/{demo}/windows",
+        {"name": "x", "days": "someday", "start": "01:00", "end": "03:00", "scope": "site"},
+    )
+    assert bad.status_code == 422 and "not a weekday" in text_of(bad.text)
+    good = browser.submit(
+        page_url,
+        f"/inventory/sites/{demo}/windows",
+        {
+            "name": "Friday late",
+            "days": "fri",
+            "start": "22:00",
+            "end": "02:00",
+            "scope": "site",
+            "timezone": "America/New_York",
+            "downtime": "yes",
+        },
+    )
+    assert good.headers["location"].endswith("done=window-added")
+    group = browser.submit(
+        page_url, f"/inventory/sites/{demo}/groups", {"name": "All", "max_concurrent": "3"}
+    )
+    assert group.headers["location"].endswith("done=group-added")
+    text = text_of(browser.follow(page_url).text)
+    assert "Friday late" in text and "America/New_York" in text and "All: at most 3" in text
+    planned = browser.submit(page_url, f"/inventory/sites/{demo}/plans", {"days": "7"})
+    assert planned.headers["location"].endswith("done=plan-made")
+    assert "already in plan" in text_of(browser.follow(page_url).text)
+
+
+def test_the_dashboard_shows_end_of_support_and_the_chart_with_its_table(
+    site: Site, demo: int
+) -> None:
+    page = signed_in(site, "reader").follow(f"/inventory/update-dashboard?site={demo}").text
+    text = text_of(page)
+    exposure = text.split("End-of-support exposure", 1)[1]
+    assert "AUR-128-0042" in exposure and "end of security updates" in exposure
+    assert "from the notice" in exposure
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
+    assert 'id="compliance-table"' in page
+
+
+def test_the_auditor_sees_the_plan_but_no_forms(site: Site, demo: int) -> None:
+    browser = signed_in(site, "reader")
+    page = browser.follow(f"/inventory/sites/{demo}/updates").text
+    assert "Outcome of the update" not in page and "Add a maintenance window" not in page
+    task = task_of(site, "LVP3-00004")
+    refused = browser.submit(
+        f"/inventory/sites/{demo}/updates",
+        f"/inventory/update-tasks/{task}/transition",
+        {"to": "in-progress"},
+    )
+    assert refused.status_code == 403
