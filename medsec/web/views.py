@@ -35,6 +35,7 @@ from medsec.web import (
     inventory_views,
     mds2_views,
     mfa_views,
+    network_views,
     oidc_views,
     product_views,
     update_views,
@@ -58,6 +59,7 @@ ROUTERS: list[APIRouter] = [
     product_views.router,
     mds2_views.router,
     update_views.router,
+    network_views.router,
     inventory_views.router,
 ]
 

@@ -215,6 +215,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
     ("GET", "/inventory/import"): "permission:inventory:write",
     ("POST", "/inventory/import"): "permission:inventory:write",
+    ("GET", "/inventory/sites/{site_id}/network"): "permission:inventory:read",
+    ("GET", "/inventory/sites/{site_id}/network/rules/{target}"): "permission:inventory:read",
+    ("GET", "/inventory/sites/{site_id}/network/site.yaml"): "permission:inventory:read",
+    ("POST", "/inventory/sites/{site_id}/network/flow-checks"): "permission:inventory:write",
 }
 
 
