@@ -23,6 +23,7 @@ from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2
 from medsec.mds2.export import mds2_bytes
+from medsec.network.demo import seed_network
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
 from medsec.service import Instance
@@ -92,7 +93,9 @@ def seed(instance: Instance) -> list[DemoLogin]:
             products.publish(session, psirt, version.id)
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
-        seed_inventory(session, _seed_actor(session, instance, users["biomed"]))
+        biomed = _seed_actor(session, instance, users["biomed"])
+        seed_inventory(session, biomed)
+        seed_network(session, biomed, DEMO_SITE)
     return logins
 
 
