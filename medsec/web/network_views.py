@@ -13,14 +13,15 @@ from markupsafe import Markup
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
-from medsec.errors import Error
+from medsec.errors import DocumentError, Error
 from medsec.flows import services as flow_checks
 from medsec.inventory import services as inventory
 from medsec.network import services
-from medsec.network.api import DOWNLOADS
+from medsec.network.api import DOWNLOADS, MAX_SITE_FILE_BYTES
 from medsec.network.diagram import conduit_label, conflict_pairs, zone_diagram
 from medsec.network.firewall.targets import Target
 from medsec.network.flowmap import FlowMap
+from medsec.network.site_import import import_site
 from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import explain
 from medsec.web.rendering import render, see_other
@@ -40,6 +41,7 @@ def _page(
     asset: str | None = None,
     zone: str | None = None,
     upload_error: str | None = None,
+    import_error: str | None = None,
     status: int = 200,
 ) -> Response:
     actor = viewer.actor
@@ -72,6 +74,7 @@ def _page(
         targets=list(Target),
         latest=flow_checks.latest_check(session, actor, site.id),
         upload_error=upload_error,
+        import_error=import_error,
         can_write=actor.can(Permission.INVENTORY_WRITE),
         max_upload=flow_checks.MAX_UPLOAD_BYTES // (1024 * 1024),
     )
@@ -132,3 +135,28 @@ async def upload_flows(
         discard(session, e)
         return _page(request, session, viewer, site_id, upload_error=explain(e), status=422)
     return see_other(f"/inventory/sites/{site_id}/network#violations", "flows-checked")
+
+
+@router.post("/inventory/sites/{site_id}/network/site-file")
+async def upload_site_file(
+    request: Request,
+    session: DbSession,
+    viewer: Writer,
+    site_id: ObjectId,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Import a site file into the site, all or nothing."""
+    if file is None or not file.filename:
+        return _page(
+            request, session, viewer, site_id, import_error="Choose a site file.", status=422
+        )
+    try:
+        text = (await file.read(MAX_SITE_FILE_BYTES + 1)).decode("utf-8", errors="replace")
+        if len(text) > MAX_SITE_FILE_BYTES:
+            raise Error(f"{file.filename}: a site file is at most {MAX_SITE_FILE_BYTES} bytes")
+        import_site(session, viewer.actor, site_id, text, file.filename)
+    except Error as e:
+        discard(session, e)
+        message = e.diagnostics() if isinstance(e, DocumentError) else explain(e)
+        return _page(request, session, viewer, site_id, import_error=message, status=422)
+    return see_other(f"/inventory/sites/{site_id}/network", "site-file-imported")

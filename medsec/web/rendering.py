@@ -92,6 +92,7 @@ NOTICES: dict[str, str] = {
     "asset-saved": "The asset was saved.",
     "asset-deleted": "The asset was deleted.",
     "flows-checked": "The log was checked against the authorized flows.",
+    "site-file-imported": "The site file was imported.",
 }
 
 

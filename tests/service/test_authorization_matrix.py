@@ -219,6 +219,7 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/inventory/sites/{site_id}/network/rules/{target}"): "permission:inventory:read",
     ("GET", "/inventory/sites/{site_id}/network/site.yaml"): "permission:inventory:read",
     ("POST", "/inventory/sites/{site_id}/network/flow-checks"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/network/site-file"): "permission:inventory:write",
 }
 
 

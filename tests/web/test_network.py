@@ -84,3 +84,25 @@ def test_an_uploaded_log_fills_the_violations_table(site: Site) -> None:
         files={"file": ("conn.log", b"\x00garbage")},
     )
     assert bad.status_code == 422 and "Error:" in bad.text
+
+
+def test_a_site_file_is_imported_from_the_page(site: Site) -> None:
+    browser, site_id = networked(site)
+    page = f"/inventory/sites/{site_id}/network"
+    token = re.search(r'name="csrf_token" value="([^"]*)"', browser.get(page).text)
+    assert token
+    changed = SITE_FILE.replace("ports: [443]", "ports: [443, 8443]")
+    answer = browser.post(
+        f"{page}/site-file",
+        {"csrf_token": token.group(1)},
+        files={"file": ("clinic.yaml", changed.encode())},
+    )
+    assert answer.status_code == 303, answer.text
+    assert "https (tcp 443,8443)" in browser.follow(answer.headers["location"]).text
+    bad = browser.post(
+        f"{page}/site-file",
+        {"csrf_token": token.group(1)},
+        files={"file": ("bad.yaml", SITE_FILE.replace("10.1.0.5", "10.9.0.5").encode())},
+    )
+    assert bad.status_code == 422
+    assert "bad.yaml:" in bad.text and "is not inside zone" in bad.text
