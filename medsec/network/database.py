@@ -125,6 +125,8 @@ def site_model(session: Session, site: SiteRow) -> Site:
     site_wide: dict[str, Binding] = {}
     per_asset: dict[int, dict[str, Binding]] = {}
     for row in bindings:
+        if not (row.cidrs or row.dns_names or any(i in names.assets for i in row.asset_ids)):
+            continue  # its assets were deleted: the endpoint is unbound again (a to-do)
         target = site_wide if row.asset_id is None else per_asset.setdefault(row.asset_id, {})
         target[row.endpoint] = _binding(row, names)
     conduits = session.execute(
@@ -146,13 +148,14 @@ def site_model(session: Session, site: SiteRow) -> Site:
         "conduits": [
             {
                 "name": c.name,
-                "from_zone": names.zones.get(c.from_zone_id, "?"),
-                "to_zone": names.zones.get(c.to_zone_id, "?"),
+                "from_zone": names.zones[c.from_zone_id],
+                "to_zone": names.zones[c.to_zone_id],
                 "bidirectional": c.bidirectional,
                 "services": c.services,
                 "description": c.description,
             }
             for c in conduits
+            if c.from_zone_id in names.zones and c.to_zone_id in names.zones
         ],
         "bindings": site_wide,
     }

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from medsec.errors import DocumentError, Error
+from medsec.inventory import services as inventory
 from medsec.inventory.models import Site as SiteRow
 from medsec.network import services
 from medsec.network.database import model_name
@@ -101,3 +102,12 @@ def test_inventory_names_become_model_names(make: Any, campus: Campus) -> None:
     assert "name: Ward-4B" in exported
     assert dump_site(load_site_text(exported, "x")) == exported
     assert model_name("ICU / bay 3") == "ICU-bay-3"
+
+
+def test_deleting_a_bound_asset_makes_its_endpoint_a_to_do_again(make: Any, campus: Campus) -> None:
+    with make.session() as session:
+        server = inventory.asset_by_serial(session, campus.admin.organization_id, "pump-server-01")
+        assert server is not None
+        inventory.delete_asset(session, campus.admin, server.id)
+        fmap = services.flowmap(session, campus.admin, campus.site_id)
+    assert {t.endpoint for t in fmap.todos} == {"gantry", "pump-server"}
