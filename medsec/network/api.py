@@ -15,6 +15,7 @@ from medsec.api.params import ObjectId
 from medsec.errors import NotFound
 from medsec.flows import services as flow_checks
 from medsec.flows.schemas import FlowCheckOut, FlowCheckSummary
+from medsec.inventory.fields import InvalidValue
 from medsec.network import services
 from medsec.network.firewall.targets import Target
 from medsec.network.schemas import BindingIn, BindingOut, ConduitIn, ConduitOut, SiteImportOut
@@ -88,8 +89,9 @@ async def import_site_file(
     """Import a site file: all or nothing; zones by name, assets by serial."""
     content = await file.read(MAX_SITE_FILE_BYTES + 1)
     if len(content) > MAX_SITE_FILE_BYTES:
-        raise flow_checks.UploadTooLarge(
-            f"site file over {MAX_SITE_FILE_BYTES} bytes", hint="a site file is text"
+        raise InvalidValue(
+            f"{file.filename}: a site file is at most {MAX_SITE_FILE_BYTES} bytes",
+            hint="is this a site file (YAML or JSON)?",
         )
     text = content.decode("utf-8", errors="replace")
     report = import_site(session, actor, site_id, text, file.filename or "site.yaml")
