@@ -23,6 +23,7 @@ from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2
 from medsec.mds2.export import mds2_bytes
+from medsec.network.demo import seed_network
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
 from medsec.service import Instance
@@ -96,6 +97,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
         biomed = _seed_actor(session, instance, users["biomed"])
         seed_inventory(session, biomed)
         seed_updates(session, psirt, biomed, DEMO_SITE)
+        seed_network(session, biomed, DEMO_SITE)
     return logins
 
 

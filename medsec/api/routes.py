@@ -18,6 +18,7 @@ from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
+from medsec.network import api as network_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
 from medsec.updates import planning_api as update_planning_api
@@ -35,6 +36,7 @@ ROUTERS: list[APIRouter] = [
     disclosure_api.router,
     disclosure_api.wellknown_router,
     update_planning_api.router,
+    network_api.router,
     *web_views.ROUTERS,
 ]
 

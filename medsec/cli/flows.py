@@ -22,6 +22,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from medsec.cli.network import site_flowmap
 from medsec.cli.output import console, errors, print_json
 from medsec.errors import Error
 from medsec.flows.authorized import AuthorizedMap, load_map, parse_map
@@ -29,7 +30,6 @@ from medsec.flows.engine import Session
 from medsec.flows.learn import learn
 from medsec.flows.records import ReadReport
 from medsec.flows.results import CheckResult
-from medsec.network.profiles import flowmap_of_site_file
 
 app = typer.Typer(
     help="Observed network flows (Zeek conn.log, nfdump CSV) against the authorized map.",
@@ -61,12 +61,17 @@ MapOption = Annotated[
     ),
 ]
 SiteOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--site",
         "-s",
-        help="Site file (medsec network): the authorized map is computed from it.",
+        help="Site file (medsec network), or the name of a site in the database (with "
+        "--organization when there are several): the authorized map is computed from it.",
     ),
+]
+OrganizationOption = Annotated[
+    str | None,
+    typer.Option(help="Healthcare-provider organization of a database site."),
 ]
 ProfilesOption = Annotated[
     list[Path] | None,
@@ -74,12 +79,17 @@ ProfilesOption = Annotated[
 ]
 
 
-def _map(authorized: Path | None, site: Path | None, profiles: list[Path] | None) -> AuthorizedMap:
+def _map(
+    authorized: Path | None,
+    site: str | None,
+    profiles: list[Path] | None,
+    organization: str | None = None,
+) -> AuthorizedMap:
     """The authorized map from ``--authorized MAP.json`` or computed from ``--site``."""
     if authorized is not None and site is None:
         return load_map(authorized)
     if site is not None and authorized is None:
-        return parse_map(flowmap_of_site_file(site, profiles).interchange(), str(site))
+        return parse_map(site_flowmap(site, profiles, organization).interchange(), site)
     raise Error(
         "give the authorized flows either as --authorized MAP.json or as --site SITE.yaml",
         hint="`medsec network flows --site SITE --format json` writes the map file",
@@ -216,12 +226,14 @@ def check_command(
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = OutputFormat.TABLE,
     memory_limit: MemoryOption = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Report unauthorized flows and uninventoried devices; exit 3 if there are any.
 
-    The authorized flows come from a map file (--authorized) or a site file (--site).
+    The authorized flows come from a map file (--authorized), or a site file or database
+    site (--site).
     """
-    amap = _map(authorized, site, profiles)
+    amap = _map(authorized, site, profiles, organization)
     with Session(amap, memory_limit=memory_limit) as session:
         _load(session, logs, quiet=format is not OutputFormat.TABLE)
         result = session.result()
@@ -263,9 +275,10 @@ def learn_command(
     max_peers: Annotated[
         int, typer.Option("--max-peers", min=1, help="More peers than this: use zone CIDRs.")
     ] = 8,
+    organization: OrganizationOption = None,
 ) -> None:
     """Propose profile-style flows for a device from its observed baseline (for review)."""
-    amap = _map(authorized, site, profiles)
+    amap = _map(authorized, site, profiles, organization)
     with Session(amap) as session:
         _load(session, logs, quiet=format is not OutputFormat.TABLE)
         learned = learn(session, asset, min_flows=min_flows, max_peers=max_peers)

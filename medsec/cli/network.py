@@ -31,7 +31,18 @@ mud_app = typer.Typer(help="MUD files (RFC 8520) from and to profiles.", no_args
 app.add_typer(site_app, name="site")
 app.add_typer(mud_app, name="mud")
 
-SiteOption = Annotated[Path, typer.Option("--site", help="Site file (YAML or JSON).")]
+SiteOption = Annotated[
+    str,
+    typer.Option(
+        "--site",
+        help="Site file (YAML or JSON), or the name of a site in the database "
+        "(MEDSEC_DATABASE_URL; with --organization when there are several).",
+    ),
+]
+OrganizationOption = Annotated[
+    str | None,
+    typer.Option(help="Healthcare-provider organization of a database site."),
+]
 ProfilesOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -48,6 +59,22 @@ class MapFormat(enum.StrEnum):
     """Exactly the map_version 1 interchange."""
     REPORT = "report"
     """The interchange plus todos, conflicts and optional services."""
+
+
+def site_flowmap(site: str, profiles: list[Path] | None, organization: str | None) -> FlowMap:
+    """The flow map of ``--site``: a file when one exists at that path (or the name ends in
+    .yaml/.yml/.json), else the database site of that name, profiles from the catalog."""
+    path = Path(site)
+    if path.is_file() or path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return flowmap_of_site_file(path, profiles)
+    from medsec.cli.inventory import operator
+    from medsec.network.services import flowmap_by_name
+    from medsec.service import Instance
+    from medsec.settings import Settings
+
+    instance = Instance.from_settings(Settings())
+    with instance.db.session() as session:
+        return flowmap_by_name(session, operator(session, organization), site)
 
 
 def _write(path: Path, text: str) -> None:
@@ -120,13 +147,14 @@ def flows(
     zone: Annotated[str | None, typer.Option("--zone", help="Only this zone.")] = None,
     format: Annotated[MapFormat, typer.Option("--format", "-f")] = MapFormat.TABLE,
     profiles: ProfilesOption = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """The authorized flow map, its to-dos and conflicts.
 
     --format json prints exactly the map_version 1 interchange (for `medsec flows check`);
     --format report adds todos, conflicts and optional services to it.
     """
-    flowmap = flowmap_of_site_file(site, profiles)
+    flowmap = site_flowmap(site, profiles, organization)
     if asset is not None:
         if flowmap.site.asset(asset) is None:
             raise Error(f"no asset named '{asset}' in {site}")
@@ -186,9 +214,10 @@ def rules(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
     profiles: ProfilesOption = None,
     format: FormatOption = Format.TEXT,
+    organization: OrganizationOption = None,
 ) -> None:
     """Firewall rules (via aerleon) for the authorized flows: default deny, logged."""
-    ruleset = build_rules(flowmap_of_site_file(site, profiles))
+    ruleset = build_rules(site_flowmap(site, profiles, organization))
     _write(output, render(ruleset, target))
     ipv6 = ipv6_left_out(ruleset, target)
     if format is Format.JSON:

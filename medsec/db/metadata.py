@@ -4,8 +4,10 @@ from medsec.accounts import models as accounts_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
 from medsec.disclosure import models as disclosure_models
+from medsec.flows import models as flows_models
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
+from medsec.network import models as network_models
 from medsec.products import models as products_models
 from medsec.updates import models as updates_models
 from medsec.updates import planning_models as updates_planning_models
@@ -17,9 +19,11 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "disclosure_models",
+    "flows_models",
     "inventory_models",
     "mds2_models",
     "metadata",
+    "network_models",
     "products_models",
     "updates_models",
     "updates_planning_models",

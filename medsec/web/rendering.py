@@ -98,6 +98,8 @@ NOTICES: dict[str, str] = {
     "asset-created": "The asset was added to the inventory.",
     "asset-saved": "The asset was saved.",
     "asset-deleted": "The asset was deleted.",
+    "flows-checked": "The log was checked against the authorized flows.",
+    "site-file-imported": "The site file was imported.",
 }
 
 

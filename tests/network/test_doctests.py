@@ -16,6 +16,9 @@ import pytest
         "medsec.network.flowmap",
         "medsec.network.mud.export",
         "medsec.network.mud.importer",
+        "medsec.network.database",
+        "medsec.network.diagram",
+        "medsec.flows.sample",
     ],
 )
 def test_docstring_examples(module: str) -> None:

@@ -35,9 +35,13 @@ from medsec.api.routes import iter_routes, policy_of
 from medsec.app import create_app
 from medsec.audit.services import Context
 from medsec.disclosure.intake import AttachmentIn
+from medsec.flows import services as flow_checks
+from medsec.flows.sample import Connection, conn_log
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2_services
 from medsec.mds2.export import mds2_bytes
+from medsec.network import services as network
+from medsec.network.schemas import BindingIn, ConduitIn, ConduitServiceIn
 from medsec.profiles.loader import load_profile_text
 from medsec.settings import Settings
 from medsec.updates import planning
@@ -133,6 +137,19 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/api/v1/assets/import"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}"): "permission:inventory:read",
     ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/flow-map"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/firewall/{target}"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/site-file"): "permission:inventory:read",
+    ("PUT", "/api/v1/sites/{site_id}/site-file"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/conduits"): "permission:inventory:read",
+    ("POST", "/api/v1/sites/{site_id}/conduits"): "permission:inventory:write",
+    ("DELETE", "/api/v1/sites/{site_id}/conduits/{conduit_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/bindings"): "permission:inventory:read",
+    ("PUT", "/api/v1/sites/{site_id}/bindings"): "permission:inventory:write",
+    ("DELETE", "/api/v1/sites/{site_id}/bindings/{binding_id}"): "permission:inventory:write",
+    ("POST", "/api/v1/sites/{site_id}/flow-checks"): "permission:inventory:write",
+    ("GET", "/api/v1/sites/{site_id}/flow-checks"): "permission:inventory:read",
+    ("GET", "/api/v1/sites/{site_id}/flow-checks/{check_id}"): "permission:inventory:read",
     ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
     # The CSAF provider (medsec/advisories/provider/api.py): TLP:AMBER/RED behind a login.
@@ -200,6 +217,11 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/products/upload"): "permission:products:write",
     ("GET", "/versions/{version_id}"): "permission:products:read",
     ("POST", "/versions/{version_id}/publish"): "permission:products:publish",
+    ("GET", "/inventory/sites/{site_id}/network"): "permission:inventory:read",
+    ("GET", "/inventory/sites/{site_id}/network/rules/{target}"): "permission:inventory:read",
+    ("GET", "/inventory/sites/{site_id}/network/site.yaml"): "permission:inventory:read",
+    ("POST", "/inventory/sites/{site_id}/network/flow-checks"): "permission:inventory:write",
+    ("POST", "/inventory/sites/{site_id}/network/site-file"): "permission:inventory:write",
     ("GET", "/versions/{version_id}/compare"): "permission:products:read",
     ("GET", "/versions/{old_id}/diff/{new_id}"): "permission:products:read",
     ("GET", "/catalog"): "permission:products:read",
@@ -589,6 +611,61 @@ def site_call(w: World, who: Who, own: bool) -> Call:
     return Call({"site_id": clinic(w, own, "site")})
 
 
+def zoned_site(w: World) -> Any:
+    return w.make.site(keeper(w), f"networked {next(w.counter)}", zones=("A", "B"))
+
+
+def conduit_body(site: Any) -> dict[str, Any]:
+    return {
+        "name": f"c{site.id}",
+        "from_zone_id": site.zones[0].id,
+        "to_zone_id": site.zones[1].id,
+        "services": [{"protocol": "tcp", "ports": [443]}],
+    }
+
+
+def new_conduit(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"site_id": clinic(w, False, "site"), "conduit_id": 1})
+    site = zoned_site(w)
+    with w.make.session() as session:
+        row = network.create_conduit(
+            session,
+            keeper(w),
+            site.id,
+            ConduitIn(
+                name="c",
+                from_zone_id=site.zones[0].id,
+                to_zone_id=site.zones[1].id,
+                services=[ConduitServiceIn(protocol="tcp", ports=[443])],
+            ),
+        )
+        return Call({"site_id": site.id, "conduit_id": row.id})
+
+
+def new_binding(w: World, own: bool) -> Call:
+    if not own:
+        return Call({"site_id": clinic(w, False, "site"), "binding_id": 1})
+    site = w.make.site(keeper(w), f"bound {next(w.counter)}")
+    with w.make.session() as session:
+        row = network.set_binding(
+            session, keeper(w), site.id, BindingIn(endpoint="ntp", cidrs=["10.0.0.1/32"])
+        )
+        return Call({"site_id": site.id, "binding_id": row.id})
+
+
+SAMPLE_LOG = conn_log([Connection(1700000000.0, "10.0.0.1", "10.0.0.2", 443)]).encode()
+
+
+def new_flow_check(w: World, own: bool) -> Call:
+    site_id = clinic(w, own, "site")
+    if not own:
+        return Call({"site_id": site_id, "check_id": 1})
+    with w.make.session() as session:
+        row = flow_checks.check_upload(session, keeper(w), site_id, "conn.log", SAMPLE_LOG)
+        return Call({"site_id": site_id, "check_id": row.id})
+
+
 PROVIDER = "provider"
 
 
@@ -936,6 +1013,66 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("POST", "/api/v1/update-tasks/{task_id}/transition"): Spec(
         lambda w, who, own: fresh_task(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}/flow-map"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}/firewall/{target}"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site"), "target": "nftables"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/site-file"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("PUT", "/api/v1/sites/{site_id}/site-file"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": fresh_site(w, own).params["site_id"]},
+            files={"file": ("site.yaml", b"site: s\nzones: [{name: Z, security_level: 2}]\n")},
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/conduits"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/sites/{site_id}/conduits"): Spec(
+        lambda w, who, own: (
+            Call({"site_id": (site := zoned_site(w)).id}, json=conduit_body(site))
+            if own
+            else Call({"site_id": clinic(w, False, "site")}, json=conduit_body(zoned_site(w)))
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/sites/{site_id}/conduits/{conduit_id}"): Spec(
+        lambda w, who, own: new_conduit(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}/bindings"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("PUT", "/api/v1/sites/{site_id}/bindings"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")}, json={"endpoint": "ntp", "cidrs": ["10.1.0.0/16"]}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/sites/{site_id}/bindings/{binding_id}"): Spec(
+        lambda w, who, own: new_binding(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/sites/{site_id}/flow-checks"): Spec(
+        lambda w, who, own: Call(
+            {"site_id": clinic(w, own, "site")}, files={"file": ("conn.log", SAMPLE_LOG)}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/sites/{site_id}/flow-checks"): Spec(
+        lambda w, who, own: Call({"site_id": clinic(w, own, "site")}), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/sites/{site_id}/flow-checks/{check_id}"): Spec(
+        lambda w, who, own: new_flow_check(w, own), tenancy=True, only=PROVIDER
     ),
 }
 
