@@ -58,6 +58,8 @@ class Tag(enum.StrEnum):
     ASSET_DELETED = "inventory:asset:deleted"
     ASSET_FIRMWARE_CHANGED = "inventory:asset:firmware-changed"
     INVENTORY_IMPORTED = "inventory:import:completed"
+    SBOM_ATTACHED = "sbom:sbom:attached"
+    SBOM_REPLACED = "sbom:sbom:replaced"
     IDENTITY_REPORTED = "inventory:identity:reported"
     AUDIT_EXPORTED = "audit:log:exported"
     BACKUP_CREATED = "instance:backup:created"

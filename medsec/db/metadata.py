@@ -6,6 +6,7 @@ from medsec.db.base import Base
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
 from medsec.products import models as products_models
+from medsec.sbom import models as sbom_models
 from medsec.updates import models as updates_models
 
 metadata = Base.metadata
@@ -17,5 +18,6 @@ __all__ = [
     "mds2_models",
     "metadata",
     "products_models",
+    "sbom_models",
     "updates_models",
 ]
