@@ -17,6 +17,7 @@ from medsec.audit import api as audit_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.products import api as products_api
+from medsec.sbom import api as sbom_api
 from medsec.updates import api as updates_api
 from medsec.web import views as web_views
 
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     mds2_api.router,
     updates_api.router,
     inventory_api.router,
+    sbom_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -213,6 +213,13 @@ def _check_lengths(position: int, c: Component, kind: str | None) -> None:
             )
 
 
+def check_components(source: Source) -> None:
+    """Check every component's lengths before writing (for SBOMs held in memory, so that
+    a caller that must not fail half way can refuse the SBOM before any row is written)."""
+    for position, c in enumerate(source.components()):
+        _check_lengths(position, c, purl_parts(c.purl)[0])
+
+
 def _row(sbom_id: int, position: int, c: Component) -> dict[str, Any]:
     kind, namespace = purl_parts(c.purl)
     _check_lengths(position, c, kind)

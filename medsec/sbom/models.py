@@ -59,6 +59,7 @@ class StoredSbom(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    document_stored: Mapped[bool] = mapped_column(default=False)
     product_name: Mapped[str | None] = mapped_column(String(400))
     product_version: Mapped[str | None] = mapped_column(String(200))
     ntia: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

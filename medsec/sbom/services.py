@@ -105,6 +105,7 @@ def store(
         sha256=document.sha256,
         size_bytes=document.size,
         document=document.gzipped,
+        document_stored=document.gzipped is not None,
         product_name=product.name[:400] if product is not None else None,
         product_version=product.version[:200] if product and product.version else None,
         source=origin,
@@ -298,7 +299,7 @@ DOCUMENT_TYPES = {
 
 def document_chunks(sbom: StoredSbom) -> Iterator[bytes]:
     """The stored document, decompressed piece by piece; NotFound if it was not kept."""
-    if sbom.document is None:
+    if not sbom.document_stored or sbom.document is None:
         raise NotFound(
             f"the document of SBOM {sbom.id} was not kept ({sbom.size_bytes} bytes, too large)",
             hint=f"its components are stored; the original has SHA-256 {sbom.sha256}",

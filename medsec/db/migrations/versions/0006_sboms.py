@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("document", sa.LargeBinary(), nullable=True),
+        sa.Column("document_stored", sa.Boolean(), nullable=False),
         sa.Column("product_name", sa.String(length=400), nullable=True),
         sa.Column("product_version", sa.String(length=200), nullable=True),
         sa.Column("ntia", sa.JSON(), nullable=False),
