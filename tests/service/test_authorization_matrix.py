@@ -37,6 +37,8 @@ from medsec.mds2 import derive
 from medsec.mds2 import services as mds2_services
 from medsec.mds2.export import mds2_bytes
 from medsec.profiles.loader import load_profile_text
+from medsec.sbom import importing as sbom_importing
+from medsec.sbom import services as sbom_services
 from medsec.settings import Settings
 from medsec.updates import services as updates
 from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
@@ -131,6 +133,16 @@ EXPECTED: dict[RouteKey, str] = {
     ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
+    ("POST", "/api/v1/profile-versions/{version_id}/sbom"): "permission:products:write",
+    ("GET", "/api/v1/profile-versions/{version_id}/sboms"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/components"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/ntia"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/document"): "permission:products:read",
+    ("POST", "/api/v1/assets/{asset_id}/sbom"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}/sboms"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/components"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/ntia"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/document"): "permission:inventory:read",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -506,6 +518,49 @@ def inventory_file(w: World, who: Who, own: bool) -> Call:
     )
 
 
+SBOM = (
+    b'{"bomFormat": "CycloneDX", "specVersion": "1.6",'
+    b' "components": [{"type": "library", "name": "zlib", "version": "1.3.1"}]}'
+)
+
+
+def _attach(w: World, actor: Any, version: int | None = None, asset: int | None = None) -> None:
+    with w.make.session() as session:
+        source = sbom_importing.source_of_bytes(SBOM, "sbom.json")
+        document = sbom_importing.document_of_bytes(SBOM, "sbom.json")
+        if version is not None:
+            sbom_services.attach_to_version(session, actor, version, source, document)
+        else:
+            assert asset is not None
+            sbom_services.attach_to_asset(session, actor, asset, source, document)
+
+
+def sbom_version(w: World, who: Who, own: bool) -> Call:
+    """A version with an SBOM the caller may see (north's draft; for a hospital a
+    published north version), or South's published one."""
+    if not own:
+        return Call({"version_id": w.ids["south-published"]})
+    if "north-sbom-published" not in w.ids:
+        psirt = w.psirt["north"]
+        _attach(w, psirt, version=w.ids["north-draft"])
+        version = w.make.upload(psirt, name="north pump", version="5.0")
+        _attach(w, psirt, version=version.id)
+        w.ids["north-sbom-published"] = w.make.publish(psirt, version).id
+    key = "north-draft" if who.org == "north" else "north-sbom-published"
+    return Call({"version_id": w.ids[key]})
+
+
+def sbom_asset(w: World, who: Who, own: bool) -> Call:
+    if own and "clinic-asset-sbom" not in w.ids:
+        _attach(w, keeper(w), asset=w.ids["clinic-asset"])
+        w.ids["clinic-asset-sbom"] = 1
+    return Call({"asset_id": clinic(w, own, "asset")})
+
+
+def sbom_file(build: Builder) -> Builder:
+    return lambda w, who, own: Call(build(w, who, own).params, files={"file": ("s.json", SBOM)})
+
+
 PROVIDER = "provider"
 
 SPECS: dict[RouteKey, Spec] = {
@@ -716,6 +771,28 @@ SPECS: dict[RouteKey, Spec] = {
         lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
         tenancy=True,
         only=PROVIDER,
+    ),
+    ("POST", "/api/v1/profile-versions/{version_id}/sbom"): Spec(
+        sbom_file(sbom_version), tenancy=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/sboms"): Spec(sbom_version, tenancy=True),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/components"): Spec(
+        sbom_version, tenancy=True
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/ntia"): Spec(sbom_version, tenancy=True),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/document"): Spec(
+        sbom_version, tenancy=True
+    ),
+    ("POST", "/api/v1/assets/{asset_id}/sbom"): Spec(
+        sbom_file(sbom_asset), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/sboms"): Spec(sbom_asset, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/components"): Spec(
+        sbom_asset, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/ntia"): Spec(sbom_asset, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/document"): Spec(
+        sbom_asset, tenancy=True, only=PROVIDER
     ),
 }
 
