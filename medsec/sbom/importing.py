@@ -31,7 +31,7 @@ from medsec.sbom.interfaces import SbomTooLarge
 from medsec.sbom.model import Component, Edge, Sbom, SbomFormat
 from medsec.sbom.models import SbomComponent
 from medsec.sbom.read import read_sbom_bytes
-from medsec.sbom.stream import CycloneDxStream
+from medsec.sbom.stream import CycloneDxStream, Progress
 from medsec.sbom.summary import NtiaTally
 
 #: Files up to this size are read whole and validated against the schema.
@@ -95,9 +95,10 @@ def source_of_bytes(data: bytes, filename: str) -> Source:
     return _from_sbom(read_sbom_bytes(data, filename))
 
 
-def source_of_file(path: Path, filename: str) -> Source:
+def source_of_file(path: Path, filename: str, progress: Progress | None = None) -> Source:
     """The SBOM in ``path`` (``filename`` names it in messages): read whole when small,
-    streamed when it is a large CycloneDX JSON file, refused otherwise."""
+    streamed when it is a large CycloneDX JSON file, refused otherwise. ``progress`` is
+    told how many bytes the streamed components pass has read."""
     try:
         size = path.stat().st_size
         if size <= IN_MEMORY_BYTES:
@@ -126,7 +127,7 @@ def source_of_file(path: Path, filename: str) -> Source:
         header.authors,
         header.tools,
         header.product,
-        stream.components,
+        lambda: stream.components(progress),
         stream.edges,
     )
 

@@ -46,6 +46,7 @@ from medsec.sbom.importing import (
     write_components,
 )
 from medsec.sbom.models import SbomComponent, StoredSbom
+from medsec.sbom.stream import Progress
 from medsec.sbom.summary import NtiaTally
 
 SOURCES = ("upload", "identity-report", "release")
@@ -314,6 +315,8 @@ def document_chunks(sbom: StoredSbom) -> Iterator[bytes]:
     return chunks()
 
 
-def read_file(path: Path, filename: str) -> tuple[Source, Document]:
+def read_file(
+    path: Path, filename: str, progress: Progress | None = None
+) -> tuple[Source, Document]:
     """Source and document of a file (the CLI and the API's spooled uploads)."""
-    return source_of_file(path, filename), document_of_file(path, filename)
+    return source_of_file(path, filename, progress), document_of_file(path, filename)
