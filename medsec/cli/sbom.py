@@ -263,7 +263,5 @@ def attach(
 
 @contextmanager
 def _attach_progress(path: Path) -> Iterator[Any]:
-    from medsec.sbom.importing import IN_MEMORY_BYTES
-
-    with _progress(path, path.stat().st_size > IN_MEMORY_BYTES) as progress:
+    with _progress(path, path.stat().st_size > 1024 * 1024) as progress:
         yield progress

@@ -91,8 +91,8 @@ def _import_sbom(session: Session, actor: Actor, asset: Asset, content: str) -> 
     data = content.encode("utf-8")
     name = f"identity-report-{asset.serial}"[:200]
     try:
+        importing.check_components(importing.source_of_bytes(data, name))
         source = importing.source_of_bytes(data, name)
-        importing.check_components(source)
     except Error as e:
         problem = e.diagnostics().splitlines()[0] if e.diagnostics() else e.message
         session.add(

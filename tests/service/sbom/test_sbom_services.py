@@ -17,7 +17,10 @@ from medsec.inventory.models import AssetEvent
 from medsec.inventory.schemas import IdentityIn
 from medsec.sbom import importing, services
 from medsec.sbom.models import SbomComponent, StoredSbom
+from medsec.sbom.ntia import ntia_report
+from medsec.sbom.read import read_sbom_bytes
 from medsec.sbom.services import ComponentFilter
+from medsec.sbom.summary import summary_of
 
 PUMP_SBOM = Path(__file__).resolve().parents[3] / "examples/sbom/infusion-pump-4.2.1.cdx.json"
 World = Any
@@ -105,7 +108,6 @@ def test_components_filter(
 def test_a_bad_component_in_the_middle_of_a_streamed_sbom_stores_nothing(
     make: Any, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "IN_MEMORY_BYTES", 100)  # force the streamed path
     monkeypatch.setattr(importing, "BATCH", 10)  # several batches are written first
     components = [library(n) for n in range(60)]
     components[35]["purl"] = "pkg:not a purl"
@@ -121,7 +123,6 @@ def test_a_failed_replacement_keeps_the_previous_sbom(
     make: Any, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attach_version(make, world.psirt, world.draft, cyclonedx([library(1)]))
-    monkeypatch.setattr(importing, "IN_MEMORY_BYTES", 100)
     monkeypatch.setattr(importing, "BATCH", 2)
     path = tmp_path / "long.json"
     path.write_bytes(cyclonedx([library(n) for n in range(5)] + [library(9, name="x" * 1001)]))
@@ -131,15 +132,31 @@ def test_a_failed_replacement_keeps_the_previous_sbom(
     assert count_rows(make) == (1, 1)
 
 
-def test_a_streamed_sbom_gives_the_same_rows_and_ntia_as_a_read_one(
-    make: Any, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "document",
+    [
+        *sorted(PUMP_SBOM.parent.glob("*.cdx.json")),
+        # failing elements: no supplier, no version, no identifiers, no relationships,
+        # no author, no timestamp; a nested component and a dependency edge
+        cyclonedx(
+            [
+                {"type": "library", "bom-ref": "a", "name": "a", "components": [library(1)]},
+                {"type": "library", "bom-ref": "b", "name": "b", "version": "2"},
+                {"type": "library", "name": "no-ref", "version": "3", "supplier": {"name": "s"}},
+                library(4),
+            ],
+            dependencies=[{"ref": "b", "dependsOn": ["c4"]}],
+        ),
+    ],
+    ids=lambda d: d.name if isinstance(d, Path) else "failing",
+)
+def test_the_stored_ntia_summary_agrees_with_the_ntia_report(
+    make: Any, world: World, document: Path | bytes
 ) -> None:
-    path = tmp_path / PUMP_SBOM.name
-    path.write_bytes(PUMP_SBOM.read_bytes())
-    whole = attach_asset(make, world.analyst, world.asset, path)
-    monkeypatch.setattr(importing, "IN_MEMORY_BYTES", 100)
-    streamed = attach_asset(make, world.analyst, world.asset, path)
-    assert (whole.ntia, whole.component_count) == (streamed.ntia, streamed.component_count)
+    data = document.read_bytes() if isinstance(document, Path) else document
+    expected = summary_of(ntia_report(read_sbom_bytes(data, "x.json")))
+    row = attach_version(make, world.psirt, world.draft, data)
+    assert row.ntia == expected
 
 
 def test_replacing_a_draft_sbom_then_publishing_freezes_it(make: Any, world: World) -> None:
