@@ -37,6 +37,7 @@ from medsec.web import (
     mfa_views,
     oidc_views,
     product_views,
+    sbom_views,
     update_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
@@ -59,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     mds2_views.router,
     update_views.router,
     inventory_views.router,
+    sbom_views.router,
 ]
 
 

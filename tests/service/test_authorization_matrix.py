@@ -210,6 +210,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
     ("GET", "/inventory/import"): "permission:inventory:write",
     ("POST", "/inventory/import"): "permission:inventory:write",
+    ("GET", "/versions/{version_id}/sbom"): "permission:products:read",
+    ("POST", "/versions/{version_id}/sbom"): "permission:products:write",
+    ("GET", "/inventory/assets/{asset_id}/sbom"): "permission:inventory:read",
+    ("POST", "/inventory/assets/{asset_id}/sbom"): "permission:inventory:write",
 }
 
 
