@@ -26,6 +26,7 @@ from medsec.mds2.export import mds2_bytes
 from medsec.network.demo import seed_network
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
+from medsec.sbom import services as sboms
 from medsec.service import Instance
 from medsec.updates.demo import seed_updates
 
@@ -91,6 +92,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
         analyst = _seed_actor(session, instance, users["analyst"])
         for path in example_profiles():
             version = products.upload(session, psirt, path.name, path.read_bytes())
+            _attach_example_sbom(session, psirt, version.id, path)
             products.publish(session, psirt, version.id)
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
@@ -185,6 +187,23 @@ def seed_inventory(session: Session, engineer: Actor) -> None:
             inventory.update_asset(
                 session, engineer, asset.id, AssetPatch(firmware_version="4.2.1"), source="demo"
             )
+        if values["serial"] == DEMO_CT_SERIAL:
+            sbom = DEMO_SBOMS / "ct-scanner-7.2.1.cdx.json"
+            source, document = sboms.read_file(sbom, sbom.name)
+            sboms.attach_to_asset(session, engineer, asset.id, source, document)
+
+
+#: Example SBOMs, one per example profile (``<profile stem>-<version>.cdx.json``).
+DEMO_SBOMS = EXAMPLES / "sbom"
+DEMO_CT_SERIAL = "AUR-128-0042"
+
+
+def _attach_example_sbom(session: Session, psirt: Actor, version_id: int, profile: Path) -> None:
+    version = products.get_version(session, psirt, version_id)
+    path = DEMO_SBOMS / f"{profile.stem}-{version.version}.cdx.json"
+    if path.is_file():
+        source, document = sboms.read_file(path, path.name)
+        sboms.attach_to_version(session, psirt, version_id, source, document)
 
 
 #: A device of a manufacturer that does not use medsec: the hospital only has its MDS2

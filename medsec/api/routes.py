@@ -20,6 +20,7 @@ from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.network import api as network_api
 from medsec.products import api as products_api
+from medsec.sbom import api as sbom_api
 from medsec.updates import api as updates_api
 from medsec.updates import planning_api as update_planning_api
 from medsec.web import views as web_views
@@ -37,6 +38,7 @@ ROUTERS: list[APIRouter] = [
     disclosure_api.wellknown_router,
     update_planning_api.router,
     network_api.router,
+    sbom_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -66,6 +66,8 @@ class Tag(enum.StrEnum):
     ASSET_DELETED = "inventory:asset:deleted"
     ASSET_FIRMWARE_CHANGED = "inventory:asset:firmware-changed"
     INVENTORY_IMPORTED = "inventory:import:completed"
+    SBOM_ATTACHED = "sbom:sbom:attached"
+    SBOM_REPLACED = "sbom:sbom:replaced"
     IDENTITY_REPORTED = "inventory:identity:reported"
     DISCLOSURE_PROGRAM_SAVED = "disclosure:program:saved"
     DISCLOSURE_REPORT_RECEIVED = "disclosure:report:received"

@@ -226,3 +226,42 @@ def ntia(
 
 
 __all__ = ["app"]
+
+
+@app.command()
+def attach(
+    file: Annotated[Path, typer.Argument(help="An SBOM file.", exists=True, dir_okay=False)],
+    version: Annotated[
+        int | None, typer.Option("--version", help="Profile version id (a draft of yours).")
+    ] = None,
+    asset: Annotated[str | None, typer.Option("--asset", help="Serial of an asset.")] = None,
+    organization: Annotated[
+        str | None, typer.Option(help="Healthcare-provider organization of the asset.")
+    ] = None,
+    format: FormatOption = Format.TEXT,
+) -> None:
+    """Attach an SBOM to a profile version or an asset in the service database (replacing
+    the one it has); all components or none are stored."""
+    from medsec.cli.sbom_attach import attach_file
+
+    if (version is None) == (asset is None):
+        raise Error("give either --version ID or --asset SERIAL", hint="one of the two")
+    with _attach_progress(file) as progress:
+        stored = attach_file(
+            file, version=version, asset=asset, organization=organization, progress=progress
+        )
+    if format is Format.JSON:
+        print_json(stored)
+        return
+    console.print(
+        f"{file.name} → {stored['owner']}: {stored['component_count']} components, "
+        f"NTIA {'passed' if stored['ntia_passed'] else 'not passed'} (SBOM {stored['id']})",
+        highlight=False,
+        markup=False,
+    )
+
+
+@contextmanager
+def _attach_progress(path: Path) -> Iterator[Any]:
+    with _progress(path, path.stat().st_size > 1024 * 1024) as progress:
+        yield progress

@@ -9,6 +9,7 @@ from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
 from medsec.network import models as network_models
 from medsec.products import models as products_models
+from medsec.sbom import models as sbom_models
 from medsec.updates import models as updates_models
 from medsec.updates import planning_models as updates_planning_models
 from medsec.vulns import models as vulns_models
@@ -25,6 +26,7 @@ __all__ = [
     "metadata",
     "network_models",
     "products_models",
+    "sbom_models",
     "updates_models",
     "updates_planning_models",
     "vulns_models",

@@ -111,6 +111,7 @@ def report_identity(body: IdentityIn, actor: Reporter, session: DbSession) -> Id
         created=result.created,
         firmware_changed=result.firmware_changed,
         sbom_stored=result.sbom_stored,
+        sbom_problem=result.sbom_problem,
     )
 
 

@@ -52,6 +52,8 @@ class EventKind(enum.StrEnum):
     FIRMWARE_CHANGED = "firmware-changed"
     IDENTITY_REPORTED = "identity-reported"
     SBOM_REPORTED = "sbom-reported"
+    #: A reported SBOM could not be read: the report was accepted, the SBOM not imported.
+    SBOM_INVALID = "sbom-invalid"
 
 
 _MAC_HEX = re.compile(r"[0-9a-f]{12}")

@@ -4,9 +4,13 @@ The caller authenticates with an API token of the hospital that holds only the s
 ``inventory:report-identity``. The report is upserted by serial: a new device is created
 (on the named site, or the organization's only site), a known one gets its identity
 fields updated; a changed firmware version becomes an asset event and an audit event. An
-SBOM sent along is stored with the asset as the raw document (media type, SHA-256) after
-a check that it is JSON or XML of a bounded size — reading its components is the SBOM
-package's work.
+SBOM sent along must be well-formed JSON or XML of a bounded size (422 otherwise); it is
+kept with the asset as the raw document (media type, SHA-256: the evidence of what the
+device said) and, when it changed, read and imported as the asset's SBOM
+(:mod:`medsec.sbom.services`, ``source = identity-report``). An SBOM that is well-formed
+but not a valid SBOM does not fail the report — the device's identity is still worth
+having: the report is accepted, the problem is recorded as an ``sbom-invalid`` asset
+event and returned as ``sbom_problem``, and the asset keeps its previous SBOM.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from medsec.inventory.drafts import require_draft
 from medsec.inventory.fields import EventKind
 from medsec.inventory.models import Asset, AssetEvent, Site
 from medsec.inventory.schemas import IdentityIn
+from medsec.sbom import importing
+from medsec.sbom import services as sboms
 
 MAX_SBOM_BYTES = 8 * 1024 * 1024
 
@@ -77,6 +83,30 @@ class IdentityResult:
     created: bool
     firmware_changed: bool
     sbom_stored: bool
+    sbom_problem: str | None = None
+
+
+def _import_sbom(session: Session, actor: Actor, asset: Asset, content: str) -> str | None:
+    """Import a reported SBOM as the asset's SBOM; the problem, if it cannot be read."""
+    data = content.encode("utf-8")
+    name = f"identity-report-{asset.serial}"[:200]
+    try:
+        importing.check_components(importing.source_of_bytes(data, name))
+        source = importing.source_of_bytes(data, name)
+    except Error as e:
+        problem = e.diagnostics().splitlines()[0] if e.diagnostics() else e.message
+        session.add(
+            AssetEvent(
+                asset_id=asset.id,
+                kind=EventKind.SBOM_INVALID,
+                new_value=problem[:400],
+                source="identity",
+                actor=actor.username,
+            )
+        )
+        return problem
+    sboms.attach_reported(session, actor, asset, source, importing.document_of_bytes(data, name))
+    return None
 
 
 def _site_for(session: Session, actor: Actor, name: str | None) -> int:
@@ -140,8 +170,10 @@ def report_identity(session: Session, actor: Actor, report: IdentityIn) -> Ident
             actor=actor.username,
         )
     )
+    sbom_problem = None
     if report.sbom is not None and sbom_hash is not None:
         if sbom_hash != asset.sbom_sha256:
+            sbom_problem = _import_sbom(session, actor, asset, report.sbom.content)
             session.add(
                 AssetEvent(
                     asset_id=asset.id,
@@ -168,8 +200,11 @@ def report_identity(session: Session, actor: Actor, report: IdentityIn) -> Ident
             "created": created,
             "changed": changes if not created else [],
             "sbom_sha256": sbom_hash,
+            "sbom_problem": sbom_problem,
         },
     )
     if firmware_changed:
         services.firmware_audit(session, actor, asset, old_firmware)
-    return IdentityResult(asset, created, firmware_changed, sbom_hash is not None)
+    return IdentityResult(
+        asset, created, firmware_changed, sbom_hash is not None and not sbom_problem, sbom_problem
+    )

@@ -164,6 +164,8 @@ class IdentityOut(BaseModel):
     created: bool
     firmware_changed: bool
     sbom_stored: bool
+    #: Why a reported SBOM was not imported (the report itself is accepted), if it was not.
+    sbom_problem: str | None = None
 
 
 class RowIssueOut(BaseModel):

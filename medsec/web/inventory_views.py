@@ -19,6 +19,7 @@ from medsec.inventory.fields import CRITICALITY_MEANING, Criticality
 from medsec.inventory.models import Asset
 from medsec.inventory.rows import MAX_FILE_BYTES, parse_mapping, read_rows
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
+from medsec.web import sbom_views
 from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
@@ -294,6 +295,7 @@ def asset_page(request: Request, session: DbSession, viewer: Reader, asset_id: i
         events=services.events(session, viewer.actor, asset_id),
         meaning=CRITICALITY_MEANING[Criticality(asset.criticality)],
         can_write=viewer.actor.can(Permission.INVENTORY_WRITE),
+        sbom_section=sbom_views.asset_section(session, viewer, asset),
     )
 
 

@@ -19,6 +19,7 @@ from medsec.errors import AuthenticationRequired, DocumentError, Error
 from medsec.products import services
 from medsec.products.artifacts import Artifact
 from medsec.products.models import ProfileVersion
+from medsec.web import sbom_views
 from medsec.web.access import Viewer, discard, page
 from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
@@ -148,6 +149,7 @@ def _version_page(
         summary=summary,
         coverage=sorted(lint.get("coverage", {}).items()),
         artifacts=[a.value for a in Artifact],
+        sbom_section=sbom_views.version_section(session, viewer, version),
         can_publish=(
             own and version.status == "draft" and viewer.actor.can(Permission.PRODUCTS_PUBLISH)
         ),

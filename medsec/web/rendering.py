@@ -79,6 +79,7 @@ NOTICES: dict[str, str] = {
     "mfa-reset": "The user's MFA was reset; they enrol again at their next login.",
     "policy-saved": "The MFA policy was saved.",
     "uploaded": "The profile was uploaded as a draft.",
+    "sbom-attached": "The SBOM was attached.",
     "mds2-uploaded": "The MDS2 was read and added.",
     "mds2-deleted": "The MDS2 document was deleted.",
     "window-added": "The maintenance window was added.",

@@ -39,6 +39,7 @@ from medsec.web import (
     network_views,
     oidc_views,
     product_views,
+    sbom_views,
     update_plan_views,
     update_views,
 )
@@ -65,6 +66,7 @@ ROUTERS: list[APIRouter] = [
     inventory_views.router,
     disclosure_views.router,
     update_plan_views.router,
+    sbom_views.router,
 ]
 
 

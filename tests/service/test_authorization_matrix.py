@@ -43,6 +43,8 @@ from medsec.mds2.export import mds2_bytes
 from medsec.network import services as network
 from medsec.network.schemas import BindingIn, ConduitIn, ConduitServiceIn
 from medsec.profiles.loader import load_profile_text
+from medsec.sbom import importing as sbom_importing
+from medsec.sbom import services as sbom_services
 from medsec.settings import Settings
 from medsec.updates import planning
 from medsec.updates import services as updates
@@ -137,6 +139,16 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/api/v1/assets/import"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}"): "permission:inventory:read",
     ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
+    ("POST", "/api/v1/profile-versions/{version_id}/sbom"): "permission:products:write",
+    ("GET", "/api/v1/profile-versions/{version_id}/sboms"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/components"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/ntia"): "permission:products:read",
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/document"): "permission:products:read",
+    ("POST", "/api/v1/assets/{asset_id}/sbom"): "permission:inventory:write",
+    ("GET", "/api/v1/assets/{asset_id}/sboms"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/components"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/ntia"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/sbom/document"): "permission:inventory:read",
     ("GET", "/api/v1/sites/{site_id}/flow-map"): "permission:inventory:read",
     ("GET", "/api/v1/sites/{site_id}/firewall/{target}"): "permission:inventory:read",
     ("GET", "/api/v1/sites/{site_id}/site-file"): "permission:inventory:read",
@@ -204,6 +216,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/admin/users"): "permission:users:manage",
     ("POST", "/admin/users/{user_id}/role"): "permission:users:manage",
     ("POST", "/admin/users/{user_id}/disable"): "permission:users:manage",
+    ("GET", "/versions/{version_id}/sbom"): "permission:products:read",
+    ("POST", "/versions/{version_id}/sbom"): "permission:products:write",
+    ("GET", "/inventory/assets/{asset_id}/sbom"): "permission:inventory:read",
+    ("POST", "/inventory/assets/{asset_id}/sbom"): "permission:inventory:write",
     ("POST", "/admin/users/{user_id}/enable"): "permission:users:manage",
     ("GET", "/admin/users/{user_id}/delete"): "permission:users:manage",
     ("POST", "/admin/users/{user_id}/delete"): "permission:users:manage",
@@ -666,6 +682,49 @@ def new_flow_check(w: World, own: bool) -> Call:
         return Call({"site_id": site_id, "check_id": row.id})
 
 
+SBOM = (
+    b'{"bomFormat": "CycloneDX", "specVersion": "1.6",'
+    b' "components": [{"type": "library", "name": "zlib", "version": "1.3.1"}]}'
+)
+
+
+def _attach(w: World, actor: Any, version: int | None = None, asset: int | None = None) -> None:
+    with w.make.session() as session:
+        source = sbom_importing.source_of_bytes(SBOM, "sbom.json")
+        document = sbom_importing.document_of_bytes(SBOM, "sbom.json")
+        if version is not None:
+            sbom_services.attach_to_version(session, actor, version, source, document)
+        else:
+            assert asset is not None
+            sbom_services.attach_to_asset(session, actor, asset, source, document)
+
+
+def sbom_version(w: World, who: Who, own: bool) -> Call:
+    """A version with an SBOM the caller may see (north's draft; for a hospital a
+    published north version), or South's published one."""
+    if not own:
+        return Call({"version_id": w.ids["south-published"]})
+    if "north-sbom-published" not in w.ids:
+        psirt = w.psirt["north"]
+        _attach(w, psirt, version=w.ids["north-draft"])
+        version = w.make.upload(psirt, name="north pump", version="5.0")
+        _attach(w, psirt, version=version.id)
+        w.ids["north-sbom-published"] = w.make.publish(psirt, version).id
+    key = "north-draft" if who.org == "north" else "north-sbom-published"
+    return Call({"version_id": w.ids[key]})
+
+
+def sbom_asset(w: World, who: Who, own: bool) -> Call:
+    if own and "clinic-asset-sbom" not in w.ids:
+        _attach(w, keeper(w), asset=w.ids["clinic-asset"])
+        w.ids["clinic-asset-sbom"] = 1
+    return Call({"asset_id": clinic(w, own, "asset")})
+
+
+def sbom_file(build: Builder) -> Builder:
+    return lambda w, who, own: Call(build(w, who, own).params, files={"file": ("s.json", SBOM)})
+
+
 PROVIDER = "provider"
 
 
@@ -1073,6 +1132,28 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("GET", "/api/v1/sites/{site_id}/flow-checks/{check_id}"): Spec(
         lambda w, who, own: new_flow_check(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("POST", "/api/v1/profile-versions/{version_id}/sbom"): Spec(
+        sbom_file(sbom_version), tenancy=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/sboms"): Spec(sbom_version, tenancy=True),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/components"): Spec(
+        sbom_version, tenancy=True
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/ntia"): Spec(sbom_version, tenancy=True),
+    ("GET", "/api/v1/profile-versions/{version_id}/sbom/document"): Spec(
+        sbom_version, tenancy=True
+    ),
+    ("POST", "/api/v1/assets/{asset_id}/sbom"): Spec(
+        sbom_file(sbom_asset), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/sboms"): Spec(sbom_asset, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/components"): Spec(
+        sbom_asset, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/ntia"): Spec(sbom_asset, tenancy=True, only=PROVIDER),
+    ("GET", "/api/v1/assets/{asset_id}/sbom/document"): Spec(
+        sbom_asset, tenancy=True, only=PROVIDER
     ),
 }
 
