@@ -5,6 +5,7 @@ from medsec.audit import models as audit_models
 from medsec.db.base import Base
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
+from medsec.monitoring import models as monitoring_models
 from medsec.products import models as products_models
 from medsec.updates import models as updates_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "inventory_models",
     "mds2_models",
     "metadata",
+    "monitoring_models",
     "products_models",
     "updates_models",
 ]
