@@ -16,6 +16,7 @@ from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
+from medsec.monitoring import api as monitoring_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
 from medsec.web import views as web_views
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     mds2_api.router,
     updates_api.router,
     inventory_api.router,
+    monitoring_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -108,7 +108,8 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    #: ``None`` for the listener's own alerts (UDP datagrams dropped).
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     dedup_key: Mapped[str] = mapped_column(String(200))
     #: ``open`` or ``acknowledged``.
     status: Mapped[str] = mapped_column(String(16), default="open")

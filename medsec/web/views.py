@@ -35,6 +35,7 @@ from medsec.web import (
     inventory_views,
     mds2_views,
     mfa_views,
+    monitoring_views,
     oidc_views,
     product_views,
     update_views,
@@ -59,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     mds2_views.router,
     update_views.router,
     inventory_views.router,
+    monitoring_views.router,
 ]
 
 

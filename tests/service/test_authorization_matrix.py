@@ -131,6 +131,12 @@ EXPECTED: dict[RouteKey, str] = {
     ("PATCH", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/assets/{asset_id}"): "permission:inventory:write",
     ("GET", "/api/v1/assets/{asset_id}/events"): "permission:inventory:read",
+    ("GET", "/api/v1/device-events"): "permission:inventory:read",
+    ("GET", "/api/v1/device-events/uncatalogued"): "permission:inventory:read",
+    ("GET", "/api/v1/alerts"): "permission:inventory:read",
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): "permission:inventory:write",
+    ("GET", "/api/v1/alert-rules"): "permission:inventory:read",
+    ("POST", "/api/v1/alert-rules"): "permission:inventory:write",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -198,6 +204,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/assets/{asset_id}/delete"): "permission:inventory:write",
     ("GET", "/inventory/import"): "permission:inventory:write",
     ("POST", "/inventory/import"): "permission:inventory:write",
+    ("GET", "/monitoring/events"): "permission:inventory:read",
+    ("GET", "/monitoring/uncatalogued"): "permission:inventory:read",
+    ("GET", "/monitoring/alerts"): "permission:inventory:read",
+    ("POST", "/monitoring/alerts/{alert_id}/acknowledge"): "permission:inventory:write",
 }
 
 
@@ -498,6 +508,22 @@ def fresh_asset(w: World, own: bool) -> Call:
     return Call({"asset_id": w.make.asset(keeper(w), w.ids["clinic-site"]).id})
 
 
+def fresh_alert(w: World, own: bool) -> Call:
+    """A new open alert of the caller's hospital, or of the other hospital."""
+    from medsec.monitoring.models import Alert, AlertRule
+
+    org = w.orgs["clinic" if own else "clinic2"]
+    with w.make.session() as session:
+        rule = AlertRule(organization_id=org.id, name=f"rule {next(w.counter)}", kind="event",
+                         event_ids=["AUTH-FAIL"])  # fmt: skip
+        session.add(rule)
+        session.flush()
+        alert = Alert(organization_id=org.id, rule_id=rule.id, dedup_key="k", summary="s")
+        session.add(alert)
+        session.flush()
+        return Call({"alert_id": alert.id})
+
+
 def inventory_file(w: World, who: Who, own: bool) -> Call:
     text = f"Serial Number,Vendor,Model\nM-{next(w.counter)},Northwind,LVP-3000\n"
     return Call(
@@ -714,6 +740,29 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("GET", "/api/v1/assets/{asset_id}/events"): Spec(
         lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/device-events"): Spec(
+        lambda w, who, own: Call(query={"asset_id": str(clinic(w, own, "asset"))}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/device-events/uncatalogued"): Spec(only=PROVIDER),
+    ("GET", "/api/v1/alerts"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Spec(
+        lambda w, who, own: fresh_alert(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/alert-rules"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/alert-rules"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "name": f"rule {next(w.counter)}",
+                "kind": "silence",
+                "window_minutes": 30,
+                "asset_id": clinic(w, own, "asset"),
+            }
+        ),
         tenancy=True,
         only=PROVIDER,
     ),

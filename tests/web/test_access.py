@@ -28,6 +28,7 @@ PAGES: dict[str, Permission | None] = {
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
     "/inventory": Permission.INVENTORY_READ,
+    "/monitoring/events": Permission.INVENTORY_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -35,6 +36,8 @@ SUBPAGES: dict[str, Permission | None] = {
     "/inventory/sites": Permission.INVENTORY_READ,
     "/inventory/assets/new": Permission.INVENTORY_WRITE,
     "/inventory/import": Permission.INVENTORY_WRITE,
+    "/monitoring/alerts": Permission.INVENTORY_READ,
+    "/monitoring/uncatalogued": Permission.INVENTORY_READ,
 }
 
 PUBLIC_PAGES = ["/", "/login"]
