@@ -23,6 +23,7 @@ from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2
 from medsec.mds2.export import mds2_bytes
+from medsec.monitoring.demo_events import seed_device_events
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
 from medsec.service import Instance
@@ -93,6 +94,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
         seed_inventory(session, _seed_actor(session, instance, users["biomed"]))
+    seed_device_events(instance.db, orgs[HOSPITAL].id)
     return logins
 
 

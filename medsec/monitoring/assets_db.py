@@ -44,6 +44,7 @@ class Snapshot:
     by_address: dict[str, Asset] = field(default_factory=dict)
     by_hostname: dict[str, Asset] = field(default_factory=dict)
     profile_versions: dict[ProductRef, int] = field(default_factory=dict)
+    profiles: dict[ProductRef, ProductSecurityProfile] = field(default_factory=dict)
 
 
 def read_snapshot(db: Database, organization_id: int) -> Snapshot:
@@ -92,6 +93,7 @@ def read_snapshot(db: Database, organization_id: int) -> Snapshot:
         by_address=by_address,
         by_hostname={a.hostname.casefold(): a for a in assets if a.hostname},
         profile_versions={ref: vid for vid, ref in refs.items()},
+        profiles=unique,
     )
 
 
