@@ -20,6 +20,7 @@ from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports import cef, samples, sigma, wazuh
 from medsec.monitoring.forward import ForwardFormat
 from medsec.monitoring.intake import IntakeConfig
+from medsec.monitoring.notify import NotifierConfig
 from medsec.monitoring.syslog.framing import lines
 from medsec.monitoring.syslog.parser import read_frame
 from medsec.profiles.loader import load_profile
@@ -178,6 +179,19 @@ def listen_command(
             "[default: DATA_DIR/monitor-spool.jsonl]."
         ),
     ] = None,
+    smtp: Annotated[
+        str | None, typer.Option(help="--store db: SMTP server HOST:PORT for alert emails.")
+    ] = None,
+    mail_from: Annotated[str, typer.Option(help="Sender of alert emails.")] = "medsec@localhost",
+    alert_syslog: Annotated[
+        str | None,
+        typer.Option(
+            help="--store db: collector HOST:PORT (TLS) for alerts that forward to syslog."
+        ),
+    ] = None,
+    alert_syslog_plain: Annotated[
+        bool, typer.Option(help="Send alerts to the collector over plain TCP.")
+    ] = False,
     profile: Profiles = None,
     assets: Assets = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104
@@ -235,7 +249,15 @@ def listen_command(
                 "--store db takes assets and profiles from the inventory",
                 hint="leave out --output, --profile and --assets",
             )
-        _listen_db(config, host, organization, spool, settings)
+        smtp_host, smtp_port = collector(smtp, "--smtp") if smtp else (None, 25)
+        syslog_host, syslog_port = (
+            collector(alert_syslog, "--alert-syslog") if alert_syslog else (None, 6514)
+        )
+        notify = NotifierConfig(
+            smtp_host=smtp_host, smtp_port=smtp_port, mail_from=mail_from,
+            syslog_host=syslog_host, syslog_port=syslog_port, syslog_tls=not alert_syslog_plain,
+        )  # fmt: skip
+        _listen_db(config, host, organization, spool, settings, notify)
         return
     if output is None:
         raise Error("--store jsonl needs --output FILE", hint="or use --store db")
@@ -285,7 +307,7 @@ def listen_command(
 
 def _listen_db(
     config: IntakeConfig, host: str, organization: str | None, spool: Path | None,
-    settings: Settings,
+    settings: Settings, notify: NotifierConfig,
 ) -> None:  # fmt: skip
     import asyncio
     import signal
@@ -296,7 +318,7 @@ def _listen_db(
 
     instance = Instance.from_settings(settings)
     org_id = organization_id(instance.db, organization)
-    engine = AlertEngine.from_settings(instance.db)
+    engine = AlertEngine.from_settings(instance.db, notify)
     listener = DatabaseListener(
         instance.db, org_id, config, spool or settings.data_dir / "monitor-spool.jsonl",
         after_insert=[engine.after_insert], periodic=[engine.periodic],
@@ -325,12 +347,12 @@ def _listen_db(
         instance.db.dispose()
 
 
-def collector(text: str) -> tuple[str, int]:
+def collector(text: str, option: str = "--forward") -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPv6]:PORT``."""
     host, _, port = text.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise Error(f"--forward {text!r} is not HOST:PORT", hint="e.g. siem.example:6514")
+        raise Error(f"{option} {text!r} is not HOST:PORT", hint="e.g. siem.example:6514")
     return host, int(port)
 
 
