@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -32,11 +33,13 @@ from medsec.db.engine import Database
 from medsec.errors import Error
 from medsec.inventory import identity as inventory_identity
 from medsec.inventory import services as inventory
+from medsec.inventory.models import Asset as AssetRow
 from medsec.inventory.schemas import IdentityIn
 from medsec.monitoring.enrich import EnrichedEvent
 from medsec.monitoring.models import DeviceEvent
 from medsec.monitoring.records import DeviceEventRecord
 from medsec.monitoring.spool import DiskSpool
+from medsec.products.models import ProfileVersion
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,32 @@ def apply_identity(session: Session, record: DeviceEventRecord) -> bool:
     return True
 
 
+def _existing_links(
+    session: Session, records: Sequence[DeviceEventRecord]
+) -> Sequence[DeviceEventRecord]:
+    """The records with links to assets or profile versions deleted since the snapshot
+    was read cleared (the insert would fail on the foreign key, again and again)."""
+    assets = {r.asset_id for r in records if r.asset_id is not None}
+    versions = {r.profile_version_id for r in records if r.profile_version_id is not None}
+    if not assets and not versions:
+        return records
+    live_assets = set(session.execute(select(AssetRow.id).where(AssetRow.id.in_(assets))).scalars())
+    live_versions = set(session.execute(
+        select(ProfileVersion.id).where(ProfileVersion.id.in_(versions))
+    ).scalars())  # fmt: skip
+    if assets <= live_assets and versions <= live_versions:
+        return records
+    return [
+        dataclasses.replace(
+            r,
+            asset_id=r.asset_id if r.asset_id in live_assets else None,
+            profile_version_id=r.profile_version_id if r.profile_version_id in live_versions
+            else None,
+        )
+        for r in records
+    ]  # fmt: skip
+
+
 @dataclass
 class StoreStats:
     inserted: int = 0
@@ -112,10 +141,11 @@ class DatabaseStore:
         """Insert ``records`` (those already stored are skipped); the new rows' ids."""
         if not records:
             return []
-        by_id = {r.message_id: r for r in records}
         statement = _insert(self.db.engine).returning(DeviceEvent.id, DeviceEvent.message_id)
         later: list[Callable[[], None]] = []
         with self.db.session() as session:
+            records = _existing_links(session, records)
+            by_id = {r.message_id: r for r in records}
             rows = session.execute(statement, [r.row() for r in records]).all()
             inserted = sorted((row_id, by_id[message_id]) for row_id, message_id in rows)
             for _, record in inserted:

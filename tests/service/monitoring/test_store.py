@@ -103,3 +103,14 @@ def test_identity_of_an_unknown_serial_adds_the_device(ward: Any) -> None:
         assert (asset.vendor, asset.model, asset.firmware_version, asset.ip_addresses) == (
             "Contoso", "CT 9", "1.0", ["10.30.0.5"])  # fmt: skip
         assert session.execute(select(func.count(DeviceEvent.id))).scalar_one() == 1
+
+
+def test_an_asset_deleted_since_the_snapshot_does_not_block_the_insert(ward: Any) -> None:
+    from medsec.inventory import services as inventory
+
+    records = ward.records(AUTH_FAIL)
+    with ward.instance.db.session() as session:
+        inventory.delete_asset(session, ward.admin, ward.asset_id)
+    assert len(DatabaseStore(ward.instance.db).insert(records)) == 1
+    (row,) = rows(ward)
+    assert (row.asset_id, row.event_id) == (None, "AUTH-FAIL")
