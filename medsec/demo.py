@@ -23,6 +23,7 @@ from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
 from medsec.mds2 import services as mds2
 from medsec.mds2.export import mds2_bytes
+from medsec.monitoring.demo_events import seed_device_events
 from medsec.network.demo import seed_network
 from medsec.products import services as products
 from medsec.profiles.loader import load_profile
@@ -100,6 +101,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
         seed_inventory(session, biomed)
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
+    seed_device_events(instance.db, orgs[HOSPITAL].id)
     return logins
 
 

@@ -18,6 +18,7 @@ from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
+from medsec.monitoring import api as monitoring_api
 from medsec.network import api as network_api
 from medsec.products import api as products_api
 from medsec.sbom import api as sbom_api
@@ -39,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     update_planning_api.router,
     network_api.router,
     sbom_api.router,
+    monitoring_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -19,6 +19,8 @@ from medsec.monitoring.catalog import Catalog, ProductRef
 from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports import cef, samples, sigma, wazuh
 from medsec.monitoring.forward import ForwardFormat
+from medsec.monitoring.intake import IntakeConfig
+from medsec.monitoring.notify import NotifierConfig
 from medsec.monitoring.syslog.framing import lines
 from medsec.monitoring.syslog.parser import read_frame
 from medsec.profiles.loader import load_profile
@@ -151,11 +153,45 @@ def export_command(
         console.print(str(output / name), markup=False, highlight=False)
 
 
+class Store(enum.StrEnum):
+    JSONL = "jsonl"
+    DB = "db"
+
+
 @app.command("listen")
 def listen_command(
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="JSON-lines file the events are appended to.")
-    ],
+        Path | None,
+        typer.Option("--output", "-o", help="JSON-lines file the events are appended to."),
+    ] = None,
+    store: Annotated[
+        Store,
+        typer.Option(help="Where events go: a JSON-lines file (--output) or the database."),
+    ] = Store.JSONL,
+    organization: Annotated[
+        str | None,
+        typer.Option(help="--store db: the organization whose inventory the devices are in."),
+    ] = None,
+    spool: Annotated[
+        Path | None,
+        typer.Option(
+            help="--store db: spool file while the database is away "
+            "[default: DATA_DIR/monitor-spool.jsonl]."
+        ),
+    ] = None,
+    smtp: Annotated[
+        str | None, typer.Option(help="--store db: SMTP server HOST:PORT for alert emails.")
+    ] = None,
+    mail_from: Annotated[str, typer.Option(help="Sender of alert emails.")] = "medsec@localhost",
+    alert_syslog: Annotated[
+        str | None,
+        typer.Option(
+            help="--store db: collector HOST:PORT (TLS) for alerts that forward to syslog."
+        ),
+    ] = None,
+    alert_syslog_plain: Annotated[
+        bool, typer.Option(help="Send alerts to the collector over plain TCP.")
+    ] = False,
     profile: Profiles = None,
     assets: Assets = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104
@@ -190,7 +226,7 @@ def listen_command(
     import signal
 
     from medsec.monitoring.forward import Forwarder
-    from medsec.monitoring.intake import Intake, IntakeConfig, TlsConfig
+    from medsec.monitoring.intake import Intake, TlsConfig
     from medsec.monitoring.interfaces import Sink
     from medsec.monitoring.sinks import FanOutSink, ForwardingSink, JsonLinesSink
     from medsec.monitoring.syslog.transport import TcpSender
@@ -207,6 +243,24 @@ def listen_command(
         max_size=settings.monitor_max_message_size,
         zone=time_zone(timezone or settings.monitor_rfc3164_timezone),
     )  # fmt: skip
+    if store is Store.DB:
+        if output is not None or profile or assets is not None:
+            raise Error(
+                "--store db takes assets and profiles from the inventory",
+                hint="leave out --output, --profile and --assets",
+            )
+        smtp_host, smtp_port = collector(smtp, "--smtp") if smtp else (None, 25)
+        syslog_host, syslog_port = (
+            collector(alert_syslog, "--alert-syslog") if alert_syslog else (None, 6514)
+        )
+        notify = NotifierConfig(
+            smtp_host=smtp_host, smtp_port=smtp_port, mail_from=mail_from,
+            syslog_host=syslog_host, syslog_port=syslog_port, syslog_tls=not alert_syslog_plain,
+        )  # fmt: skip
+        _listen_db(config, host, organization, spool, settings, notify)
+        return
+    if output is None:
+        raise Error("--store jsonl needs --output FILE", hint="or use --store db")
     enrich = enricher(profile or [], assets)
     destination = collector(forward) if forward else None
     file_sink = JsonLinesSink(output)
@@ -251,12 +305,54 @@ def listen_command(
             forwarding.close()
 
 
-def collector(text: str) -> tuple[str, int]:
+def _listen_db(
+    config: IntakeConfig, host: str, organization: str | None, spool: Path | None,
+    settings: Settings, notify: NotifierConfig,
+) -> None:  # fmt: skip
+    import asyncio
+    import signal
+
+    from medsec.monitoring.alerts import AlertEngine
+    from medsec.monitoring.listener import DatabaseListener, organization_id
+    from medsec.service import Instance
+
+    instance = Instance.from_settings(settings)
+    org_id = organization_id(instance.db, organization)
+    engine = AlertEngine.from_settings(instance.db, notify)
+    listener = DatabaseListener(
+        instance.db, org_id, config, spool or settings.data_dir / "monitor-spool.jsonl",
+        after_insert=[engine.after_insert], periodic=[engine.periodic],
+    )  # fmt: skip
+
+    async def run() -> None:
+        await listener.start()
+        for name, port in listener.intake.ports.items():
+            errors.print(f"listening on {name}://{host}:{port}", markup=False, highlight=False)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+        await listener.stop()
+        s, k = listener.intake.stats, listener.sink.stats
+        errors.print(
+            f"received {s.received}, stored {listener.store.stats.inserted}, "
+            f"spooled {k.spooled}, replayed {k.replayed}, UDP dropped {s.dropped}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+    try:
+        asyncio.run(run())
+    finally:
+        instance.db.dispose()
+
+
+def collector(text: str, option: str = "--forward") -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPv6]:PORT``."""
     host, _, port = text.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise Error(f"--forward {text!r} is not HOST:PORT", hint="e.g. siem.example:6514")
+        raise Error(f"{option} {text!r} is not HOST:PORT", hint="e.g. siem.example:6514")
     return host, int(port)
 
 

@@ -7,6 +7,7 @@ from medsec.disclosure import models as disclosure_models
 from medsec.flows import models as flows_models
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
+from medsec.monitoring import models as monitoring_models
 from medsec.network import models as network_models
 from medsec.products import models as products_models
 from medsec.sbom import models as sbom_models
@@ -24,6 +25,7 @@ __all__ = [
     "inventory_models",
     "mds2_models",
     "metadata",
+    "monitoring_models",
     "network_models",
     "products_models",
     "sbom_models",

@@ -18,9 +18,11 @@ then writes everything queued.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import ssl
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,6 +167,8 @@ class Intake:
     def _message(self, frame: Frame, source: str) -> SyslogMessage:
         message = read_frame(frame, received=dt.datetime.now(dt.UTC), zone=self.config.zone,
                              source=source)  # fmt: skip
+        # An id at receipt: stores make their insert idempotent on it.
+        message = dataclasses.replace(message, receipt_id=str(uuid.uuid4()))
         self.stats.received += 1
         self.stats.truncated += frame.truncated_from is not None
         self.stats.unparsed += not message.parsed
@@ -216,7 +220,7 @@ class Intake:
                 except Exception:
                     # Retry the same batch: meanwhile the queue fills and TCP senders
                     # are held back; UDP datagrams beyond the queue are counted as
-                    # dropped. (A spool on disk comes with the database sink.)
+                    # dropped. (The database sink spools to disk instead of failing.)
                     self.stats.sink_failures += 1
                     log.exception("writing %d syslog events failed; retrying", len(events))
                     await asyncio.sleep(delay)

@@ -2,7 +2,7 @@
 
 Adapters: :mod:`medsec.monitoring.assets_file` (an assets map file, for the CLI) for
 :class:`AssetDirectory`; :mod:`medsec.monitoring.sinks` (JSON lines) for :class:`Sink`.
-The database adapters come with the inventory.
+Database adapters: :mod:`medsec.monitoring.assets_db` and :mod:`medsec.monitoring.store`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class Asset:
     address: str | None = None
     hostname: str | None = None
     serial: str | None = None
+    #: The inventory's link to the published profile version (database directory only).
+    profile_version_id: int | None = None
 
 
 class AssetDirectory(Protocol):

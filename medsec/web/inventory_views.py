@@ -19,6 +19,8 @@ from medsec.inventory.fields import CRITICALITY_MEANING, Criticality
 from medsec.inventory.models import Asset
 from medsec.inventory.rows import MAX_FILE_BYTES, parse_mapping, read_rows
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
+from medsec.monitoring import services as monitoring
+from medsec.monitoring.syslog.message import SEVERITIES
 from medsec.web import sbom_views
 from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
@@ -293,6 +295,8 @@ def asset_page(request: Request, session: DbSession, viewer: Reader, asset_id: i
         asset=asset,
         version=asset.profile_version,
         events=services.events(session, viewer.actor, asset_id),
+        device_events=monitoring.latest_for_asset(session, viewer.actor, asset_id, 10),
+        severities=SEVERITIES,
         meaning=CRITICALITY_MEANING[Criticality(asset.criticality)],
         can_write=viewer.actor.can(Permission.INVENTORY_WRITE),
         sbom_section=sbom_views.asset_section(session, viewer, asset),

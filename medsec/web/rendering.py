@@ -48,6 +48,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
     if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
+        items.append(NavItem("/monitoring/events", "Device events"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):

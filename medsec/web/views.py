@@ -36,6 +36,7 @@ from medsec.web import (
     inventory_views,
     mds2_views,
     mfa_views,
+    monitoring_views,
     network_views,
     oidc_views,
     product_views,
@@ -67,6 +68,7 @@ ROUTERS: list[APIRouter] = [
     disclosure_views.router,
     update_plan_views.router,
     sbom_views.router,
+    monitoring_views.router,
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -187,3 +188,64 @@ def test_listen_receives_and_forwards_until_terminated(tmp_path: Path, rsyslog: 
         "AUTH-FAIL", "AUTH-FAIL", "CONFIG-CHANGED", "CONFIG-CHANGED", "uncatalogued",
     ]  # fmt: skip
     assert all(m["msg"].startswith("CEF:0|Northwind Infusion Systems|") for m in forwarded)
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--store", "db", "-o", "x.jsonl", "--tcp", "0"], "--store db takes assets and profiles"),
+        (["--store", "jsonl", "--tcp", "0"], "--store jsonl needs --output FILE"),
+    ],
+)
+def test_listen_refuses_contradictory_stores(args: list[str], complaint: str) -> None:
+    result = CliRunner().invoke(app, ["monitor", "listen", *args])
+    assert result.exit_code != 0 and isinstance(result.exception, Error)
+    assert complaint in result.exception.message
+
+
+@pytest.mark.slow
+def test_listen_stores_into_the_database(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from medsec.accounts.roles import OrganizationKind
+    from medsec.accounts.services import create_organization
+    from medsec.audit.services import Context
+    from medsec.db import migrate
+    from medsec.db.engine import Database
+    from medsec.monitoring.models import DeviceEvent
+
+    url = f"sqlite:///{tmp_path / 'medsec.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    with db.session() as session:
+        create_organization(session, "Clinic", OrganizationKind.HEALTHCARE_PROVIDER,
+                            Context.cli("test"))  # fmt: skip
+    tcp = _free_port(socket.SOCK_STREAM)
+    env = {**os.environ, "MEDSEC_DATABASE_URL": url, "MEDSEC_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "medsec.cli", "monitor", "listen", "--store", "db",
+         "--host", "127.0.0.1", "--tcp", str(tcp), "--spool", str(tmp_path / "spool.jsonl")],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline() == f"listening on tcp://127.0.0.1:{tcp}\n"
+        with socket.create_connection(("127.0.0.1", tcp)) as s:
+            s.sendall(LINES)
+
+        def stored() -> int:
+            with db.session() as session:
+                return len(session.execute(select(DeviceEvent.id)).all())
+
+        deadline = time.monotonic() + 60
+        while stored() < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        db.dispose()
+    assert process.returncode == 0, err
+    assert "received 4, stored 4, spooled 0, replayed 0, UDP dropped 0" in err

@@ -131,6 +131,12 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/sites/{site_id}"): "permission:inventory:read",
     ("PATCH", "/api/v1/sites/{site_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/device-events"): "permission:inventory:read",
+    ("GET", "/api/v1/device-events/uncatalogued"): "permission:inventory:read",
+    ("GET", "/api/v1/alerts"): "permission:inventory:read",
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): "permission:inventory:write",
+    ("GET", "/api/v1/alert-rules"): "permission:inventory:read",
+    ("POST", "/api/v1/alert-rules"): "permission:inventory:write",
     ("POST", "/api/v1/sites/{site_id}/zones"): "permission:inventory:write",
     ("DELETE", "/api/v1/zones/{zone_id}"): "permission:inventory:write",
     ("GET", "/api/v1/assets"): "permission:inventory:read",
@@ -198,6 +204,10 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/setup"): "public",
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
+    ("GET", "/monitoring/events"): "permission:inventory:read",
+    ("GET", "/monitoring/uncatalogued"): "permission:inventory:read",
+    ("GET", "/monitoring/alerts"): "permission:inventory:read",
+    ("POST", "/monitoring/alerts/{alert_id}/acknowledge"): "permission:inventory:write",
     ("POST", "/login/oidc"): "public",
     ("GET", "/auth/oidc/callback"): "public",
     ("GET", "/mfa"): "authenticated",
@@ -586,6 +596,22 @@ def fresh_asset(w: World, own: bool) -> Call:
     if not own:
         return Call({"asset_id": w.ids["clinic2-asset"]})
     return Call({"asset_id": w.make.asset(keeper(w), w.ids["clinic-site"]).id})
+
+
+def fresh_alert(w: World, own: bool) -> Call:
+    """A new open alert of the caller's hospital, or of the other hospital."""
+    from medsec.monitoring.models import Alert, AlertRule
+
+    org = w.orgs["clinic" if own else "clinic2"]
+    with w.make.session() as session:
+        rule = AlertRule(organization_id=org.id, name=f"rule {next(w.counter)}", kind="event",
+                         event_ids=["AUTH-FAIL"])  # fmt: skip
+        session.add(rule)
+        session.flush()
+        alert = Alert(organization_id=org.id, rule_id=rule.id, dedup_key="k", summary="s")
+        session.add(alert)
+        session.flush()
+        return Call({"alert_id": alert.id})
 
 
 def inventory_file(w: World, who: Who, own: bool) -> Call:
@@ -1154,6 +1180,29 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/api/v1/assets/{asset_id}/sbom/ntia"): Spec(sbom_asset, tenancy=True, only=PROVIDER),
     ("GET", "/api/v1/assets/{asset_id}/sbom/document"): Spec(
         sbom_asset, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/device-events"): Spec(
+        lambda w, who, own: Call(query={"asset_id": str(clinic(w, own, "asset"))}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/device-events/uncatalogued"): Spec(only=PROVIDER),
+    ("GET", "/api/v1/alerts"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Spec(
+        lambda w, who, own: fresh_alert(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/alert-rules"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/alert-rules"): Spec(
+        lambda w, who, own: Call(
+            json={
+                "name": f"rule {next(w.counter)}",
+                "kind": "silence",
+                "window_minutes": 30,
+                "asset_id": clinic(w, own, "asset"),
+            }
+        ),
+        tenancy=True,
+        only=PROVIDER,
     ),
 }
 

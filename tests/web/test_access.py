@@ -29,6 +29,7 @@ PAGES: dict[str, Permission | None] = {
     "/mds2": Permission.PRODUCTS_READ,
     "/inventory": Permission.INVENTORY_READ,
     "/inventory/update-dashboard": Permission.INVENTORY_READ,
+    "/monitoring/events": Permission.INVENTORY_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -37,6 +38,8 @@ SUBPAGES: dict[str, Permission | None] = {
     "/inventory/assets/new": Permission.INVENTORY_WRITE,
     "/inventory/import": Permission.INVENTORY_WRITE,
     "/disclosure/cases": Permission.DISCLOSURE_TRIAGE,
+    "/monitoring/alerts": Permission.INVENTORY_READ,
+    "/monitoring/uncatalogued": Permission.INVENTORY_READ,
 }
 
 PUBLIC_PAGES = ["/", "/login", "/disclosure"]

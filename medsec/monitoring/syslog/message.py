@@ -93,6 +93,8 @@ class SyslogMessage:
     #: The sender's IP address, when received from a network.
     source: str | None = None
     received_at: dt.datetime | None = None
+    #: A unique id given at receipt (the intake's), so a store can make writes idempotent.
+    receipt_id: str | None = None
 
     @property
     def parsed(self) -> bool:
