@@ -101,7 +101,8 @@ def seed(instance: Instance) -> list[DemoLogin]:
         seed_inventory(session, biomed)
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
-    seed_device_events(instance.db, orgs[HOSPITAL].id)
+        hospital_id = orgs[HOSPITAL].id
+    seed_device_events(instance.db, hospital_id)
     return logins
 
 
