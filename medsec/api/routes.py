@@ -14,8 +14,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.audit import api as audit_api
+from medsec.education import api as education_api
+from medsec.escalation import api as escalation_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
+from medsec.notifications import api as notifications_api
 from medsec.products import api as products_api
 from medsec.updates import api as updates_api
 from medsec.web import views as web_views
@@ -28,6 +31,9 @@ ROUTERS: list[APIRouter] = [
     mds2_api.router,
     updates_api.router,
     inventory_api.router,
+    escalation_api.router,
+    education_api.router,
+    notifications_api.router,
     *web_views.ROUTERS,
 ]
 
