@@ -10,8 +10,8 @@ The profile states its SLA in words (``Security incidents acknowledged within 4 
   every severity (a severity-specific target wins for critical cases);
 - ``Mon–Fri 08:00–18:00 CET`` (any weekday range, times and an IANA or common zone
   name) makes the clock a **business-hours** clock; ``24/7``/``24x7`` or no hours at all
-  make it run around the clock (24×7). ``business days`` count business hours too when
-  hours are given, else whole calendar days.
+  make it run around the clock (24×7). A ``business day`` is one working day (10 hours
+  of clock for 08:00–18:00) when hours are given, else a calendar day.
 
 Text it cannot read gives no target (no timer, never an error): the case page then shows
 the SLA text as written.
@@ -57,6 +57,11 @@ class BusinessHours:
     opens: dt.time
     closes: dt.time
     timezone: str
+
+    @property
+    def day_length(self) -> dt.timedelta:
+        day = dt.date(2000, 1, 3)
+        return dt.datetime.combine(day, self.closes) - dt.datetime.combine(day, self.opens)
 
     def describe(self) -> str:
         days = sorted(self.weekdays)
@@ -127,6 +132,7 @@ def parse_sla(text: str | None) -> SlaTerms:
     """The targets an SLA text states (see the module docstring); never raises."""
     if not text:
         return SlaTerms(text)
+    hours = None if _AROUND.search(text) else _business_hours(text)
     targets: dict[tuple[bool, bool], dt.timedelta] = {}
     for clause in re.split(r"[;.](?:\s|$)", text):
         critical = bool(_CRITICAL.search(clause))
@@ -134,9 +140,10 @@ def parse_sla(text: str | None) -> SlaTerms:
             unit = found[3].lower()
             unit = "minute" if unit.startswith("min") else "hour" if unit[0] == "h" else "day"
             delta = dt.timedelta(seconds=int(found[1]) * _UNITS[unit])
+            if unit == "day" and found[2] and hours is not None:
+                delta = int(found[1]) * hours.day_length  # a business day: one working day
             resolution = bool(_RESOLUTION.search(clause[: found.start()]))
             targets.setdefault((critical, resolution), delta)
-    hours = None if _AROUND.search(text) else _business_hours(text)
     return SlaTerms(
         text,
         response=targets.get((False, False)),
