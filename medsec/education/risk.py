@@ -206,11 +206,13 @@ def update(session: Session, actor: Actor, worksheet_id: int, data: WorksheetIn)
 
 def sign_off(session: Session, actor: Actor, worksheet_id: int) -> RiskWorksheet:
     """Sign the residual risk off as the acting user (needs a recent login)."""
-    _provider(actor, Permission.RISK_WRITE)
+    actor.require(Permission.RISK_WRITE)
+    # Before anything else, as for every sensitive action.
     if not actor.recently_authenticated:
         raise AuthenticationRequired(
             "signing a risk worksheet off needs a recent login", hint="log in again, then sign"
         )
+    _provider(actor, Permission.RISK_WRITE)
     row = get(session, actor, worksheet_id)
     if row.status == "signed-off":
         raise Conflict(f"revision {row.revision} is already signed off by {row.signed_by}")
