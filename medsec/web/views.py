@@ -26,7 +26,9 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import SessionState
 from medsec.accounts.dependencies import DbSession, public
 from medsec.accounts.roles import ROLE_DESCRIPTIONS, Permission
+from medsec.education import views as education_views
 from medsec.errors import Error
+from medsec.escalation import views as escalation_views
 from medsec.web import (
     account_views,
     admin_views,
@@ -59,6 +61,8 @@ ROUTERS: list[APIRouter] = [
     mds2_views.router,
     update_views.router,
     inventory_views.router,
+    escalation_views.router,
+    education_views.router,
 ]
 
 

@@ -28,6 +28,10 @@ PAGES: dict[str, Permission | None] = {
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
     "/inventory": Permission.INVENTORY_READ,
+    "/cases": Permission.CASES_READ,
+    "/training": Permission.TRAINING_ATTEST,
+    "/training/report": Permission.TRAINING_READ,
+    "/risk": Permission.RISK_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -35,6 +39,8 @@ SUBPAGES: dict[str, Permission | None] = {
     "/inventory/sites": Permission.INVENTORY_READ,
     "/inventory/assets/new": Permission.INVENTORY_WRITE,
     "/inventory/import": Permission.INVENTORY_WRITE,
+    "/cases/new": Permission.CASES_WRITE,
+    "/risk/new": Permission.RISK_WRITE,
 }
 
 PUBLIC_PAGES = ["/", "/login"]
