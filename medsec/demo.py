@@ -18,6 +18,7 @@ from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
+from medsec.escalation import demo as recovery_demo
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
@@ -93,6 +94,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
             products.hold(session, analyst, version.product_id)
         _seed_vendor_mds2(session, analyst)
         seed_inventory(session, _seed_actor(session, instance, users["biomed"]))
+        recovery_demo.seed(session, lambda name: _seed_actor(session, instance, users[name]))
     return logins
 
 
