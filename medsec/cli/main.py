@@ -10,6 +10,7 @@ from medsec.cli import (
     admin,
     audit,
     backup,
+    cases,
     csaf,
     flows,
     inventory,
@@ -46,6 +47,7 @@ app.add_typer(network.app, name="network")
 app.add_typer(updates.app, name="updates")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")
+app.add_typer(cases.app, name="cases")
 audit.app.command("forward")(worker.audit_forward_command)
 app.command()(service.serve)
 app.command()(demo)
