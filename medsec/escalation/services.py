@@ -373,6 +373,10 @@ def add_attachment(
             "sha256": attachment.sha256, "size": attachment.size, "item": item,
         },
     )  # fmt: skip
+    notifications.notify(
+        session, _other_side(case, side), Permission.CASES_READ, "case-attachment",
+        f"case:{case.id}", f"New file on case #{case.id}: {attachment.filename}",
+    )  # fmt: skip
     return attachment
 
 
