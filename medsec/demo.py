@@ -18,6 +18,7 @@ from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
+from medsec.escalation import demo as recovery_demo
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
@@ -101,6 +102,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
         seed_inventory(session, biomed)
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
+        recovery_demo.seed(session, lambda name: _seed_actor(session, instance, users[name]))
         hospital_id = orgs[HOSPITAL].id
     seed_device_events(instance.db, hospital_id)
     return logins

@@ -55,6 +55,13 @@ class Permission(enum.StrEnum):
     INVENTORY_WRITE = "inventory:write"
     #: The only scope a device's or a manufacturer server's token needs.
     INVENTORY_REPORT_IDENTITY = "inventory:report-identity"
+    CASES_READ = "cases:read"
+    CASES_WRITE = "cases:write"
+    TRAINING_ATTEST = "training:attest"
+    TRAINING_READ = "training:read"
+    TRAINING_MANAGE = "training:manage"
+    RISK_READ = "risk:read"
+    RISK_WRITE = "risk:write"
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
     DISCLOSURE_TRIAGE = "disclosure:triage"
@@ -72,10 +79,17 @@ _INVENTORY = frozenset(
     }
 )
 
+#: Incident cases between a hospital and a manufacturer.
+_CASES = frozenset({Permission.CASES_READ, Permission.CASES_WRITE})
+#: Hospital staff who assess the risk of integration points.
+_RISK = frozenset({Permission.RISK_READ, Permission.RISK_WRITE})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.REPORTS_SUBMIT},
     Role.PRODUCT_SECURITY_OFFICER: _READ_ONLY
+    | _CASES
     | {
+        Permission.TRAINING_ATTEST,
         Permission.PRODUCTS_WRITE,
         Permission.PRODUCTS_PUBLISH,
         Permission.UPDATES_WRITE,
@@ -85,10 +99,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.SECURITY_ANALYST: _READ_ONLY
     | _INVENTORY
-    | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ},
-    Role.CLINICAL_ENGINEER: _READ_ONLY | _INVENTORY | {Permission.HOLDINGS_MANAGE},
+    | _CASES
+    | _RISK
+    | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ, Permission.TRAINING_ATTEST},
+    Role.CLINICAL_ENGINEER: _READ_ONLY
+    | _INVENTORY
+    | _CASES
+    | _RISK
+    | {Permission.HOLDINGS_MANAGE, Permission.TRAINING_ATTEST},
     Role.AUDITOR: _READ_ONLY
-    | {Permission.AUDIT_READ, Permission.USERS_READ, Permission.INVENTORY_READ},
+    | {
+        Permission.AUDIT_READ,
+        Permission.USERS_READ,
+        Permission.INVENTORY_READ,
+        Permission.CASES_READ,
+        Permission.RISK_READ,
+        Permission.TRAINING_READ,
+    },
     Role.REPORTER: frozenset({Permission.REPORTS_SUBMIT, Permission.TOKENS_OWN}),
 }
 

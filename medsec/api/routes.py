@@ -16,10 +16,13 @@ from medsec.accounts import api as accounts_api
 from medsec.advisories.provider import api as csaf_provider_api
 from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
+from medsec.education import api as education_api
+from medsec.escalation import api as escalation_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.monitoring import api as monitoring_api
 from medsec.network import api as network_api
+from medsec.notifications import api as notifications_api
 from medsec.products import api as products_api
 from medsec.sbom import api as sbom_api
 from medsec.updates import api as updates_api
@@ -41,6 +44,9 @@ ROUTERS: list[APIRouter] = [
     network_api.router,
     sbom_api.router,
     monitoring_api.router,
+    escalation_api.router,
+    education_api.router,
+    notifications_api.router,
     *web_views.ROUTERS,
 ]
 

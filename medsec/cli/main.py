@@ -10,6 +10,7 @@ from medsec.cli import (
     admin,
     audit,
     backup,
+    cases,
     csaf,
     disclosure,
     flows,
@@ -51,6 +52,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
 app.add_typer(disclosure.app, name="disclosure")
+app.add_typer(cases.app, name="cases")
 audit.app.command("forward")(worker.audit_forward_command)
 sbom.app.command("scan")(sbom_scan.scan_command)
 app.command()(service.serve)

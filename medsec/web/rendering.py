@@ -49,6 +49,14 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
         items.append(NavItem("/monitoring/events", "Device events"))
+    if actor.can(Permission.CASES_READ):
+        items.append(NavItem("/cases", "Cases"))
+    if actor.can(Permission.TRAINING_ATTEST):
+        items.append(NavItem("/training", "Training"))
+    if actor.can(Permission.TRAINING_READ):
+        items.append(NavItem("/training/report", "Training report"))
+    if actor.can(Permission.RISK_READ) and actor.organization_kind.is_provider:
+        items.append(NavItem("/risk", "Risk"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
     if actor.can(Permission.USERS_READ):

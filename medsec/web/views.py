@@ -26,7 +26,9 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import SessionState
 from medsec.accounts.dependencies import DbSession, public
 from medsec.accounts.roles import ROLE_DESCRIPTIONS, Permission
+from medsec.education import views as education_views
 from medsec.errors import Error
+from medsec.escalation import views as escalation_views
 from medsec.web import (
     account_views,
     admin_views,
@@ -69,6 +71,8 @@ ROUTERS: list[APIRouter] = [
     update_plan_views.router,
     sbom_views.router,
     monitoring_views.router,
+    escalation_views.router,
+    education_views.router,
 ]
 
 

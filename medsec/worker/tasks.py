@@ -10,6 +10,8 @@
   publication date has come, every hour (``medsec updates notices due --publish`` does
   the same by hand). Each publication is an audit event, which the syslog forwarding
   carries to subscribers' SIEMs.
+- ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
+  :mod:`medsec.notifications.tasks`.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -34,6 +36,7 @@ from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
+from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
 from medsec.updates import services as updates
@@ -148,6 +151,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
 
     # Hourly, so a worker that was down at midnight catches up within the hour.
     noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
+    notification_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing)
 
 

@@ -35,6 +35,11 @@ from medsec.api.routes import iter_routes, policy_of
 from medsec.app import create_app
 from medsec.audit.services import Context
 from medsec.disclosure.intake import AttachmentIn
+from medsec.education import risk as risk_services
+from medsec.education import training as training_services
+from medsec.education.schemas import WorksheetIn
+from medsec.escalation import services as cases
+from medsec.escalation.schemas import CaseIn
 from medsec.flows import services as flow_checks
 from medsec.flows.sample import Connection, conn_log
 from medsec.mds2 import derive
@@ -131,6 +136,28 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/sites/{site_id}"): "permission:inventory:read",
     ("PATCH", "/api/v1/sites/{site_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/sites/{site_id}"): "permission:inventory:write",
+    ("GET", "/api/v1/cases"): "permission:cases:read",
+    ("POST", "/api/v1/cases"): "permission:cases:write",
+    ("GET", "/api/v1/cases/{case_id}"): "permission:cases:read",
+    ("POST", "/api/v1/cases/{case_id}/messages"): "permission:cases:write",
+    ("POST", "/api/v1/cases/{case_id}/state"): "permission:cases:write",
+    ("PUT", "/api/v1/cases/{case_id}/after-action"): "permission:cases:write",
+    ("POST", "/api/v1/cases/{case_id}/attachments"): "permission:cases:write",
+    ("GET", "/api/v1/cases/{case_id}/attachments/{attachment_id}"): "permission:cases:read",
+    ("GET", "/api/v1/notifications"): "authenticated",
+    ("GET", "/api/v1/training/objectives"): "permission:training:attest",
+    ("POST", "/api/v1/training/objectives"): "permission:training:manage",
+    ("PUT", "/api/v1/training/objectives/{objective_id}"): "permission:training:manage",
+    ("GET", "/api/v1/training/attestations"): "permission:training:attest",
+    ("POST", "/api/v1/training/attestations"): "permission:training:attest",
+    ("GET", "/api/v1/training/report"): "permission:training:read",
+    ("GET", "/api/v1/training/report.csv"): "permission:training:read",
+    ("GET", "/api/v1/risk-worksheets"): "permission:risk:read",
+    ("POST", "/api/v1/risk-worksheets"): "permission:risk:write",
+    ("GET", "/api/v1/risk-worksheets/{worksheet_id}"): "permission:risk:read",
+    ("GET", "/api/v1/risk-worksheets/{worksheet_id}/revisions"): "permission:risk:read",
+    ("PUT", "/api/v1/risk-worksheets/{worksheet_id}"): "permission:risk:write",
+    ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"): "permission:risk:write",
     ("GET", "/api/v1/device-events"): "permission:inventory:read",
     ("GET", "/api/v1/device-events/uncatalogued"): "permission:inventory:read",
     ("GET", "/api/v1/alerts"): "permission:inventory:read",
@@ -198,6 +225,24 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/api/v1/sites/{site_id}/update-plans"): "permission:inventory:write",
     ("GET", "/api/v1/update-plans/{plan_id}"): "permission:inventory:read",
     ("POST", "/api/v1/update-tasks/{task_id}/transition"): "permission:inventory:write",
+    ("GET", "/cases"): "permission:cases:read",
+    ("GET", "/cases/new"): "permission:cases:write",
+    ("POST", "/cases/new"): "permission:cases:write",
+    ("GET", "/cases/{case_id}"): "permission:cases:read",
+    ("POST", "/cases/{case_id}/messages"): "permission:cases:write",
+    ("POST", "/cases/{case_id}/state"): "permission:cases:write",
+    ("POST", "/cases/{case_id}/after-action"): "permission:cases:write",
+    ("POST", "/cases/{case_id}/attachments"): "permission:cases:write",
+    ("GET", "/training"): "permission:training:attest",
+    ("GET", "/training/report"): "permission:training:read",
+    ("POST", "/training/attest"): "permission:training:attest",
+    ("GET", "/risk"): "permission:risk:read",
+    ("GET", "/risk/new"): "permission:risk:write",
+    ("POST", "/risk/new"): "permission:risk:write",
+    ("GET", "/risk/{worksheet_id}"): "permission:risk:read",
+    ("GET", "/risk/{worksheet_id}/edit"): "permission:risk:write",
+    ("POST", "/risk/{worksheet_id}/edit"): "permission:risk:write",
+    ("POST", "/risk/{worksheet_id}/sign-off"): "permission:risk:write",
     # HTML pages (medsec/web); tests/web/test_access.py drives them with browser sessions.
     ("GET", "/"): "public",
     ("GET", "/setup"): "public",
@@ -440,6 +485,7 @@ def world(module_make: Any) -> World:
             f"{org}-zone": site.zones[0].id,
             f"{org}-asset": make.asset(keeper, site.id, f"{org}-pump").id,
         }
+    ids |= cases_world(make, orgs, ids)
     south_user = make.user(orgs["south"], Role.AUDITOR)
     token, _ = make.token(south_user, ["tokens:own"])
     w = World(make, orgs, people, ids, south_user, token.id, 0)
@@ -485,6 +531,90 @@ def updates_world(make: Any, psirt: Any, org: str, published: Any, draft: Any) -
         updates.publish_notice(session, psirt, published.id)
         updates.set_notice(session, psirt, draft.id, NOTICE)
         return {f"{org}-release": done.id, f"{org}-draft-release": pending.id}
+
+
+CASE = {
+    "title": "Pumps reject the drug library",
+    "symptoms": "LIB-SIG-FAIL on three pumps",
+    "severity": "high",
+    "patient_safety": "unknown",
+}
+
+
+def worksheet(asset_id: int) -> dict[str, Any]:
+    return {
+        "title": "Pump ↔ pump server",
+        "asset_id": asset_id,
+        "counterpart": "pump server",
+        "framework": "tara",
+        "threats": ["tampered drug library"],
+        "likelihood": 3,
+        "impact": 4,
+        "residual_likelihood": 2,
+        "residual_impact": 4,
+    }
+
+
+def cases_world(make: Any, orgs: dict[str, Organization], ids: dict[str, int]) -> dict[str, int]:
+    """A case of Clinic about North's pump and one of Clinic 2 about South's, each with an
+    attachment; a risk worksheet of each hospital; each organization's seeded objectives."""
+    found: dict[str, int] = {}
+    for org, maker in (("clinic", "north"), ("clinic2", "south")):
+        hospital = make.actor(make.user(orgs[org], Role.ADMIN), recent=True)
+        with make.session() as session:
+            body = CaseIn.model_validate(CASE | {"profile_version_id": ids[f"{maker}-published"]})
+            case = cases.open_case(session, hospital, body)
+            attachment = cases.add_attachment(
+                session, hospital, case.id, "log.txt", "text/plain", b"log"
+            )
+            sheet = risk_services.create(
+                session, hospital, WorksheetIn.model_validate(worksheet(ids[f"{org}-asset"]))
+            )
+            found |= {
+                f"{org}-case": case.id,
+                f"{org}-attachment": attachment.id,
+                f"{org}-worksheet": sheet.id,
+            }
+    for org in orgs:
+        with make.session() as session:
+            admin = make.actor(make.user(orgs[org], Role.ADMIN))
+            found[f"{org}-objective"] = training_services.objectives(session, admin)[0].id
+    return found
+
+
+def case_call(w: World, who: Who, own: bool) -> Call:
+    """Clinic's case about North's pump — visible to both — or Clinic 2's about South's."""
+    return Call({"case_id": w.ids["clinic-case" if own else "clinic2-case"]})
+
+
+def fresh_case(w: World, who: Who, own: bool) -> Call:
+    """A new case of Clinic's (the state changes of the matrix use one each)."""
+    if not own:
+        return Call(case_call(w, who, own).params, json={"state": "closed", "after_action": "x"})
+    hospital = w.make.actor(w.people["clinic", Role.ADMIN].user)
+    body = CaseIn.model_validate(CASE | {"profile_version_id": w.ids["north-published"]})
+    with w.make.session() as session:
+        case_id = cases.open_case(session, hospital, body).id
+    # The manufacturer acknowledges; the hospital closes (withdraws) with notes.
+    change = {"state": "acknowledged"} if who.org == "north" else {
+        "state": "closed", "after_action": "withdrawn: not a security issue"
+    }  # fmt: skip
+    return Call({"case_id": case_id}, json=change)
+
+
+def objective_call(w: World, who: Who, own: bool) -> int:
+    return w.ids[f"{who.org}-objective" if own else "south-objective"]
+
+
+def fresh_worksheet(w: World, who: Who, own: bool) -> Call:
+    """A new worksheet of Clinic's (signing one off works once), or Clinic 2's."""
+    if not own:
+        return Call({"worksheet_id": w.ids["clinic2-worksheet"]})
+    with w.make.session() as session:
+        sheet = risk_services.create(
+            session, keeper(w), WorksheetIn.model_validate(worksheet(w.ids["clinic-asset"]))
+        )
+        return Call({"worksheet_id": sheet.id})
 
 
 def fresh_notice(w: World) -> int:
@@ -1204,6 +1334,86 @@ SPECS: dict[RouteKey, Spec] = {
         tenancy=True,
         only=PROVIDER,
     ),
+    ("GET", "/api/v1/cases"): Spec(),
+    ("POST", "/api/v1/cases"): Spec(
+        lambda w, who, own: Call(
+            json=CASE
+            | {"profile_version_id": w.ids["north-published" if own else "south-published"]}
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/cases/{case_id}"): Spec(case_call, tenancy=True),
+    ("POST", "/api/v1/cases/{case_id}/messages"): Spec(
+        lambda w, who, own: Call(case_call(w, who, own).params, json={"body": "any news?"}),
+        tenancy=True,
+    ),
+    ("POST", "/api/v1/cases/{case_id}/state"): Spec(fresh_case, tenancy=True),
+    ("PUT", "/api/v1/cases/{case_id}/after-action"): Spec(
+        lambda w, who, own: Call(case_call(w, who, own).params, json={"after_action": "notes"}),
+        tenancy=True,
+    ),
+    ("POST", "/api/v1/cases/{case_id}/attachments"): Spec(
+        lambda w, who, own: Call(
+            case_call(w, who, own).params, files={"file": ("log.txt", b"x")}, data={"item": "0"}
+        ),
+        tenancy=True,
+    ),
+    ("GET", "/api/v1/cases/{case_id}/attachments/{attachment_id}"): Spec(
+        lambda w, who, own: Call(
+            case_call(w, who, own).params
+            | {"attachment_id": w.ids["clinic-attachment" if own else "clinic2-attachment"]}
+        ),
+        tenancy=True,
+    ),
+    ("GET", "/api/v1/notifications"): Spec(),
+    ("GET", "/api/v1/training/objectives"): Spec(),
+    ("POST", "/api/v1/training/objectives"): Spec(
+        lambda w, who, own: Call(json={"key": f"extra-{next(w.counter)}", "title": "Phishing"})
+    ),
+    ("PUT", "/api/v1/training/objectives/{objective_id}"): Spec(
+        lambda w, who, own: Call(
+            {"objective_id": objective_call(w, who, own)},
+            json={"key": "recognise-and-report", "title": "Recognise and report incidents"},
+        ),
+        tenancy=True,
+    ),
+    ("GET", "/api/v1/training/attestations"): Spec(),
+    ("POST", "/api/v1/training/attestations"): Spec(
+        lambda w, who, own: Call(
+            json={"objective_id": objective_call(w, who, own), "completed_on": "2026-11-02"}
+        ),
+        tenancy=True,
+    ),
+    ("GET", "/api/v1/training/report"): Spec(),
+    ("GET", "/api/v1/training/report.csv"): Spec(),
+    ("GET", "/api/v1/risk-worksheets"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/risk-worksheets"): Spec(
+        lambda w, who, own: Call(json=worksheet(clinic(w, own, "asset"))),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/risk-worksheets/{worksheet_id}"): Spec(
+        lambda w, who, own: Call({"worksheet_id": clinic(w, own, "worksheet")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/risk-worksheets/{worksheet_id}/revisions"): Spec(
+        lambda w, who, own: Call({"worksheet_id": clinic(w, own, "worksheet")}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("PUT", "/api/v1/risk-worksheets/{worksheet_id}"): Spec(
+        lambda w, who, own: Call(
+            {"worksheet_id": clinic(w, own, "worksheet")},
+            json=worksheet(clinic(w, True, "asset")),
+        ),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"): Spec(
+        fresh_worksheet, tenancy=True, sensitive=True, only=PROVIDER
+    ),
 }
 
 
@@ -1312,6 +1522,7 @@ def test_the_sensitive_actions_are_the_ones_we_mean() -> None:
     assert SENSITIVE == [
         ("DELETE", "/api/v1/users/{user_id}"),
         ("POST", "/api/v1/profile-versions/{version_id}/publish"),
+        ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"),
         ("POST", "/api/v1/tokens"),
         ("POST", "/api/v1/updates/{release_id}/publish"),
         ("POST", "/api/v1/users/{user_id}/mfa-reset"),
@@ -1333,3 +1544,30 @@ def test_sensitive_actions_refuse_even_an_admin_token(
     assert response.status_code == 401
     assert response.json()["type"] == "https://medsec.dev/problems/unauthenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_case_is_visible_to_its_hospital_and_its_manufacturer_only(
+    matrix_client: TestClient, world: World
+) -> None:
+    """Clinic's case about North's pump: Clinic and North see it; South does not. Clinic
+    2's case about South's pump: neither Clinic nor North sees it."""
+    south = world.make.user(world.orgs["south"], Role.ADMIN)
+    _, south_token = world.make.token(south)
+    callers = {
+        "clinic": world.people["clinic", Role.ADMIN].token,
+        "north": world.people["north", Role.ADMIN].token,
+        "south": south_token,
+    }
+    seen = {}
+    for name, token in callers.items():
+        headers = {"Authorization": f"Bearer {token}"}
+        listed = {c["id"] for c in matrix_client.get("/api/v1/cases", headers=headers).json()}
+        seen[name] = {
+            case: matrix_client.get(f"/api/v1/cases/{world.ids[case]}", headers=headers).status_code
+            for case in ("clinic-case", "clinic2-case")
+        } | {"listed": {c for c in ("clinic-case", "clinic2-case") if world.ids[c] in listed}}
+    assert seen == {
+        "clinic": {"clinic-case": 200, "clinic2-case": 404, "listed": {"clinic-case"}},
+        "north": {"clinic-case": 200, "clinic2-case": 404, "listed": {"clinic-case"}},
+        "south": {"clinic-case": 404, "clinic2-case": 200, "listed": {"clinic2-case"}},
+    }

@@ -30,6 +30,10 @@ PAGES: dict[str, Permission | None] = {
     "/inventory": Permission.INVENTORY_READ,
     "/inventory/update-dashboard": Permission.INVENTORY_READ,
     "/monitoring/events": Permission.INVENTORY_READ,
+    "/cases": Permission.CASES_READ,
+    "/training": Permission.TRAINING_ATTEST,
+    "/training/report": Permission.TRAINING_READ,
+    "/risk": Permission.RISK_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -40,6 +44,8 @@ SUBPAGES: dict[str, Permission | None] = {
     "/disclosure/cases": Permission.DISCLOSURE_TRIAGE,
     "/monitoring/alerts": Permission.INVENTORY_READ,
     "/monitoring/uncatalogued": Permission.INVENTORY_READ,
+    "/cases/new": Permission.CASES_WRITE,
+    "/risk/new": Permission.RISK_WRITE,
 }
 
 PUBLIC_PAGES = ["/", "/login", "/disclosure"]
