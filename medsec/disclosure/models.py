@@ -29,7 +29,7 @@ class Program(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Case(Base):
+class DisclosureCase(Base):
     __tablename__ = "disclosure_cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,7 +44,7 @@ from medsec.disclosure.intake import (
     check_reporter_key,
     check_text,
 )
-from medsec.disclosure.models import AdvisoryLink, Attachment, Case, Message, Program
+from medsec.disclosure.models import AdvisoryLink, Attachment, DisclosureCase, Message, Program
 from medsec.disclosure.states import TRANSITIONS, Flag, State
 from medsec.errors import Conflict, Error, NotFound, PermissionDenied
 from medsec.products.models import Product, ProfileVersion
@@ -226,7 +226,7 @@ def submit(
     now = utcnow()
     days = acknowledge_days_for(session, product) or program.acknowledge_days
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    case = Case(
+    case = DisclosureCase(
         organization_id=program.organization_id,
         product_id=product.id if product else None,
         token_hash=_hash(token),
@@ -321,17 +321,19 @@ class CaseDetail:
     next_states: list[State]
 
 
-def is_overdue(case: Case, now: dt.datetime) -> bool:
+def is_overdue(case: DisclosureCase, now: dt.datetime) -> bool:
     """Not acknowledged (no state change, no answer) by its acknowledgement deadline."""
     return case.acknowledged_at is None and now > case.acknowledge_by
 
 
-def _report(sealer: ReportSealer, case: Case) -> dict[str, str]:
+def _report(sealer: ReportSealer, case: DisclosureCase) -> dict[str, str]:
     value = json.loads(sealer.open_text(case.sealed_report))
     return {name: str(value.get(name, "")) for name in _REPORT_FIELDS}
 
 
-def _summary(session: Session, sealer: ReportSealer, case: Case, now: dt.datetime) -> CaseSummary:
+def _summary(
+    session: Session, sealer: ReportSealer, case: DisclosureCase, now: dt.datetime
+) -> CaseSummary:
     product = session.get(Product, case.product_id) if case.product_id else None
     return CaseSummary(
         id=case.id,
@@ -349,7 +351,7 @@ def _summary(session: Session, sealer: ReportSealer, case: Case, now: dt.datetim
     )
 
 
-def _messages(sealer: ReportSealer, case: Case) -> list[MessageView]:
+def _messages(sealer: ReportSealer, case: DisclosureCase) -> list[MessageView]:
     return [
         MessageView(m.author, sealer.open_text(m.sealed_body), m.created_at) for m in case.messages
     ]
@@ -361,9 +363,9 @@ def _team(actor: Actor) -> None:
         raise PermissionDenied("only manufacturer organizations receive vulnerability reports")
 
 
-def _case(session: Session, actor: Actor, case_id: int) -> Case:
+def _case(session: Session, actor: Actor, case_id: int) -> DisclosureCase:
     _team(actor)
-    case = session.get(Case, case_id)
+    case = session.get(DisclosureCase, case_id)
     if case is None or case.organization_id != actor.organization_id:
         raise NotFound(f"no disclosure case {case_id}")
     return case
@@ -375,11 +377,11 @@ def list_cases(
     """The organization's cases, overdue first, then newest first."""
     _team(actor)
     now = utcnow()
-    cases: Sequence[Case] = (
+    cases: Sequence[DisclosureCase] = (
         session.execute(
-            select(Case)
-            .where(Case.organization_id == actor.organization_id)
-            .order_by(Case.id.desc())
+            select(DisclosureCase)
+            .where(DisclosureCase.organization_id == actor.organization_id)
+            .order_by(DisclosureCase.id.desc())
         )
         .scalars()
         .all()
@@ -451,13 +453,13 @@ def attachment_file(
 # --------------------------------------------------------------------------- triage
 
 
-def _acknowledge(case: Case, now: dt.datetime) -> None:
+def _acknowledge(case: DisclosureCase, now: dt.datetime) -> None:
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     case.updated_at = now
 
 
-def transition(session: Session, actor: Actor, case_id: int, target: str) -> Case:
+def transition(session: Session, actor: Actor, case_id: int, target: str) -> DisclosureCase:
     case = _case(session, actor, case_id)
     try:
         wanted = State(target)
@@ -491,7 +493,7 @@ def update_case(
     *,
     embargo_until: dt.date | None,
     flags: set[Flag],
-) -> Case:
+) -> DisclosureCase:
     """Set the embargo date (None: no embargo) and the case flags."""
     case = _case(session, actor, case_id)
     if embargo_until is not None and embargo_until < case.received_at.date():
@@ -573,13 +575,15 @@ def link_advisory(session: Session, actor: Actor, case_id: int, tracking_id: str
 # --------------------------------------------------------------------------- reporter
 
 
-def case_for_token(session: Session, token: str) -> Case:
+def case_for_token(session: Session, token: str) -> DisclosureCase:
     """The case a tracking token opens; NotFound for anything else, the same way whatever
     was wrong: the token is hashed first and looked up by its hash (an index on random
     digests teaches nothing about other tokens), and the found hash is compared in
     constant time."""
     digest = _hash(token)
-    case = session.execute(select(Case).where(Case.token_hash == digest)).scalar_one_or_none()
+    case = session.execute(
+        select(DisclosureCase).where(DisclosureCase.token_hash == digest)
+    ).scalar_one_or_none()
     well_formed = _TOKEN.match(token) is not None
     if case is None or not well_formed or not hmac.compare_digest(case.token_hash, digest):
         raise NotFound("no case at this tracking link", hint="check that you copied the whole link")
@@ -654,9 +658,9 @@ class OverdueCase:
 
 def overdue_cases(session: Session, now: dt.datetime) -> list[OverdueCase]:
     rows = session.execute(
-        select(Case, Organization.name)
-        .join(Organization, Organization.id == Case.organization_id)
-        .where(Case.acknowledged_at.is_(None), Case.acknowledge_by < now)
-        .order_by(Case.acknowledge_by)
+        select(DisclosureCase, Organization.name)
+        .join(Organization, Organization.id == DisclosureCase.organization_id)
+        .where(DisclosureCase.acknowledged_at.is_(None), DisclosureCase.acknowledge_by < now)
+        .order_by(DisclosureCase.acknowledge_by)
     ).all()
     return [OverdueCase(c.id, name, c.received_at, c.acknowledge_by) for c, name in rows]
