@@ -8,8 +8,8 @@ it, the column holding the most Yes/No/N/A answers. The sheet with the most ques
 wins. Answers are read case-insensitively ("yes", "Y", "NA", "See Note 3"); a cell that is
 not an answer is an :class:`Mds2FileError` naming the sheet and cell.
 
-openpyxl parses the workbook's XML with ``defusedxml`` when it is installed (it is a
-dependency of medsec), which refuses entity-expansion and external-entity attacks.
+Hostile XML is refused before openpyxl sees it: a workbook whose XML parts declare a DTD
+or entities is not read (see :func:`_refuse_dtds`).
 
 >>> doc = read_mds2_bytes(b"ID,Answer\\nPAUT-8,yes\\nRMOT-1,N/A\\n", "pump.csv").document
 >>> doc.choice("PAUT-8"), doc.choice("RMOT-1")
@@ -156,6 +156,7 @@ def _xlsx_tables(data: bytes, name: str) -> list[Table]:
         ) from e
     if unzipped > MAX_UNZIPPED_BYTES:
         raise Mds2FileError(f"{name}: unpacks to {unzipped} bytes, more than an MDS2 may be")
+    _refuse_dtds(data, name)
     tables: list[Table] = []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -174,6 +175,28 @@ def _xlsx_tables(data: bytes, name: str) -> list[Table]:
     except Exception as e:
         raise Mds2FileError(f"{name}: not a readable xlsx workbook: {_reason(e)}") from e
     return tables
+
+
+#: A DTD or an entity declaration anywhere in an XML part (XML spells them in capitals).
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)\b")
+
+
+def _refuse_dtds(data: bytes, name: str) -> None:
+    """Refuse a workbook whose XML declares a DTD or entities (billion laughs, external
+    entities). Checked here, on the raw parts, because openpyxl's own protection depends
+    on the environment: with lxml installed it parses with lxml and merely leaves entities
+    unresolved, with only defusedxml it refuses them. An xlsx written by a spreadsheet
+    program never has a DTD, so refusing costs nothing."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            if _DTD.search(archive.read(info)):
+                raise Mds2FileError(
+                    f"{name}: {info.filename}: its XML declares entities or a DTD, which "
+                    "medsec refuses (a known attack)",
+                    hint="save the workbook again from a spreadsheet program",
+                )
 
 
 def _reason(error: BaseException) -> str:
