@@ -894,6 +894,8 @@ def csaf_file(relative: str) -> Builder:
             (root / tree / name).write_text("{}\n" if name.endswith(".json") else "")
         return Call({"path": relative})
 
+    return build
+
 
 def security_txt_contacts(w: World, who: Who, own: bool) -> Call:
     """The test instance's base URL is http, so security.txt needs configured contacts."""
