@@ -28,12 +28,12 @@ from medsec.profiles.psp import ProductSecurityProfile
 HERE = Path(__file__).resolve().parent
 MINIMAL_YAML = (HERE / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
 MINIMAL_DATA: dict[str, Any] = parse_document(MINIMAL_YAML, "minimal.yaml").data
-# Every profile in examples/: examples/advisories/ holds advisory inputs and examples/site/
-# site files (medsec.network), not profiles.
+# Every profile in examples/ (a file starting its own document with `psp_version:`); the
+# other YAML files there are advisory inputs, site files and update manifests.
 EXAMPLES = sorted(
     p
     for p in (HERE.parents[1] / "examples").rglob("*.yaml")
-    if p.parent.name not in {"advisories", "site"}
+    if "\npsp_version:" in "\n" + p.read_text(encoding="utf-8")
 )
 
 # Moderate example counts keep the suite fast. ruamel's round-trip parser needs about

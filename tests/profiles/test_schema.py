@@ -22,10 +22,12 @@ from medsec.profiles.schema import SCHEMA_DIALECT, json_schema
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schemas" / "psp-1.schema.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# Every profile in examples/: examples/advisories/ holds advisory inputs and examples/site/
-# site files (medsec.network), not profiles.
+# Every profile in examples/ (a file starting its own document with `psp_version:`); the
+# other YAML files there are advisory inputs, site files and update manifests.
 EXAMPLES = sorted(
-    p for p in (REPO / "examples").rglob("*.yaml") if p.parent.name not in {"advisories", "site"}
+    p
+    for p in (REPO / "examples").rglob("*.yaml")
+    if "\npsp_version:" in "\n" + p.read_text(encoding="utf-8")
 )
 REGENERATE = ".venv/bin/medsec profile schema > schemas/psp-1.schema.json"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,9 @@ def test_openapi_lists_every_api_route(client: TestClient) -> None:
     spec = response.json()
     assert spec["openapi"].startswith("3.")
     documented = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    # OpenAPI writes a path converter ({path:path}) as the plain parameter ({path}).
     routes = {
-        (method, route.path)
+        (method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path))
         for route in iter_routes(client.app)
         if route.include_in_schema
         for method in route.methods
