@@ -15,7 +15,6 @@ middle, found after rows were written — propagates and the caller's rollback l
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import zlib
@@ -190,8 +189,8 @@ def document_of_file(path: Path, filename: str) -> Document:
 
 
 def document_of_bytes(data: bytes, filename: str) -> Document:
-    gzipped = gzip.compress(data, mtime=0)
-    kept = gzipped if len(gzipped) <= MAX_STORED_DOCUMENT else None
+    """As :func:`document_of_file`, for a document already in memory: the same gzip bytes."""
+    kept = _gzip_within([data], MAX_STORED_DOCUMENT)
     return Document(filename[:200], hashlib.sha256(data).hexdigest(), len(data), kept)
 
 
