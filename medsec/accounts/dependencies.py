@@ -38,8 +38,9 @@ def instance(request: Request) -> Instance:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed on success, rolled back on failure (except
-    errors marked ``keep_changes``, such as a failed login whose audit event must stay).
+    """One transaction per request: committed before the response is sent on success,
+    rolled back on failure (except errors marked ``keep_changes``, such as a failed login
+    whose audit event must stay).
 
     The teardown runs in a threadpool thread while the request still holds its pooled
     connection, so the app admits fewer requests at once than the pool has connections
@@ -64,7 +65,10 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# scope="function": the transaction commits before the response is sent. With FastAPI's
+# default ("request") the commit ran after the response, so a browser following a
+# redirect could ask for a row that was not committed yet (a flaky 404 in CI).
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def request_context(request: Request) -> Context:
