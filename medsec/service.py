@@ -9,7 +9,7 @@ from functools import cached_property
 
 from medsec.accounts.authentication import AuthConfig
 from medsec.accounts.interfaces import IdentityProvider, RoleMapping
-from medsec.accounts.passwords import PasswordHasher
+from medsec.accounts.passwords import OfflineBreachedPasswords, PasswordHasher, PasswordPolicy
 from medsec.accounts.sealing import Sealer
 from medsec.db.engine import Database
 from medsec.products.public import PublicDocuments, published_loader
@@ -38,6 +38,16 @@ class Instance:
         auth = AuthConfig(
             hasher=PasswordHasher(),
             sealer=Sealer(secret),
+            password_policy=PasswordPolicy(
+                min_length=settings.password_min_length,
+                max_length=settings.password_max_length,
+                min_score=settings.password_min_score,
+            ),
+            breached_passwords=(
+                OfflineBreachedPasswords(settings.breached_passwords)
+                if settings.breached_passwords
+                else None
+            ),
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_absolute_hours),
             reauth=dt.timedelta(minutes=settings.reauth_minutes),

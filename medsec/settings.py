@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     dormant_days: int = 90
     login_rate_per_minute: int = Field(default=10, description="Login attempts per IP per minute.")
     lockout_threshold: int = Field(default=5, description="Failures before an account locks.")
+    password_min_length: int = Field(default=12, description="Shortest new password (≥ 8).")
+    password_max_length: int = Field(default=128, description="Longest new password (≥ 64).")
+    password_min_score: int = Field(default=3, description="zxcvbn score a password needs (0–4).")
+    breached_passwords: Path | None = Field(
+        default=None, description="A Pwned Passwords download (range folder or sorted file)."
+    )
     central_organization: str | None = Field(
         default=None, description="Organization that LDAP/OIDC users are provisioned into."
     )

@@ -20,6 +20,7 @@ from medsec.accounts import mfa, ratelimit
 from medsec.accounts.actor import Actor
 from medsec.accounts.interfaces import (
     AuthenticationFailed,
+    BreachedPasswordCheck,
     ExternalIdentity,
     IdentityProvider,
     RedirectIdentityProvider,
@@ -33,7 +34,12 @@ from medsec.accounts.models import (
     SetupToken,
     User,
 )
-from medsec.accounts.passwords import PasswordHasher, check_password
+from medsec.accounts.passwords import (
+    DEFAULT_POLICY,
+    PasswordHasher,
+    PasswordPolicy,
+    check_password,
+)
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.accounts.sealing import Sealer
 from medsec.accounts.services import (
@@ -77,6 +83,10 @@ class PendingRedirectLogin:
 class AuthConfig:
     hasher: PasswordHasher
     sealer: Sealer
+    #: What a new password must satisfy (``MEDSEC_PASSWORD_*``).
+    password_policy: PasswordPolicy = DEFAULT_POLICY
+    #: Known-breached passwords (``MEDSEC_BREACHED_PASSWORDS``); None: zxcvbn's list only.
+    breached_passwords: BreachedPasswordCheck | None = None
     idle: dt.timedelta = dt.timedelta(minutes=15)
     absolute: dt.timedelta = dt.timedelta(hours=12)
     reauth: dt.timedelta = dt.timedelta(minutes=5)
@@ -176,6 +186,8 @@ def complete_setup(
         context,
         temporary=False,
         hasher=config.hasher,
+        policy=config.password_policy,
+        breached=config.breached_passwords,
     )
     row.used_at = utcnow()
     session.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=utcnow()))
@@ -585,7 +597,12 @@ def change_password(
     if current == new:
         raise Error("the new password must differ from the current one")
     org = get_organization(session, user.organization_id)
-    check_password(new, context_words=context_words(user, org))
+    check_password(
+        new,
+        context_words=context_words(user, org),
+        policy=config.password_policy,
+        breached=config.breached_passwords,
+    )
     user.password_hash = config.hasher.hash(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()

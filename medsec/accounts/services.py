@@ -20,8 +20,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
+from medsec.accounts.interfaces import BreachedPasswordCheck
 from medsec.accounts.models import ApiToken, LoginSession, Organization, RecoveryCode, User
-from medsec.accounts.passwords import PasswordHasher, check_password
+from medsec.accounts.passwords import (
+    DEFAULT_POLICY,
+    PasswordHasher,
+    PasswordPolicy,
+    check_password,
+)
 from medsec.accounts.roles import OrganizationKind, Permission, Role
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Tag
@@ -94,6 +100,8 @@ def create_local_user(
     *,
     temporary: bool,
     hasher: PasswordHasher,
+    policy: PasswordPolicy = DEFAULT_POLICY,
+    breached: BreachedPasswordCheck | None = None,
 ) -> User:
     """Create a user with a password. ``temporary`` passwords must be changed at first login."""
     username = _check_username(new.username)
@@ -108,7 +116,9 @@ def create_local_user(
         auth_source="local",
         must_change_password=temporary,
     )
-    check_password(password, context_words=context_words(user, organization))
+    check_password(
+        password, context_words=context_words(user, organization), policy=policy, breached=breached
+    )
     user.password_hash = hasher.hash(password)
     user.password_changed_at = utcnow()
     session.add(user)

@@ -90,6 +90,8 @@ def create_user(
             context,
             temporary=temporary,
             hasher=instance.auth.hasher,
+            policy=instance.auth.password_policy,
+            breached=instance.auth.breached_passwords,
         )
         console.print(f"created {user.username} ({role.value}) in {org.name}", highlight=False)
 
