@@ -5,12 +5,13 @@ plus the components and the dependency edges as iterators. CycloneDX JSON, whate
 size, goes through the streamed reader (:mod:`medsec.sbom.stream`): nothing but one
 batch of rows and the set of refs is held, so a 300,000-component SBOM never sits in
 memory twice. It checks each component's structure, purl, CPE and the uniqueness of
-refs, not the whole JSON schema: jsonschema's ``uniqueItems`` check of the schema is
-quadratic in the number of components (3,000 components: 51 s here), which a service
-cannot offer to every uploader. CycloneDX XML and SPDX are read whole (and validated)
-up to :data:`IN_MEMORY_BYTES`. Rows go to the database :data:`BATCH` at a time (one
-``executemany``), in the caller's transaction: any error — a bad component in the
-middle, found after rows were written — propagates and the caller's rollback leaves nothing stored.
+refs, not the whole JSON schema: jsonschema validates a parsed tree, which would hold
+the whole document in memory (``medsec sbom validate`` runs the full schema, with a
+linear ``uniqueItems``, see :mod:`medsec.sbom.cyclonedx`). CycloneDX XML and SPDX are
+read whole (and validated) up to :data:`IN_MEMORY_BYTES`. Rows go to the database
+:data:`BATCH` at a time (one ``executemany``), in the caller's transaction: any error — a
+bad component in the middle, found after rows were written — propagates and the caller's
+rollback leaves nothing stored.
 """
 
 from __future__ import annotations
