@@ -68,10 +68,7 @@ def ward(make: Any) -> Ward:
     maker = make.organization(OrganizationKind.MANUFACTURER, name="Northwind")
     psirt = make.actor(make.user(maker, Role.PRODUCT_SECURITY_OFFICER), recent=True)
     version = make.publish(psirt, make.upload(psirt))
-    manifest = load_release(RELEASE)
-    # The inventory records no hardware revision: a release limited to revisions would
-    # apply to no asset, so this one is for every revision.
-    manifest = manifest.model_copy(update={"hardware_revisions": []})
+    manifest = load_release(RELEASE)  # for hardware revisions B and C
     with make.session() as session:
         release = updates.create_release(session, psirt, version.product_id, manifest)
         updates.publish_release(session, psirt, release.id)
@@ -94,6 +91,7 @@ def ward(make: Any) -> Ward:
                 "vendor": "Northwind",
                 "model": "LVP-3000",
                 "firmware_version": "4.2.1",
+                "hardware_revision": "B" if n % 2 else "c",
                 "product_version_id": version.id,
                 "criticality": criticality,
             }
@@ -186,6 +184,50 @@ def test_an_asset_at_the_new_version_or_without_a_link_needs_nothing(make: Any, 
         unlinked = fleet.asset_updates(session, ward.engineer, loose.id)
     assert (done.out_of_date, done.updates) == (False, ())
     assert unlinked.problem == "not linked to a product version"
+
+
+@pytest.mark.parametrize(
+    ("revision", "needs", "problem"),
+    [
+        ("B", ["4.2.2"], None),
+        (" c ", ["4.2.2"], None),
+        ("A", [], None),
+        (None, [], "hardware revision not recorded (4.2.2 is for revision B, C)"),
+    ],
+)
+def test_the_release_applies_only_to_its_hardware_revisions(
+    make: Any, ward: Ward, revision: str | None, needs: list[str], problem: str | None
+) -> None:
+    with make.session() as session:
+        asset = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "REV", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id,
+             "hardware_revision": revision or ""},
+        )  # fmt: skip
+        status = fleet.asset_updates(session, ward.engineer, asset.id)
+    assert [u.version for u in status.needed] == needs
+    assert (status.problem or "").split(":")[0] == (problem or "")
+
+
+def test_a_device_of_unknown_revision_is_not_planned_and_the_plan_says_why(
+    make: Any, ward: Ward
+) -> None:
+    with make.session() as session:
+        unknown = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "NOREV", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id},
+        ).id  # fmt: skip
+    tuesday_windows(make, ward)
+    plan_id = make_plan(make, ward, asset_ids=[unknown, ward.pumps[0]])
+    with make.session() as session:
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None
+        assert [t.asset_id for t in plan.tasks] == [ward.pumps[0]]
+        (missed,) = plan.unplaced
+    assert missed["asset_id"] == unknown
+    assert str(missed["reason"]).startswith("hardware revision not recorded")
 
 
 def test_another_hospital_sees_no_asset_and_a_manufacturer_no_inventory(

@@ -44,7 +44,7 @@ def campus(make: Any) -> dict[str, Any]:
     maker = make.organization(OrganizationKind.MANUFACTURER, name="Northwind")
     psirt = make.actor(make.user(maker, Role.PRODUCT_SECURITY_OFFICER), recent=True)
     version = make.publish(psirt, make.upload(psirt))
-    manifest = load_release(RELEASE).model_copy(update={"hardware_revisions": []})
+    manifest = load_release(RELEASE)  # for hardware revisions B and C
     with make.session() as session:
         release = updates.create_release(session, psirt, version.product_id, manifest)
         updates.publish_release(session, psirt, release.id)
@@ -61,6 +61,7 @@ def campus(make: Any) -> dict[str, Any]:
             inventory.create_asset(session, biomed, site.id, zone, {
                 "serial": serial, "vendor": "Northwind", "model": "LVP-3000",
                 "firmware_version": "4.2.1", "product_version_id": version.id,
+                "hardware_revision": "B",
             })  # fmt: skip
     return {"release": release.id}
 
