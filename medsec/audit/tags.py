@@ -60,6 +60,8 @@ class Tag(enum.StrEnum):
     UPDATE_TASK_FAILED = "updates:task:failed"
     UPDATE_TASK_DEFERRED = "updates:task:deferred"
     UPDATE_TASK_REPLANNED = "updates:task:replanned"
+    UPDATE_TASK_OVERDUE = "updates:task:overdue"
+    UPDATE_WINDOW_REMINDED = "updates:window:reminded"
     SITE_CREATED = "inventory:site:created"
     SITE_UPDATED = "inventory:site:updated"
     SITE_DELETED = "inventory:site:deleted"

@@ -23,10 +23,13 @@ from sqlalchemy.orm import Session
 from medsec.accounts.actor import Actor
 from medsec.cli.output import Format, FormatOption, console, print_json
 from medsec.cli.updates import UserOption, acting, product_by_name
+from medsec.db.base import utcnow
 from medsec.errors import Error, NotFound
 from medsec.inventory import services as inventory
 from medsec.inventory.models import Site
-from medsec.updates import exposure, fleet, planning, planning_changes
+from medsec.service import Instance
+from medsec.settings import Settings
+from medsec.updates import exposure, fleet, planning, planning_changes, reminders
 from medsec.updates.planning_api import plan_out, status_out
 from medsec.updates.planning_schemas import (
     GroupIn,
@@ -66,6 +69,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plans_app, name="plans")
     app.add_typer(tasks_app, name="tasks")
     app.command("dashboard")(dashboard)
+    app.command("remind")(remind)
 
 
 def _site(session: Session, actor: Actor, name: str) -> Site:
@@ -505,3 +509,18 @@ def dashboard(
     console.print(eos)
     for p in points:
         console.print(f"{p.at:%Y-%m-%d}: {p.up_to_date}/{p.total} up to date", highlight=False)
+
+
+def remind(format: FormatOption = Format.TEXT) -> None:
+    """Queue the reminders of upcoming maintenance windows and overdue update tasks now
+    (the worker does this every 15 minutes)."""
+    instance = Instance.from_settings(Settings())
+    with instance.db.session() as session:
+        sent = reminders.remind(session, utcnow())
+    if format is Format.JSON:
+        print_json({"windows": sent.windows, "overdue": sent.overdue})
+    else:
+        console.print(
+            f"{sent.windows} upcoming window(s) and {sent.overdue} overdue task(s) announced",
+            highlight=False,
+        )

@@ -22,8 +22,9 @@ from medsec.audit.models import AuditEvent
 from medsec.errors import NotFound, PermissionDenied
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import SiteIn, ZoneIn
+from medsec.notifications.models import Notification
 from medsec.products import services as products
-from medsec.updates import exposure, fleet, planning, planning_changes
+from medsec.updates import exposure, fleet, planning, planning_changes, reminders
 from medsec.updates import services as updates
 from medsec.updates.findings import KnownFindings
 from medsec.updates.manifest import load_release
@@ -755,3 +756,82 @@ def test_change_and_delete_windows_and_groups_over_the_api(
     assert (changed.status_code, changed.json()["max_concurrent"]) == (200, 3)
     assert client.patch(group, json={"max_concurrent": 0}, headers=auth).status_code == 422
     assert client.delete(group, headers=auth).status_code == 204
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def notes(make: Any, topic: str) -> list[Notification]:
+    with make.session() as session:
+        stmt = select(Notification).where(Notification.topic == topic).order_by(Notification.id)
+        return list(session.execute(stmt).scalars())
+
+
+def test_planners_are_reminded_once_of_the_next_days_windows(make: Any, ward: Ward) -> None:
+    tuesday_windows(make, ward)
+    plan_id = make_plan(make, ward)
+    with make.session() as session:
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None
+        plan.tasks[0].assignee = ward.auditor.username  # an assignee who is a user hears too
+    two_days_before = JUNE - dt.timedelta(days=1)
+    with make.session() as session:
+        assert reminders.remind(session, two_days_before) == reminders.Reminders(0, 0)
+    with make.session() as session:
+        assert reminders.remind(session, JUNE).windows == 2  # Ward A and ICU, 23 hours ahead
+    with make.session() as session:
+        assert reminders.remind(session, JUNE + dt.timedelta(hours=1)).windows == 0
+    sent = notes(make, "update-window-upcoming")
+    by_user = {(n.user_id, n.target) for n in sent}
+    assert len(sent) == len(by_user) == 3  # the engineer twice, the auditor for its task
+    assert {n.user_id for n in sent} == {ward.engineer.user_id, ward.auditor.user_id}
+    first = sent[0]
+    assert first.subject.endswith("from Tue 2026-06-02 01:00 CEST")
+    assert "P-" in (first.body or "") and "UTC)" in (first.body or "")
+    with make.session() as session:
+        tags = session.execute(
+            select(AuditEvent.tag).where(AuditEvent.tag == "updates:window:reminded")
+        ).scalars()
+        assert len(list(tags)) == 2
+
+
+def test_a_task_without_an_outcome_after_its_slot_is_reported_overdue_once(
+    make: Any, ward: Ward
+) -> None:
+    task_id = first_task(make, ward)
+    with make.session() as session:
+        end = planning.get_task(session, ward.engineer, task_id).end
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end) == 0  # the slot is only just over
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end + dt.timedelta(minutes=1)) == 1
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end + dt.timedelta(days=1)) == 0
+    (note,) = notes(make, "update-task-overdue")
+    assert (note.user_id, note.target) == (ward.engineer.user_id, f"update-task:{task_id}")
+    assert note.subject.startswith("Update overdue: P-")
+    assert f"medsec updates tasks move {task_id}" in (note.body or "")
+
+
+def test_a_task_with_its_outcome_recorded_is_never_overdue(make: Any, ward: Ward) -> None:
+    task_id = first_task(make, ward)
+    move(make, ward, task_id, to="deferred", reason="ward full")
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, JUNE + dt.timedelta(days=30)) == 0
+
+
+def test_a_published_end_of_support_notice_reaches_the_hospitals_holding_the_product(
+    make: Any, ward: Ward
+) -> None:
+    with make.session() as session:
+        notice = NoticeIn(end_of_support=dt.date(2027, 1, 31), plan="trade in for LVP 4000")
+        updates.set_notice(session, ward.psirt, ward.version_id, notice)
+        updates.publish_notice(session, ward.psirt, ward.version_id)
+    sent = notes(make, "end-of-support")
+    assert {n.user_id for n in sent} == {ward.engineer.user_id, ward.auditor.user_id}
+    assert {n.organization_id for n in sent} == {ward.engineer.organization_id}
+    assert sent[0].subject == "End of support: Northwind LVP 3000 4.2.1 (end of support 2027-01-31)"
+    assert sent[0].body == "6 of your assets run this version. The manufacturer's plan: " + (
+        "trade in for LVP 4000"
+    )
+    assert sent[0].target == f"profile-version:{ward.version_id}"
