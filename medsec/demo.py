@@ -127,6 +127,7 @@ DEMO_ASSETS: list[dict[str, str]] = [
             "vendor": "Northwind Infusion Systems",
             "model": "LVP-3000",
             "firmware_version": "4.2.1",
+            "hardware_revision": "B" if n % 2 else "C",
             "ip_addresses": f"10.20.{10 if n < 4 else 40}.{20 + n}",
             "mac": f"00:1b:7a:00:10:{n:02x}",
             "zone": "ICU" if n < 4 else "Ward 4B",

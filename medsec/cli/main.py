@@ -22,6 +22,7 @@ from medsec.cli import (
     sbom,
     sbom_scan,
     service,
+    update_planning,
     updates,
     vulns,
     worker,
@@ -47,6 +48,7 @@ app.add_typer(csaf.app, name="csaf")
 app.add_typer(flows.app, name="flows")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(network.app, name="network")
+update_planning.register(updates.app)
 app.add_typer(updates.app, name="updates")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")

@@ -52,7 +52,7 @@ ProductOption = Annotated[str, typer.Option("--product", help="Product name.")]
 
 
 @contextmanager
-def _acting(username: str) -> Iterator[tuple[Session, Actor]]:
+def acting(username: str) -> Iterator[tuple[Session, Actor]]:
     instance = Instance.from_settings(Settings())
     with instance.db.session() as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -62,7 +62,7 @@ def _acting(username: str) -> Iterator[tuple[Session, Actor]]:
         yield session, dataclasses.replace(actor, recently_authenticated=True)
 
 
-def _product_id(session: Session, actor: Actor, name: str) -> int:
+def product_by_name(session: Session, actor: Actor, name: str) -> int:
     for product in products.list_products(session, actor):
         if product.name == name:
             return product.id
@@ -95,9 +95,9 @@ def release_import(
 ) -> None:
     """Validate a release manifest and store it as a draft of the product."""
     data = load_release(file)
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         release = services.create_release(
-            session, actor, _product_id(session, actor, product), data
+            session, actor, product_by_name(session, actor, product), data
         )
         out = ReleaseOut.model_validate(release)
     if format is Format.JSON:
@@ -111,10 +111,10 @@ def release_list(
     product: ProductOption, user: UserOption, format: FormatOption = Format.TEXT
 ) -> None:
     """The product's releases in release order."""
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         found = [
             ReleaseOut.model_validate(r)
-            for r in services.releases(session, actor, _product_id(session, actor, product))
+            for r in services.releases(session, actor, product_by_name(session, actor, product))
         ]
     if format is Format.JSON:
         print_json([r.model_dump(mode="json") for r in found])
@@ -128,7 +128,7 @@ def release_list(
 @release_app.command("publish")
 def release_publish(release_id: int, user: UserOption) -> None:
     """Publish a draft release to the product's holders (immutable from then on)."""
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         release = services.publish_release(session, actor, release_id)
         console.print(f"published release {release.id} ({release.version})", highlight=False)
 
@@ -145,7 +145,7 @@ def patches_import(
 ) -> None:
     """Add or update the entries of a profile version's third-party patch list."""
     data = load_patches(file)
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         changed = services.import_patches(session, actor, version, data)
         out = [PatchOut.model_validate(p) for p in changed]
     if format is Format.JSON:
@@ -163,7 +163,7 @@ def patches_list(
     format: FormatOption = Format.TEXT,
 ) -> None:
     """A profile version's third-party patch list."""
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         out = [PatchOut.model_validate(p) for p in services.patches(session, actor, version)]
     if format is Format.JSON:
         print_json([p.model_dump(mode="json") for p in out])
@@ -213,7 +213,7 @@ def notices_lead_time(
     """Set the organization's default notice lead time (12 months unless changed)."""
     if not 0 <= months <= 120:
         raise Error(f"{months} months is not a lead time", hint="give 0 … 120")
-    with _acting(user) as (session, actor):
+    with acting(user) as (session, actor):
         services.set_lead_months(session, actor, months)
     console.print(f"notices are published {months} months ahead", highlight=False)
 
@@ -233,8 +233,8 @@ def applicable_command(
 ) -> None:
     """Which releases of a product apply to one asset, and which findings each closes."""
     asset = AssetFacts(installed, hardware, configuration, frozenset(finding or ()))
-    with _acting(user) as (session, actor):
-        found = services.releases(session, actor, _product_id(session, actor, product))
+    with acting(user) as (session, actor):
+        found = services.releases(session, actor, product_by_name(session, actor, product))
         published = [services.facts(r) for r in found if r.status == "published"]
     result = applicable(asset, published)
     rows: list[dict[str, Any]] = [

@@ -25,6 +25,7 @@ FIELDS: dict[str, str] = {
     "vendor": "manufacturer (required)",
     "model": "model name or number (required)",
     "firmware_version": "firmware or software version",
+    "hardware_revision": "hardware revision (update releases may be limited to some)",
     "ip_addresses": "IPv4/IPv6 addresses, separated by ';'",
     "mac": "MAC address (any common notation)",
     "hostname": "host name",
@@ -42,6 +43,7 @@ class AssetDraft:
     vendor: str
     model: str
     firmware_version: str | None = None
+    hardware_revision: str | None = None
     ip_addresses: tuple[str, ...] = ()
     mac: str | None = None
     hostname: str | None = None
@@ -91,6 +93,7 @@ _CHECKS: dict[str, Callable[[str], Any]] = {
     "vendor": _required("vendor", 200),
     "model": _required("model", 200),
     "firmware_version": _optional("firmware version", 120),
+    "hardware_revision": _optional("hardware revision", 40),
     "ip_addresses": lambda v: tuple(f.normalise_ips(v)),
     "mac": f.normalise_mac,
     "hostname": f.normalise_hostname,

@@ -35,6 +35,7 @@ def asset_row(asset: Asset) -> dict[str, str]:
         "vendor": asset.vendor,
         "model": asset.model,
         "firmware_version": asset.firmware_version,
+        "hardware_revision": asset.hardware_revision,
         "ip_addresses": "; ".join(asset.ip_addresses or ()),
         "mac": asset.mac,
         "hostname": asset.hostname,

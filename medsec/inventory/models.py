@@ -63,6 +63,9 @@ class Asset(Base):
     model: Mapped[str] = mapped_column(String(200))
     serial: Mapped[str] = mapped_column(String(120))
     firmware_version: Mapped[str | None] = mapped_column(String(120))
+    #: The hardware revision (``B``, ``rev. C``); compared, trimmed and case-blind, with an
+    #: update release's hardware revisions.
+    hardware_revision: Mapped[str | None] = mapped_column(String(40))
     profile_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("profile_versions.id"), index=True
     )

@@ -65,6 +65,7 @@ class AssetIn(BaseModel):
     vendor: str = Field(max_length=400)
     model: str = Field(max_length=400)
     firmware_version: str | None = Field(default=None, max_length=400)
+    hardware_revision: str | None = Field(default=None, max_length=400)
     ip_addresses: list[str] = Field(default_factory=list, max_length=16)
     mac: str | None = Field(default=None, max_length=64)
     hostname: str | None = Field(default=None, max_length=400)
@@ -83,6 +84,7 @@ class AssetPatch(BaseModel):
     vendor: str | None = Field(default=None, max_length=400)
     model: str | None = Field(default=None, max_length=400)
     firmware_version: str | None = Field(default=None, max_length=400)
+    hardware_revision: str | None = Field(default=None, max_length=400)
     ip_addresses: list[str] | None = Field(default=None, max_length=16)
     mac: str | None = Field(default=None, max_length=64)
     hostname: str | None = Field(default=None, max_length=400)
@@ -103,6 +105,7 @@ class AssetOut(BaseModel):
     vendor: str
     model: str
     firmware_version: str | None
+    hardware_revision: str | None
     ip_addresses: list[str]
     mac: str | None
     hostname: str | None

@@ -323,6 +323,7 @@ def draft_of(asset: Asset) -> AssetDraft:
         vendor=asset.vendor,
         model=asset.model,
         firmware_version=asset.firmware_version,
+        hardware_revision=asset.hardware_revision,
         ip_addresses=tuple(asset.ip_addresses or ()),
         mac=asset.mac,
         hostname=asset.hostname,

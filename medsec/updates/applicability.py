@@ -8,7 +8,10 @@ The rules:
 
 - a release applies when the asset runs the same product, its installed version lies in
   the release's ``applies_to`` range (no range: every version), its hardware revision is
-  one of the release's (none listed: every revision) and likewise its configuration;
+  one of the release's (none listed: every revision) and likewise its configuration —
+  revisions and configurations compare trimmed and case-blind (``b`` is ``B``); an asset
+  whose revision is not recorded gets no release limited to revisions, and
+  :func:`unknown_revision` names those releases so that a report can ask for it;
 - applicable releases are listed in release order (date, then version text);
 - within one kind of release (security patch, firmware, OS patch…), a later *cumulative*
   release supersedes the earlier ones: they stay in the list, marked ``superseded_by``,
@@ -23,13 +26,21 @@ The rules:
 >>> asset = AssetFacts(version="4.2.0", open_findings=frozenset({"CVE-2026-0001"}))
 >>> [(a.release.version, a.superseded_by, a.closes) for a in applicable(asset, [r2, r1])]
 [('4.2.1', 2, ('CVE-2026-0001',)), ('4.2.2', None, ('CVE-2026-0001',))]
+>>> r3 = ReleaseFacts(3, "4.2.3", dt.date(2026, 7, 1), ReleaseKind.FIRMWARE,
+...                   hardware_revisions=("B", "C"))
+>>> [a.release.id for a in applicable(AssetFacts("4.2.2", hardware_revision=" b "), [r3])]
+[3]
+>>> applicable(AssetFacts("4.2.2", hardware_revision="A"), [r3])
+[]
+>>> [r.id for r in unknown_revision(AssetFacts("4.2.2"), [r1, r3])]
+[3]
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from medsec.updates.kinds import ApplyMode, ReleaseKind
 from medsec.updates.ranges import parse_range
@@ -76,13 +87,33 @@ def _norm(value: str) -> str:
     return value.strip().upper()
 
 
+def _one_of(value: str | None, allowed: tuple[str, ...]) -> bool:
+    """No list: anything; else ``value`` is recorded and in it (trimmed, case-blind)."""
+    if not allowed:
+        return True
+    return value is not None and _norm(value) in {_norm(a) for a in allowed}
+
+
 def applies(release: ReleaseFacts, asset: AssetFacts) -> bool:
     """Whether ``release`` applies to ``asset`` (a bad range or version raises Error)."""
     if release.applies_to and not parse_range(release.applies_to).contains(asset.version):
         return False
-    if release.hardware_revisions and asset.hardware_revision not in release.hardware_revisions:
+    if not _one_of(asset.hardware_revision, release.hardware_revisions):
         return False
-    return not (release.configurations and asset.configuration not in release.configurations)
+    return _one_of(asset.configuration, release.configurations)
+
+
+def unknown_revision(asset: AssetFacts, releases: Iterable[ReleaseFacts]) -> list[ReleaseFacts]:
+    """The releases limited to hardware revisions that would apply to ``asset`` with one
+    of them: what it may need once its revision is recorded (none when it is)."""
+    if asset.hardware_revision is not None and asset.hardware_revision.strip():
+        return []
+    return [
+        r
+        for r in releases
+        if r.hardware_revisions
+        and applies(r, replace(asset, hardware_revision=r.hardware_revisions[0]))
+    ]
 
 
 def applicable(asset: AssetFacts, releases: Iterable[ReleaseFacts]) -> list[Applicable]:

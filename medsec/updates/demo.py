@@ -51,9 +51,8 @@ def _missing(product: str) -> ProfileVersion:
 
 def seed_updates(session: Session, psirt: Actor, engineer: Actor, site_name: str) -> None:
     pump = _version(session, PUMP)
-    # The inventory records no hardware revision; the demo release is for every revision.
-    manifest = load_release(PUMP_RELEASE).model_copy(update={"hardware_revisions": []})
-    release = updates.create_release(session, psirt, pump.product_id, manifest)
+    # For hardware revisions B and C: the demo pumps are B or C (see medsec.demo).
+    release = updates.create_release(session, psirt, pump.product_id, load_release(PUMP_RELEASE))
     updates.publish_release(session, psirt, release.id)
     ct = _version(session, CT)
     today = utcnow().date()

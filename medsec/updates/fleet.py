@@ -26,7 +26,7 @@ from medsec.inventory import services as inventory
 from medsec.inventory.fields import EventKind
 from medsec.inventory.models import Asset, AssetEvent
 from medsec.products.models import Holding, Product
-from medsec.updates.applicability import AssetFacts, ReleaseFacts, applicable
+from medsec.updates.applicability import AssetFacts, ReleaseFacts, applicable, unknown_revision
 from medsec.updates.findings import NoFindings, OpenFindings
 from medsec.updates.kinds import Status
 from medsec.updates.models import UpdateRelease
@@ -138,6 +138,14 @@ def installed_version(asset: Asset) -> str | None:
     return asset.profile_version.version if asset.profile_version else None
 
 
+def revision_problem(releases: Sequence[ReleaseFacts]) -> str:
+    """Why a release that may apply is not listed: the asset's revision is unknown."""
+    named = "; ".join(
+        f"{r.version} is for revision {', '.join(r.hardware_revisions)}" for r in releases
+    )
+    return f"hardware revision not recorded ({named}): record it to see whether it applies"
+
+
 def status_of(
     asset: Asset,
     releases: Sequence[UpdateRelease],
@@ -169,10 +177,14 @@ def status_of(
         return replace(head, problem="no installed version recorded")
     by_id: dict[int, ReleaseFacts] = {r.id: facts(r) for r in releases}
     rows = {r.id: r for r in releases}
+    asset_facts = AssetFacts(installed, asset.hardware_revision, open_findings=open_findings)
     try:
-        found = applicable(AssetFacts(installed, open_findings=open_findings), by_id.values())
+        found = applicable(asset_facts, by_id.values())
+        undecided = unknown_revision(asset_facts, by_id.values())
     except Error as e:
         return replace(head, problem=e.message)
+    if undecided:
+        head = replace(head, problem=revision_problem(undecided))
     updates = tuple(
         AssetUpdate(
             a.release.id,

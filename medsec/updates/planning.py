@@ -92,19 +92,25 @@ def windows(session: Session, actor: Actor, site_id: int) -> Sequence[Maintenanc
     return session.execute(stmt.order_by(MaintenanceWindow.id)).scalars().all()
 
 
-def add_window(session: Session, actor: Actor, site_id: int, data: WindowIn) -> MaintenanceWindow:
-    site = _site(session, actor, site_id, Permission.INVENTORY_WRITE)
-    scope = Scope.SITE
-    if data.asset_id is not None:
-        asset = session.get(Asset, data.asset_id)
+def window_target(
+    session: Session, site: Site, zone_id: int | None, asset_id: int | None
+) -> tuple[Scope, int | None, int | None]:
+    """The scope of a window on ``site``: one asset, one zone, or the whole site."""
+    if asset_id is not None:
+        asset = session.get(Asset, asset_id)
         if asset is None or asset.site_id != site.id:
-            raise NotFound(f"site '{site.name}' has no asset {data.asset_id}")
-        scope = Scope.ASSET
-    elif data.zone_id is not None:
-        found = session.get(Zone, data.zone_id)
+            raise NotFound(f"site '{site.name}' has no asset {asset_id}")
+        return Scope.ASSET, None, asset_id
+    if zone_id is not None:
+        found = session.get(Zone, zone_id)
         if found is None or found.site_id != site.id:
-            raise NotFound(f"site '{site.name}' has no zone {data.zone_id}")
-        scope = Scope.ZONE
+            raise NotFound(f"site '{site.name}' has no zone {zone_id}")
+        return Scope.ZONE, zone_id, None
+    return Scope.SITE, None, None
+
+
+def window_days(data: WindowIn) -> list[int]:
+    """The weekdays of ``data``, its zone and times checked (:class:`WindowError`)."""
     if data.timezone:
         zone(data.timezone)
     if data.start == data.end:
@@ -112,15 +118,22 @@ def add_window(session: Session, actor: Actor, site_id: int, data: WindowIn) -> 
             f"window {data.name}: the start and end are both {data.start}",
             hint="an end before the start runs past midnight; equal times make no window",
         )
+    return sorted(parse_weekdays(data.days))
+
+
+def add_window(session: Session, actor: Actor, site_id: int, data: WindowIn) -> MaintenanceWindow:
+    site = _site(session, actor, site_id, Permission.INVENTORY_WRITE)
+    scope, zone_id, asset_id = window_target(session, site, data.zone_id, data.asset_id)
+    weekdays = window_days(data)
     window = MaintenanceWindow(
         organization_id=actor.organization_id,
         site_id=site.id,
         site=site,
         name=data.name.strip(),
         scope=scope.value,
-        zone_id=data.zone_id if scope is Scope.ZONE else None,
-        asset_id=data.asset_id if scope is Scope.ASSET else None,
-        weekdays=sorted(parse_weekdays(data.days)),
+        zone_id=zone_id,
+        asset_id=asset_id,
+        weekdays=weekdays,
         start_time=data.start,
         end_time=data.end,
         timezone=data.timezone or None,
@@ -149,14 +162,19 @@ def groups(session: Session, actor: Actor, site_id: int) -> Sequence[UpdateGroup
     return session.execute(stmt.order_by(UpdateGroup.id)).scalars().all()
 
 
-def add_group(session: Session, actor: Actor, site_id: int, data: GroupIn) -> UpdateGroup:
-    site = _site(session, actor, site_id, Permission.INVENTORY_WRITE)
+def check_group(session: Session, actor: Actor, site: Site, data: GroupIn) -> None:
+    """The group's zone is the site's; its product one the actor may see."""
     if data.zone_id is not None:
         found = session.get(Zone, data.zone_id)
         if found is None or found.site_id != site.id:
             raise NotFound(f"site '{site.name}' has no zone {data.zone_id}")
     if data.product_id is not None:
         products.visible_product(session, actor, data.product_id)
+
+
+def add_group(session: Session, actor: Actor, site_id: int, data: GroupIn) -> UpdateGroup:
+    site = _site(session, actor, site_id, Permission.INVENTORY_WRITE)
+    check_group(session, actor, site, data)
     group = UpdateGroup(
         organization_id=actor.organization_id,
         site_id=site.id,

@@ -7,12 +7,13 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
-from medsec.updates import exposure, fleet, planning
+from medsec.updates import exposure, fleet, planning, planning_changes
 from medsec.updates.planning_models import UpdatePlan
 from medsec.updates.planning_schemas import (
     AssetStatusOut,
@@ -20,6 +21,7 @@ from medsec.updates.planning_schemas import (
     ExposureOut,
     GroupIn,
     GroupOut,
+    GroupPatch,
     PlanIn,
     PlanOut,
     TaskOut,
@@ -27,6 +29,7 @@ from medsec.updates.planning_schemas import (
     UnplacedOut,
     WindowIn,
     WindowOut,
+    WindowPatch,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["update planning"])
@@ -105,6 +108,39 @@ def add_window(site_id: ObjectId, body: WindowIn, actor: Planner, session: DbSes
     return WindowOut.model_validate(planning.add_window(session, actor, site_id, body))
 
 
+DeferTasks = Annotated[
+    bool,
+    Query(
+        description="Defer the window's planned tasks (the next plan places them again) "
+        "instead of refusing with 409 window-in-use."
+    ),
+]
+
+
+@router.patch("/maintenance-windows/{window_id}")
+def update_window(
+    window_id: ObjectId,
+    body: WindowPatch,
+    actor: Planner,
+    session: DbSession,
+    defer_tasks: DeferTasks = False,
+) -> WindowOut:
+    """Change a window. Moving it (days, times, zone, target) while tasks are planned in
+    it answers 409 ``window-in-use`` unless ``defer_tasks=true``."""
+    found = planning_changes.update_window(session, actor, window_id, body, defer_tasks=defer_tasks)
+    return WindowOut.model_validate(found)
+
+
+@router.delete("/maintenance-windows/{window_id}", status_code=204)
+def delete_window(
+    window_id: ObjectId, actor: Planner, session: DbSession, defer_tasks: DeferTasks = False
+) -> Response:
+    """Delete a window. With tasks planned in it: 409 ``window-in-use`` unless
+    ``defer_tasks=true``; with tasks in progress: always 409."""
+    planning_changes.delete_window(session, actor, window_id, defer_tasks=defer_tasks)
+    return Response(status_code=204)
+
+
 @router.get("/sites/{site_id}/update-groups")
 def list_groups(site_id: ObjectId, actor: Reader, session: DbSession) -> list[GroupOut]:
     return [GroupOut.model_validate(g) for g in planning.groups(session, actor, site_id)]
@@ -114,6 +150,20 @@ def list_groups(site_id: ObjectId, actor: Reader, session: DbSession) -> list[Gr
 def add_group(site_id: ObjectId, body: GroupIn, actor: Planner, session: DbSession) -> GroupOut:
     """A concurrency limit for the site's assets of a zone and/or product."""
     return GroupOut.model_validate(planning.add_group(session, actor, site_id, body))
+
+
+@router.patch("/update-groups/{group_id}")
+def update_group(
+    group_id: ObjectId, body: GroupPatch, actor: Planner, session: DbSession
+) -> GroupOut:
+    """Change a group's name, zone, product or limit (for the plans made from now on)."""
+    return GroupOut.model_validate(planning_changes.update_group(session, actor, group_id, body))
+
+
+@router.delete("/update-groups/{group_id}", status_code=204)
+def delete_group(group_id: ObjectId, actor: Planner, session: DbSession) -> Response:
+    planning_changes.delete_group(session, actor, group_id)
+    return Response(status_code=204)
 
 
 @router.get("/sites/{site_id}/update-plans")

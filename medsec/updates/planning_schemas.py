@@ -30,6 +30,21 @@ class WindowIn(Strict):
     downtime: bool = True
 
 
+class WindowPatch(Strict):
+    """Fields to change; those left out keep their value. Giving ``zone_id`` or
+    ``asset_id`` (``null`` for both: the whole site) moves the window to that target."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    days: str | None = Field(default=None, min_length=1, max_length=60)
+    start: dt.time | None = None
+    end: dt.time | None = None
+    #: IANA zone; an empty string: the site's again.
+    timezone: str | None = Field(default=None, max_length=64)
+    zone_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    asset_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    downtime: bool | None = None
+
+
 class WindowOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -54,6 +69,16 @@ class GroupIn(Strict):
     zone_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     product_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     max_concurrent: int = Field(ge=1, le=1000)
+
+
+class GroupPatch(Strict):
+    """Fields to change; those left out keep their value (``null`` for ``zone_id`` or
+    ``product_id``: no longer limited to one)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    zone_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    product_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    max_concurrent: int | None = Field(default=None, ge=1, le=1000)
 
 
 class GroupOut(BaseModel):

@@ -27,6 +27,7 @@ from medsec.db.base import utcnow
 from medsec.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
 from medsec.products import services as products
 from medsec.products.models import Product, ProfileVersion
+from medsec.updates import reminders
 from medsec.updates.applicability import ReleaseFacts
 from medsec.updates.kinds import ApplyMode, ReleaseKind, Status
 from medsec.updates.models import LifecycleNotice, ThirdPartyPatch, UpdateRelease, UpdateSettings
@@ -361,6 +362,7 @@ def _publish_notice(
             "by": "schedule" if due else "manufacturer",
         },
     )
+    reminders.end_of_support_published(session, notice)
 
 
 def due_notices(session: Session, today: dt.date) -> list[LifecycleNotice]:

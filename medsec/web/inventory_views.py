@@ -38,6 +38,7 @@ ASSET_FIELDS = [
     ("vendor", "Vendor"),
     ("model", "Model"),
     ("firmware_version", "Firmware or software version"),
+    ("hardware_revision", "Hardware revision"),
     ("ip_addresses", "IP addresses"),
     ("mac", "MAC address"),
     ("hostname", "Host name"),

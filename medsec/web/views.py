@@ -44,6 +44,7 @@ from medsec.web import (
     product_views,
     sbom_views,
     update_plan_views,
+    update_setup_views,
     update_views,
 )
 from medsec.web.access import SignInRequired, Viewer, step_url, viewer_if_signed_in
@@ -69,6 +70,7 @@ ROUTERS: list[APIRouter] = [
     inventory_views.router,
     disclosure_views.router,
     update_plan_views.router,
+    update_setup_views.router,
     sbom_views.router,
     monitoring_views.router,
     escalation_views.router,

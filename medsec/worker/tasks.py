@@ -9,7 +9,11 @@
 - ``updates.notices.publish``: publish the lifecycle (end-of-support) notices whose
   publication date has come, every hour (``medsec updates notices due --publish`` does
   the same by hand). Each publication is an audit event, which the syslog forwarding
-  carries to subscribers' SIEMs.
+  carries to subscribers' SIEMs, and a notification to the users of each hospital that
+  holds the product.
+- ``updates.reminders``: remind the planners of maintenance windows with planned updates
+  starting within a day, and of tasks whose slot ended without an outcome, every 15
+  minutes (:mod:`medsec.updates.reminders`; ``medsec updates remind`` by hand).
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
 
@@ -39,6 +43,7 @@ from medsec.errors import ConfigurationError
 from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
+from medsec.updates import reminders
 from medsec.updates import services as updates
 
 logger = logging.getLogger("medsec.worker")
@@ -103,6 +108,12 @@ def publish_due_notices(instance: Instance) -> int:
         return len(found)
 
 
+def send_update_reminders(instance: Instance) -> reminders.Reminders:
+    """Queue the update-planning reminders that have come due (see the module)."""
+    with instance.db.session() as session:
+        return reminders.remind(session, utcnow())
+
+
 @dataclass(frozen=True)
 class Tasks:
     """The registered task wrappers: call one to enqueue it."""
@@ -112,6 +123,7 @@ class Tasks:
     forward_audit_periodic: Any
     prune: Any
     publish_notices: Any
+    update_reminders: Any
 
 
 def register(huey: Any, instance: Instance) -> Tasks:
@@ -151,8 +163,19 @@ def register(huey: Any, instance: Instance) -> Tasks:
 
     # Hourly, so a worker that was down at midnight catches up within the hour.
     noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
+
+    def update_reminders() -> int:
+        sent = send_update_reminders(instance)
+        if sent.windows or sent.overdue:
+            logger.info("update reminders: %d upcoming windows, %d overdue tasks",
+                        sent.windows, sent.overdue)  # fmt: skip
+        return sent.windows + sent.overdue
+
+    reminding = huey.periodic_task(crontab(minute="*/15"), name="updates.reminders")(
+        update_reminders
+    )
     notification_tasks.register(huey, instance)
-    return Tasks(huey, on_demand, periodic, pruning, noticing)
+    return Tasks(huey, on_demand, periodic, pruning, noticing, reminding)
 
 
 def run_consumer(instance: Instance, huey: Any, *, threads: int = 2) -> None:

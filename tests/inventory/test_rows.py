@@ -37,6 +37,9 @@ def test_any_delimiter_with_or_without_a_bom(delimiter: str, bom: str) -> None:
         ("MAC Address", "mac"),
         ("Host Name", "hostname"),
         ("Clinical Criticality", "criticality"),
+        ("Hardware Revision", "hardware_revision"),
+        ("HW Rev", "hardware_revision"),
+        ("hardware_revision", "hardware_revision"),
     ],
 )
 def test_common_headers_are_recognised(header: str, field: str) -> None:

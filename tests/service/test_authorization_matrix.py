@@ -53,7 +53,7 @@ from medsec.sbom import services as sbom_services
 from medsec.settings import Settings
 from medsec.updates import planning
 from medsec.updates import services as updates
-from medsec.updates.planning_schemas import PlanIn, WindowIn
+from medsec.updates.planning_schemas import GroupIn, PlanIn, WindowIn
 from medsec.updates.schemas import NoticeIn, PatchListIn, ReleaseIn
 
 RouteKey = tuple[str, str]
@@ -343,6 +343,17 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # updates-rest: windows and groups editable (API and UI)
+    ("PATCH", "/api/v1/maintenance-windows/{window_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/maintenance-windows/{window_id}"): "permission:inventory:write",
+    ("PATCH", "/api/v1/update-groups/{group_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/update-groups/{group_id}"): "permission:inventory:write",
+    ("GET", "/inventory/maintenance-windows/{window_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/maintenance-windows/{window_id}"): "permission:inventory:write",
+    ("POST", "/inventory/maintenance-windows/{window_id}/delete"): "permission:inventory:write",
+    ("GET", "/inventory/update-groups/{group_id}/edit"): "permission:inventory:write",
+    ("POST", "/inventory/update-groups/{group_id}"): "permission:inventory:write",
+    ("POST", "/inventory/update-groups/{group_id}/delete"): "permission:inventory:write",
 }
 
 
@@ -777,6 +788,27 @@ def fresh_task(w: World, own: bool) -> Call:
         (task,) = found.tasks
         body = {"to": "deferred", "reason": "ward full"}
         return Call({"task_id": task.id}, json=body)
+
+
+def fresh_window(w: World, own: bool, json: dict[str, Any] | None = None) -> Call:
+    """A new maintenance window (no task in it) on the caller's hospital's site, or on
+    Clinic 2's."""
+    org = "clinic" if own else "clinic2"
+    planner = w.make.actor(w.make.user(w.orgs[org], Role.ADMIN))
+    data = WindowIn(name=f"w{next(w.counter)}", days="tue", start=dt.time(1), end=dt.time(5))
+    with w.make.session() as session:
+        found = planning.add_window(session, planner, w.ids[f"{org}-site"], data)
+        return Call({"window_id": found.id}, json=json)
+
+
+def fresh_group(w: World, own: bool, json: dict[str, Any] | None = None) -> Call:
+    """A new update group on the caller's hospital's site, or on Clinic 2's."""
+    org = "clinic" if own else "clinic2"
+    planner = w.make.actor(w.make.user(w.orgs[org], Role.ADMIN))
+    data = GroupIn(name=f"g{next(w.counter)}", max_concurrent=2)
+    with w.make.session() as session:
+        found = planning.add_group(session, planner, w.ids[f"{org}-site"], data)
+        return Call({"group_id": found.id}, json=json)
 
 
 def site_call(w: World, who: Who, own: bool) -> Call:
@@ -1415,6 +1447,23 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"): Spec(
         fresh_worksheet, tenancy=True, sensitive=True, only=PROVIDER
+    ),
+    # updates-rest: windows and groups editable
+    ("PATCH", "/api/v1/maintenance-windows/{window_id}"): Spec(
+        lambda w, who, own: fresh_window(w, own, json={"name": "late night"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/maintenance-windows/{window_id}"): Spec(
+        lambda w, who, own: fresh_window(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("PATCH", "/api/v1/update-groups/{group_id}"): Spec(
+        lambda w, who, own: fresh_group(w, own, json={"max_concurrent": 3}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/update-groups/{group_id}"): Spec(
+        lambda w, who, own: fresh_group(w, own), tenancy=True, only=PROVIDER
     ),
 }
 

@@ -15,6 +15,7 @@ from medsec.updates.applicability import (
     applicable,
     applies,
     still_open,
+    unknown_revision,
 )
 from medsec.updates.kinds import ReleaseKind
 from medsec.updates.ranges import RangeError, parse_range
@@ -42,6 +43,8 @@ def release(
         (release(1, hardware_revisions=("B", "C")), AssetFacts("4.0", "B"), True),
         (release(1, hardware_revisions=("B", "C")), AssetFacts("4.0", "A"), False),
         (release(1, hardware_revisions=("B",)), AssetFacts("4.0"), False),  # unknown revision
+        (release(1, hardware_revisions=("B",)), AssetFacts("4.0", " b"), True),  # case-blind
+        (release(1, configurations=("Network",)), AssetFacts("4.0", None, "network"), True),
         (release(1, configurations=("icu",)), AssetFacts("4.0", configuration="icu"), True),
         (release(1, configurations=("icu",)), AssetFacts("4.0", configuration="ward"), False),
     ],
@@ -148,3 +151,22 @@ def test_closes_only_open_findings_and_supersession_points_forward(
             later = by_id[item.superseded_by].release
             assert later.kind is item.release.kind and later.cumulative
             assert set(item.closes) <= set(by_id[later.id].closes)
+
+
+@pytest.mark.parametrize(
+    ("asset", "expected"),
+    [
+        (AssetFacts("4.0"), [2]),
+        (AssetFacts("4.0", "  "), [2]),
+        (AssetFacts("4.0", "B"), []),
+        (AssetFacts("9.0"), []),  # out of the release's range whatever the revision
+    ],
+)
+def test_unknown_revision_names_the_releases_a_recorded_revision_could_bring(
+    asset: AssetFacts, expected: list[int]
+) -> None:
+    releases = [
+        release(1),
+        release(2, hardware_revisions=("B", "C"), applies_to="vers:generic/<5.0"),
+    ]
+    assert [r.id for r in unknown_revision(asset, releases)] == expected

@@ -149,3 +149,73 @@ def test_the_auditor_sees_the_plan_but_no_forms(site: Site, demo: int) -> None:
         {"to": "in-progress"},
     )
     assert refused.status_code == 403
+
+
+def window_id(site: Site, name: str) -> int:
+    from medsec.updates.planning_models import MaintenanceWindow
+
+    with site.instance.db.session() as session:
+        return int(
+            session.execute(
+                select(MaintenanceWindow.id).where(MaintenanceWindow.name == name)
+            ).scalar_one()
+        )
+
+
+def test_moving_a_window_with_planned_updates_asks_to_defer_them(site: Site, demo: int) -> None:
+    browser = signed_in(site, "planner")
+    plan_page = browser.follow(f"/inventory/sites/{demo}/updates").text
+    window = window_id(site, "ICU night")
+    edit = f"/inventory/maintenance-windows/{window}/edit"
+    assert f'href="{edit}"' in plan_page
+    form = browser.follow(edit).text
+    assert "3 updates are planned in this window" in text_of(form)
+    assert 'value="01:00"' in form
+    action = f"/inventory/maintenance-windows/{window}"
+    values = {"name": "ICU night", "scope": "site", "days": "wed", "start": "01:00",
+              "end": "05:00", "downtime": "yes"}  # fmt: skip
+    refused = browser.submit(edit, action, values)
+    assert refused.status_code == 422
+    assert "are planned in it" in text_of(refused.text)
+    bad = browser.submit(edit, action, {**values, "days": "someday"})
+    assert bad.status_code == 422
+    assert 'id="field-days" name="days"' in bad.text and 'aria-invalid="true"' in bad.text
+    moved = browser.submit(edit, action, {**values, "defer_tasks": "yes"})
+    assert moved.headers["location"].endswith("done=window-changed")
+    with site.instance.db.session() as session:
+        plan = session.execute(select(UpdatePlan)).scalar_one()
+        icu = [t for t in plan.tasks if t.window_id == window]
+        assert {t.state for t in icu} == {"deferred"}
+        assert {t.reason for t in icu} == {"maintenance window 'ICU night' changed"}
+    deleted = browser.submit(edit, f"{action}/delete", {})
+    assert deleted.headers["location"].endswith("done=window-deleted")
+    assert f'href="{edit}"' not in browser.follow(f"/inventory/sites/{demo}/updates").text
+
+
+def test_a_group_limit_is_edited_with_field_errors_and_deleted(site: Site, demo: int) -> None:
+    from medsec.updates.planning_models import UpdateGroup
+
+    browser = signed_in(site, "planner")
+    with site.instance.db.session() as session:
+        group = session.execute(
+            select(UpdateGroup.id).where(UpdateGroup.name == "Ward 4B pumps")
+        ).scalar_one()
+    edit = f"/inventory/update-groups/{group}/edit"
+    action = f"/inventory/update-groups/{group}"
+    empty = browser.submit(edit, action, {"name": "Ward 4B pumps", "max_concurrent": ""})
+    assert empty.status_code == 422
+    assert "Enter how many devices at most" in text_of(empty.text)
+    assert 'id="field-max_concurrent-error"' in empty.text
+    saved = browser.submit(edit, action, {"name": "Ward 4B", "max_concurrent": "1"})
+    assert saved.headers["location"].endswith("done=group-changed")
+    page_url = f"/inventory/sites/{demo}/updates"
+    assert "Ward 4B: at most 1 at once" in text_of(browser.follow(page_url).text)
+    gone = browser.submit(edit, f"{action}/delete", {})
+    assert gone.headers["location"].endswith("done=group-deleted")
+    assert "Ward 4B: at most" not in text_of(browser.follow(page_url).text)
+
+
+def test_a_reader_cannot_open_the_edit_forms(site: Site, demo: int) -> None:
+    browser = signed_in(site, "reader")
+    window = window_id(site, "ICU night")
+    assert browser.get(f"/inventory/maintenance-windows/{window}/edit").status_code == 403

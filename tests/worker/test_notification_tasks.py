@@ -17,6 +17,7 @@ from medsec.notifications import services as notifications
 from medsec.notifications import tasks
 from medsec.notifications.models import Notification
 from medsec.service import Instance
+from medsec.updates.reminders import Reminders
 from medsec.worker import tasks as worker_tasks
 from medsec.worker.queue import build_huey
 
@@ -31,6 +32,8 @@ InstanceFactory = Callable[..., Instance]
         ("escalation.overdue", dt.datetime(2026, 12, 3, 16, 36), False),
         ("education.reminders", dt.datetime(2026, 12, 3, 6, 15), True),
         ("education.reminders", dt.datetime(2026, 12, 3, 7, 15), False),
+        ("updates.reminders", dt.datetime(2026, 12, 3, 16, 45), True),
+        ("updates.reminders", dt.datetime(2026, 12, 3, 16, 50), False),
     ],
 )
 def test_schedules(make_instance: InstanceFactory, name: str, at: dt.datetime, runs: bool) -> None:
@@ -68,3 +71,4 @@ def test_overdue_and_reminders_run_on_an_empty_instance(make_instance: InstanceF
     instance = make_instance()
     assert tasks.flag_overdue(instance) == 0
     assert tasks.remind_training(instance) == 0
+    assert worker_tasks.send_update_reminders(instance) == Reminders(0, 0)

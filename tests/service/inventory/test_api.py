@@ -42,12 +42,13 @@ def test_create_list_get_patch_delete(
         "vendor": PUMP_VENDOR,
         "model": "LVP-3000",
         "firmware_version": "4.2.0",
+        "hardware_revision": "B",
         "mac": "001a2b3c4d5e",
     }
     created = client.post("/api/v1/assets", json=body, headers=engineer)
     assert created.status_code == 201, created.text
     asset = created.json()
-    assert asset["mac"] == "00:1a:2b:3c:4d:5e"
+    assert (asset["mac"], asset["hardware_revision"]) == ("00:1a:2b:3c:4d:5e", "B")
     listed = client.get(
         "/api/v1/assets", params={"criticality": "medium", "q": "p-1"}, headers=engineer
     ).json()
@@ -56,6 +57,13 @@ def test_create_list_get_patch_delete(
         f"/api/v1/assets/{asset['id']}", json={"firmware_version": "4.2.1"}, headers=engineer
     )
     assert patched.json()["profile_version_id"] == hospital.pump_version
+    revised = client.patch(
+        f"/api/v1/assets/{asset['id']}", json={"hardware_revision": "C"}, headers=engineer
+    )
+    assert (revised.json()["hardware_revision"], revised.json()["firmware_version"]) == (
+        "C",
+        "4.2.1",
+    )
     events = client.get(f"/api/v1/assets/{asset['id']}/events", headers=engineer).json()
     assert [e["kind"] for e in events] == ["created", "firmware-changed"]
     assert client.delete(f"/api/v1/assets/{asset['id']}", headers=engineer).status_code == 204

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from medsec.audit.models import AuditEvent
-from medsec.inventory import importer, services
+from medsec.inventory import export, importer, services
 from medsec.inventory.models import Asset, AssetEvent
 from medsec.inventory.rows import read_rows
 
@@ -140,3 +140,33 @@ def test_an_import_moves_a_known_serial_to_the_site(make: Any, hospital: Hospita
     make.asset(hospital.admin, other.id, "P-1", vendor=PUMP_VENDOR, firmware_version="4.2.1")
     report = run(make, hospital, GOOD)
     assert report.rows[0].outcome == "updated" and "site_id" in report.rows[0].changes
+
+
+def test_the_hardware_revision_column_is_imported_and_exported_back(
+    make: Any, hospital: Hospital
+) -> None:
+    text = (
+        "Serial Number,Manufacturer,Model,Firmware,HW Rev\n"
+        f"P-1,{PUMP_VENDOR},LVP-3000,4.2.1, B \n"
+        f"P-2,{PUMP_VENDOR},LVP-3000,4.2.1,\n"
+    )
+    run(make, hospital, text)
+    with make.session() as session:
+        rows, _ = services.list_assets(session, hospital.auditor, services.AssetFilter())
+        assert {a.serial: a.hardware_revision for a in rows} == {"P-1": "B", "P-2": None}
+        exported = export.rows(session, hospital.auditor)
+    assert {r["serial"]: r["hardware_revision"] for r in exported} == {"P-1": "B", "P-2": ""}
+    changed = run(make, hospital, text.replace(" B \n", "C\n"))
+    assert [(r.serial, r.changes) for r in changed.rows if r.outcome == "updated"] == [
+        ("P-1", ("hardware_revision",))
+    ]
+
+
+def test_a_hardware_revision_longer_than_40_characters_is_refused(
+    make: Any, hospital: Hospital
+) -> None:
+    text = f"Serial Number,Manufacturer,Model,Hardware Revision\nP-1,{PUMP_VENDOR},M,{'R' * 41}\n"
+    with pytest.raises(importer.ImportRejected) as rejected:
+        run(make, hospital, text)
+    (issue,) = rejected.value.report.issues
+    assert (issue.column, issue.line) == ("Hardware Revision", 2)

@@ -59,3 +59,27 @@ def test_migration_0009_adds_the_planning_tables_and_removes_them_on_downgrade(
 
     command.upgrade(config, "head")
     assert PLANNING <= tables(empty_database_url)
+
+
+def columns(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def test_migration_0020_adds_the_hardware_revision_of_assets_and_removes_it_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    config = migrate.alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    assert "hardware_revision" in columns(empty_database_url, "assets")
+
+    parent = ScriptDirectory.from_config(config).get_revision("0020").down_revision
+    command.downgrade(config, str(parent))
+    assert "hardware_revision" not in columns(empty_database_url, "assets")
+    assert "serial" in columns(empty_database_url, "assets")
+
+    command.upgrade(config, "head")
+    assert "hardware_revision" in columns(empty_database_url, "assets")

@@ -22,14 +22,23 @@ from medsec.audit.models import AuditEvent
 from medsec.errors import NotFound, PermissionDenied
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import SiteIn, ZoneIn
+from medsec.notifications.models import Notification
 from medsec.products import services as products
-from medsec.updates import exposure, fleet, planning
+from medsec.updates import exposure, fleet, planning, planning_changes, reminders
 from medsec.updates import services as updates
 from medsec.updates.findings import KnownFindings
 from medsec.updates.manifest import load_release
 from medsec.updates.planner import peak
+from medsec.updates.planning_changes import WindowInUse
 from medsec.updates.planning_models import UpdatePlan
-from medsec.updates.planning_schemas import GroupIn, PlanIn, TransitionIn, WindowIn
+from medsec.updates.planning_schemas import (
+    GroupIn,
+    GroupPatch,
+    PlanIn,
+    TransitionIn,
+    WindowIn,
+    WindowPatch,
+)
 from medsec.updates.schemas import NoticeIn
 from medsec.updates.tasks import TaskState, TransitionError
 from medsec.updates.windows import WindowError
@@ -60,10 +69,7 @@ def ward(make: Any) -> Ward:
     maker = make.organization(OrganizationKind.MANUFACTURER, name="Northwind")
     psirt = make.actor(make.user(maker, Role.PRODUCT_SECURITY_OFFICER), recent=True)
     version = make.publish(psirt, make.upload(psirt))
-    manifest = load_release(RELEASE)
-    # The inventory records no hardware revision: a release limited to revisions would
-    # apply to no asset, so this one is for every revision.
-    manifest = manifest.model_copy(update={"hardware_revisions": []})
+    manifest = load_release(RELEASE)  # for hardware revisions B and C
     with make.session() as session:
         release = updates.create_release(session, psirt, version.product_id, manifest)
         updates.publish_release(session, psirt, release.id)
@@ -86,6 +92,7 @@ def ward(make: Any) -> Ward:
                 "vendor": "Northwind",
                 "model": "LVP-3000",
                 "firmware_version": "4.2.1",
+                "hardware_revision": "B" if n % 2 else "c",
                 "product_version_id": version.id,
                 "criticality": criticality,
             }
@@ -180,6 +187,50 @@ def test_an_asset_at_the_new_version_or_without_a_link_needs_nothing(make: Any, 
     assert unlinked.problem == "not linked to a product version"
 
 
+@pytest.mark.parametrize(
+    ("revision", "needs", "problem"),
+    [
+        ("B", ["4.2.2"], None),
+        (" c ", ["4.2.2"], None),
+        ("A", [], None),
+        (None, [], "hardware revision not recorded (4.2.2 is for revision B, C)"),
+    ],
+)
+def test_the_release_applies_only_to_its_hardware_revisions(
+    make: Any, ward: Ward, revision: str | None, needs: list[str], problem: str | None
+) -> None:
+    with make.session() as session:
+        asset = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "REV", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id,
+             "hardware_revision": revision or ""},
+        )  # fmt: skip
+        status = fleet.asset_updates(session, ward.engineer, asset.id)
+    assert [u.version for u in status.needed] == needs
+    assert (status.problem or "").split(":")[0] == (problem or "")
+
+
+def test_a_device_of_unknown_revision_is_not_planned_and_the_plan_says_why(
+    make: Any, ward: Ward
+) -> None:
+    with make.session() as session:
+        unknown = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "NOREV", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id},
+        ).id  # fmt: skip
+    tuesday_windows(make, ward)
+    plan_id = make_plan(make, ward, asset_ids=[unknown, ward.pumps[0]])
+    with make.session() as session:
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None
+        assert [t.asset_id for t in plan.tasks] == [ward.pumps[0]]
+        (missed,) = plan.unplaced
+    assert missed["asset_id"] == unknown
+    assert str(missed["reason"]).startswith("hardware revision not recorded")
+
+
 def test_another_hospital_sees_no_asset_and_a_manufacturer_no_inventory(
     make: Any, ward: Ward
 ) -> None:
@@ -229,6 +280,161 @@ def test_the_auditor_reads_windows_but_cannot_add_one(make: Any, ward: Ward) -> 
         planning.add_window(session, ward.auditor, ward.site_id, data)
     with make.session() as session:
         assert planning.windows(session, ward.auditor, ward.site_id) == []
+
+
+def window_of(make: Any, w: Ward, zone: int) -> int:
+    with make.session() as session:
+        found = [x for x in planning.windows(session, w.engineer, w.site_id) if x.zone_id == zone]
+        return found[0].id
+
+
+def test_a_window_without_tasks_is_changed_and_moved_to_another_target(
+    make: Any, ward: Ward
+) -> None:
+    tuesday_windows(make, ward)
+    window_id = window_of(make, ward, ward.ward)
+    patch = WindowPatch(days="wed", start=dt.time(2), zone_id=None, timezone="UTC")
+    with make.session() as session:
+        window = planning_changes.update_window(session, ward.engineer, window_id, patch)
+        rule = planning.rule_of(window)
+        assert (window.scope, window.zone_id, window.name) == ("site", None, "Tuesday night")
+        assert (rule.weekdays, rule.start, rule.end, rule.timezone) == (
+            frozenset({2}), dt.time(2), dt.time(5), "UTC",
+        )  # fmt: skip
+        event = session.execute(
+            select(AuditEvent).where(AuditEvent.tag == "updates:window:changed")
+        ).scalar_one()
+        assert event.details["changed"] == [
+            "scope", "start_time", "timezone", "weekdays", "zone_id",
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (WindowPatch(days="someday"), "not a weekday"),
+        (WindowPatch(start=dt.time(5)), "the start and end are both"),
+        (WindowPatch(timezone="Mars/Olympus"), "not an IANA time zone"),
+    ],
+)
+def test_a_bad_change_is_refused_and_the_window_kept(
+    make: Any, ward: Ward, patch: WindowPatch, message: str
+) -> None:
+    tuesday_windows(make, ward)
+    window_id = window_of(make, ward, ward.ward)
+    with make.session() as session, pytest.raises(WindowError, match=message):
+        planning_changes.update_window(session, ward.engineer, window_id, patch)
+    with make.session() as session:
+        kept = planning_changes.get_window(session, ward.engineer, window_id)
+        assert (kept.weekdays, kept.start_time, kept.timezone) == ([1], dt.time(1), None)
+
+
+def test_a_window_on_another_sites_zone_is_refused(make: Any, ward: Ward) -> None:
+    tuesday_windows(make, ward)
+    with make.session() as session:
+        other = inventory.create_site(session, ward.engineer, SiteIn(name="Annex"))
+        zone = inventory.add_zone(session, ward.engineer, other.id, ZoneIn(name="Lab")).id
+    window_id = window_of(make, ward, ward.ward)
+    with make.session() as session, pytest.raises(NotFound, match="has no zone"):
+        planning_changes.update_window(session, ward.engineer, window_id, WindowPatch(zone_id=zone))
+
+
+def test_moving_or_deleting_a_window_with_planned_tasks_is_refused_unless_they_are_deferred(
+    make: Any, ward: Ward
+) -> None:
+    tuesday_windows(make, ward)
+    plan_id = make_plan(make, ward)
+    window_id = window_of(make, ward, ward.ward)
+    with make.session() as session, pytest.raises(WindowInUse, match="are planned in it"):
+        planning_changes.update_window(session, ward.engineer, window_id, WindowPatch(days="wed"))
+    with make.session() as session, pytest.raises(WindowInUse, match="are planned in it"):
+        planning_changes.delete_window(session, ward.engineer, window_id)
+    # A new name moves nothing: allowed with the tasks in place.
+    with make.session() as session:
+        planning_changes.update_window(
+            session, ward.engineer, window_id, WindowPatch(name="Tue night")
+        )
+    with make.session() as session:
+        deferred = planning_changes.delete_window(
+            session, ward.engineer, window_id, defer_tasks=True, now=JUNE
+        )
+    with make.session() as session:
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None
+        states = {t.asset_id: (t.state, t.reason) for t in plan.tasks}
+        assert {a: states[a] for a in ward.pumps} == dict.fromkeys(
+            ward.pumps, ("deferred", "maintenance window 'Tue night' deleted")
+        )
+        assert {states[a][0] for a in ward.icu_pumps} == {"planned"}
+        assert sorted(deferred) == sorted(t.id for t in plan.tasks if t.asset_id in ward.pumps)
+        assert [w.zone_id for w in planning.windows(session, ward.engineer, ward.site_id)] == [
+            ward.icu
+        ]
+    # The next plan places the deferred pumps again (here: no window left for them).
+    again = make_plan(make, ward, start=JUNE + dt.timedelta(days=20))
+    with make.session() as session:
+        plan = session.get(UpdatePlan, again)
+        assert plan is not None
+        assert {u["asset_id"] for u in plan.unplaced if "window" in str(u["reason"])} == set(
+            ward.pumps
+        )
+
+
+def test_a_window_with_an_update_in_progress_is_never_deleted(make: Any, ward: Ward) -> None:
+    task_id = first_task(make, ward)
+    move(make, ward, task_id, to="in-progress")
+    with make.session() as session:
+        window_id = planning.get_task(session, ward.engineer, task_id).window_id
+    assert window_id is not None
+    with make.session() as session, pytest.raises(WindowInUse, match="in progress"):
+        planning_changes.delete_window(session, ward.engineer, window_id, defer_tasks=True)
+
+
+def test_a_group_is_changed_and_deleted_and_plans_keep_their_limits(make: Any, ward: Ward) -> None:
+    tuesday_windows(make, ward, limit=2)
+    plan_id = make_plan(make, ward)
+    with make.session() as session:
+        group = planning.groups(session, ward.engineer, ward.site_id)[0]
+        group_id, key = group.id, f"group:{group.id}"
+        changed = planning_changes.update_group(
+            session, ward.engineer, group_id, GroupPatch(max_concurrent=1, product_id=None)
+        )
+        assert (changed.max_concurrent, changed.product_id, changed.zone_id) == (1, None, ward.ward)
+    with make.session() as session, pytest.raises(NotFound, match="has no zone"):
+        planning_changes.update_group(
+            session, ward.engineer, group_id, GroupPatch(zone_id=ward.ward + 999)
+        )
+    with make.session() as session:
+        planning_changes.delete_group(session, ward.engineer, group_id)
+    with make.session() as session:
+        assert [g.name for g in planning.groups(session, ward.engineer, ward.site_id)] == ["ICU"]
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None and plan.limits[key] == 2
+        tags = session.execute(
+            select(AuditEvent.tag).where(AuditEvent.tag.like("updates:group:%"))
+        ).scalars()
+        assert sorted(tags) == [
+            "updates:group:added", "updates:group:added", "updates:group:changed",
+            "updates:group:deleted",
+        ]  # fmt: skip
+
+
+def test_another_hospital_and_the_auditor_cannot_change_windows_or_groups(
+    make: Any, ward: Ward
+) -> None:
+    tuesday_windows(make, ward)
+    window_id = window_of(make, ward, ward.ward)
+    with make.session() as session:
+        group_id = planning.groups(session, ward.engineer, ward.site_id)[0].id
+    for who, error in ((ward.stranger, NotFound), (ward.auditor, PermissionDenied)):
+        with make.session() as session, pytest.raises(error):
+            planning_changes.update_window(session, who, window_id, WindowPatch(name="x"))
+        with make.session() as session, pytest.raises(error):
+            planning_changes.delete_window(session, who, window_id)
+        with make.session() as session, pytest.raises(error):
+            planning_changes.update_group(session, who, group_id, GroupPatch(name="x"))
+        with make.session() as session, pytest.raises(error):
+            planning_changes.delete_group(session, who, group_id)
 
 
 # --------------------------------------------------------------------------- plans
@@ -519,3 +725,113 @@ def test_plan_and_record_over_the_api(make: Any, ward: Ward, client: TestClient)
     assert started.json()["state"] == "in-progress"
     again = client.get(f"/api/v1/update-plans/{plan['id']}", headers=auth).json()
     assert [e["to_state"] for e in again["tasks"][0]["history"]] == ["planned", "in-progress"]
+
+
+def test_change_and_delete_windows_and_groups_over_the_api(
+    make: Any, ward: Ward, client: TestClient
+) -> None:
+    tuesday_windows(make, ward)
+    make_plan(make, ward, asset_ids=ward.pumps[:1])
+    window_id = window_of(make, ward, ward.ward)
+    with make.session() as session:
+        user = session.get(User, ward.engineer.user_id)
+        group_id = planning.groups(session, ward.engineer, ward.site_id)[0].id
+    _, token = make.token(user)
+    auth = {"Authorization": f"Bearer {token}"}
+    window = f"/api/v1/maintenance-windows/{window_id}"
+    refused = client.patch(window, json={"end": "06:00"}, headers=auth)
+    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[-1]) == (
+        409,
+        "window-in-use",
+    )
+    assert "defer_tasks=true" in refused.json()["hint"]
+    moved = client.patch(f"{window}?defer_tasks=true", json={"end": "06:00"}, headers=auth)
+    assert (moved.status_code, moved.json()["end_time"]) == (200, "06:00:00")
+    unknown = client.patch(window, json={"colour": "red"}, headers=auth)
+    assert unknown.status_code == 422
+    assert client.delete(window, headers=auth).status_code == 204
+    assert client.delete(window, headers=auth).status_code == 404
+    group = f"/api/v1/update-groups/{group_id}"
+    changed = client.patch(group, json={"max_concurrent": 3}, headers=auth)
+    assert (changed.status_code, changed.json()["max_concurrent"]) == (200, 3)
+    assert client.patch(group, json={"max_concurrent": 0}, headers=auth).status_code == 422
+    assert client.delete(group, headers=auth).status_code == 204
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def notes(make: Any, topic: str) -> list[Notification]:
+    with make.session() as session:
+        stmt = select(Notification).where(Notification.topic == topic).order_by(Notification.id)
+        return list(session.execute(stmt).scalars())
+
+
+def test_planners_are_reminded_once_of_the_next_days_windows(make: Any, ward: Ward) -> None:
+    tuesday_windows(make, ward)
+    plan_id = make_plan(make, ward)
+    with make.session() as session:
+        plan = session.get(UpdatePlan, plan_id)
+        assert plan is not None
+        plan.tasks[0].assignee = ward.auditor.username  # an assignee who is a user hears too
+    two_days_before = JUNE - dt.timedelta(days=1)
+    with make.session() as session:
+        assert reminders.remind(session, two_days_before) == reminders.Reminders(0, 0)
+    with make.session() as session:
+        assert reminders.remind(session, JUNE).windows == 2  # Ward A and ICU, 23 hours ahead
+    with make.session() as session:
+        assert reminders.remind(session, JUNE + dt.timedelta(hours=1)).windows == 0
+    sent = notes(make, "update-window-upcoming")
+    by_user = {(n.user_id, n.target) for n in sent}
+    assert len(sent) == len(by_user) == 3  # the engineer twice, the auditor for its task
+    assert {n.user_id for n in sent} == {ward.engineer.user_id, ward.auditor.user_id}
+    first = sent[0]
+    assert first.subject.endswith("from Tue 2026-06-02 01:00 CEST")
+    assert "P-" in (first.body or "") and "UTC)" in (first.body or "")
+    with make.session() as session:
+        tags = session.execute(
+            select(AuditEvent.tag).where(AuditEvent.tag == "updates:window:reminded")
+        ).scalars()
+        assert len(list(tags)) == 2
+
+
+def test_a_task_without_an_outcome_after_its_slot_is_reported_overdue_once(
+    make: Any, ward: Ward
+) -> None:
+    task_id = first_task(make, ward)
+    with make.session() as session:
+        end = planning.get_task(session, ward.engineer, task_id).end
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end) == 0  # the slot is only just over
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end + dt.timedelta(minutes=1)) == 1
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, end + dt.timedelta(days=1)) == 0
+    (note,) = notes(make, "update-task-overdue")
+    assert (note.user_id, note.target) == (ward.engineer.user_id, f"update-task:{task_id}")
+    assert note.subject.startswith("Update overdue: P-")
+    assert f"medsec updates tasks move {task_id}" in (note.body or "")
+
+
+def test_a_task_with_its_outcome_recorded_is_never_overdue(make: Any, ward: Ward) -> None:
+    task_id = first_task(make, ward)
+    move(make, ward, task_id, to="deferred", reason="ward full")
+    with make.session() as session:
+        assert reminders.overdue_tasks(session, JUNE + dt.timedelta(days=30)) == 0
+
+
+def test_a_published_end_of_support_notice_reaches_the_hospitals_holding_the_product(
+    make: Any, ward: Ward
+) -> None:
+    with make.session() as session:
+        notice = NoticeIn(end_of_support=dt.date(2027, 1, 31), plan="trade in for LVP 4000")
+        updates.set_notice(session, ward.psirt, ward.version_id, notice)
+        updates.publish_notice(session, ward.psirt, ward.version_id)
+    sent = notes(make, "end-of-support")
+    assert {n.user_id for n in sent} == {ward.engineer.user_id, ward.auditor.user_id}
+    assert {n.organization_id for n in sent} == {ward.engineer.organization_id}
+    assert sent[0].subject == "End of support: Northwind LVP 3000 4.2.1 (end of support 2027-01-31)"
+    assert sent[0].body == "6 of your assets run this version. The manufacturer's plan: " + (
+        "trade in for LVP 4000"
+    )
+    assert sent[0].target == f"profile-version:{ward.version_id}"
