@@ -1,8 +1,9 @@
 """Feed subscriptions of a healthcare provider: add (URL + pinned key), list, remove, and
 what was received. Every query filters by the actor's organization.
 
-Who: ``holdings:manage`` holders (security analysts, clinical engineers, admins of a
-healthcare-provider organization) subscribe and fetch; ``products:read`` holders read.
+Who: only healthcare-provider organizations have subscriptions; their ``holdings:manage``
+holders (security analysts, clinical engineers, admins) subscribe, fetch and remove,
+``products:read`` holders read.
 
 Feed URLs are ``https://``; plain ``http://`` only to a loopback address (a test or a
 feed served on the same host).
@@ -95,7 +96,7 @@ def subscribe(session: Session, actor: Actor, url: str, key: bytes) -> FeedSubsc
 
 
 def list_subscriptions(session: Session, actor: Actor) -> Sequence[FeedSubscription]:
-    actor.require(Permission.PRODUCTS_READ)
+    _provider(actor, Permission.PRODUCTS_READ)
     return (
         session.execute(
             select(FeedSubscription)
@@ -108,7 +109,7 @@ def list_subscriptions(session: Session, actor: Actor) -> Sequence[FeedSubscript
 
 
 def get(session: Session, actor: Actor, subscription_id: int) -> FeedSubscription:
-    actor.require(Permission.PRODUCTS_READ)
+    _provider(actor, Permission.PRODUCTS_READ)
     found = session.get(FeedSubscription, subscription_id)
     if found is None or found.organization_id != actor.organization_id:
         raise NotFound(f"no feed subscription {subscription_id}")
@@ -148,7 +149,7 @@ def entries(
 
 
 def entry(session: Session, actor: Actor, entry_id: int) -> FeedEntry:
-    actor.require(Permission.PRODUCTS_READ)
+    _provider(actor, Permission.PRODUCTS_READ)
     found = session.get(FeedEntry, entry_id)
     if found is None or found.subscription.organization_id != actor.organization_id:
         raise NotFound(f"no feed entry {entry_id}")
