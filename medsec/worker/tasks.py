@@ -12,6 +12,8 @@
   carries to subscribers' SIEMs.
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
+- ``feeds.poll``: fetch every feed subscription, every 15 minutes; see
+  :mod:`medsec.feeds.tasks`.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -36,6 +38,7 @@ from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
+from medsec.feeds import tasks as feed_tasks
 from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
@@ -152,6 +155,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
     # Hourly, so a worker that was down at midnight catches up within the hour.
     noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
     notification_tasks.register(huey, instance)
+    feed_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing)
 
 
