@@ -12,6 +12,7 @@ signs CSAF documents (``medsec csaf key create``); the public key is at ``key.as
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
@@ -232,7 +233,17 @@ def signer(settings: Settings) -> OpenPgpSigner:
 
 
 def csaf_provider_url(settings: Settings) -> str | None:
-    """The provider metadata URL when this instance serves a built CSAF provider."""
-    if not (provider_dir(settings.data_dir) / PUBLIC / METADATA).exists():
+    """Where this instance's CSAF provider says it lives: the ``canonical_url`` of the
+    built ``provider-metadata.json`` (CSAF 2.0 §7.1.1), else its path under ``base_url``;
+    None when no provider is built."""
+    path = provider_dir(settings.data_dir) / PUBLIC / METADATA
+    try:
+        metadata = json.loads(path.read_bytes())
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError):
+        metadata = None
+    canonical = metadata.get("canonical_url") if isinstance(metadata, dict) else None
+    if isinstance(canonical, str) and canonical.startswith("https://"):
+        return canonical
     return settings.base_url.rstrip("/") + f"/.well-known/csaf/{METADATA}"

@@ -313,19 +313,32 @@ def test_an_invalid_vex_is_refused_with_its_place(world: World) -> None:
     assert "bad.json" in caught.value.diagnostics()
 
 
-def test_the_csaf_provider_url_is_kept_on_the_subscription(world: World) -> None:
-    metadata = world.instance.settings.data_dir / "csaf" / "provider" / "public"
-    metadata.mkdir(parents=True)
-    (metadata / "provider-metadata.json").write_text("{}")
+@pytest.mark.parametrize(
+    ("metadata", "announced"),
+    [
+        (
+            '{"canonical_url": "https://psirt.example/.well-known/csaf/provider-metadata.json"}',
+            "https://psirt.example/.well-known/csaf/provider-metadata.json",
+        ),
+        ("{}", "http://testserver/.well-known/csaf/provider-metadata.json"),
+        ("not json", "http://testserver/.well-known/csaf/provider-metadata.json"),
+        (None, None),
+    ],
+)
+def test_the_csaf_provider_url_is_kept_on_the_subscription(
+    world: World, metadata: str | None, announced: str | None
+) -> None:
+    if metadata is not None:
+        folder = world.instance.settings.data_dir / "csaf" / "provider" / "public"
+        folder.mkdir(parents=True)
+        (folder / "provider-metadata.json").write_text(metadata)
     world.publish("4.2.1")
     subscription_id = world.subscribe()
     world.fetch(subscription_id)
     with world.make.session() as session:
         subscription = session.get(FeedSubscription, subscription_id)
         assert subscription is not None
-        assert subscription.csaf_provider_url == (
-            "http://testserver/.well-known/csaf/provider-metadata.json"
-        )
+        assert subscription.csaf_provider_url == announced
 
 
 # --------------------------------------------------------------------------- who
