@@ -67,6 +67,7 @@ class World:
     manufacturer_name: str
     transport: AppTransport
     key: str
+    users: dict[str, Any]
 
     @property
     def feed_url(self) -> str:
@@ -78,10 +79,12 @@ class World:
             data = SBOM.read_bytes()
             with self.make.session() as session:
                 sbom_services.attach_to_version(
-                    session, self.psirt, uploaded.id,
+                    session,
+                    self.psirt,
+                    uploaded.id,
                     sbom_importing.source_of_bytes(data, SBOM.name),
                     sbom_importing.document_of_bytes(data, SBOM.name),
-                )  # fmt: skip
+                )
         return int(self.make.publish(self.psirt, uploaded).id)
 
     def subscribe(self) -> int:
@@ -101,12 +104,20 @@ def world(instance: Instance, make: Any) -> Iterator[World]:
     store.create("Northwind PSIRT <psirt@northwind.example>")
     name = make.unique("Northwind Medical")
     manufacturer = make.organization(OrganizationKind.MANUFACTURER, name)
-    psirt = make.actor(make.user(manufacturer, Role.PRODUCT_SECURITY_OFFICER))
+    psirt_user = make.user(manufacturer, Role.PRODUCT_SECURITY_OFFICER)
+    psirt = make.actor(psirt_user)
     hospital = make.organization(OrganizationKind.HEALTHCARE_PROVIDER)
     analyst_user = make.user(hospital, Role.SECURITY_ANALYST)
     make.user(hospital, Role.CLINICAL_ENGINEER)
     analyst = make.actor(analyst_user)
     with TestClient(create_app(instance.settings, instance)) as client:
         yield World(
-            instance, make, psirt, analyst, name, AppTransport(client), store.public_key_armored()
+            instance,
+            make,
+            psirt,
+            analyst,
+            name,
+            AppTransport(client),
+            store.public_key_armored(),
+            {"psirt": psirt_user, "analyst": analyst_user},
         )
