@@ -30,7 +30,7 @@ from medsec.advisories.provider.layout import METADATA, PUBLIC
 from medsec.advisories.signing.openpgp import KeyStore, OpenPgpSigner
 from medsec.errors import ConfigurationError, NotFound
 from medsec.feeds.index import KIND_ORDER, FeedEntryDoc, FeedIndex, Kind, Publisher
-from medsec.feeds.models import ProductVex
+from medsec.feeds.models import FeedSubscription, ProductVex
 from medsec.products.models import Product, ProfileVersion
 from medsec.sbom import services as sboms
 from medsec.sbom.models import StoredSbom
@@ -51,10 +51,17 @@ def feed_path(organization: Organization) -> str:
 
 
 def publisher(session: Session, slug: str) -> Organization:
-    """The manufacturer organization with that slug (the oldest, should two share it)."""
+    """The manufacturer organization with that slug (the oldest, should two share it);
+    not one created to hold what a subscription received."""
     kinds = [OrganizationKind.MANUFACTURER.value, OrganizationKind.BOTH.value]
+    # Organizations that hold what a subscription received are not republished.
+    received = select(FeedSubscription.publisher_organization_id).where(
+        FeedSubscription.publisher_organization_id.is_not(None)
+    )
     for organization in session.execute(
-        select(Organization).where(Organization.kind.in_(kinds)).order_by(Organization.id)
+        select(Organization)
+        .where(Organization.kind.in_(kinds), Organization.id.not_in(received))
+        .order_by(Organization.id)
     ).scalars():
         if slug_of(organization.name) == slug:
             return organization

@@ -31,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from medsec.accounts import services as accounts
 from medsec.accounts.models import Organization
 from medsec.accounts.roles import OrganizationKind, Permission
 from medsec.advisories.signing.openpgp import load_certificate, verify_detached
@@ -120,7 +121,7 @@ def verified_index(subscription: FeedSubscription, transport: Transport) -> Feed
 
 
 def publisher_organization(
-    session: Session, subscription: FeedSubscription, index: FeedIndex
+    session: Session, subscription: FeedSubscription, index: FeedIndex, context: Context
 ) -> Organization:
     """The local organization holding the feed's products (shared by every subscription
     pinned to the same key)."""
@@ -141,9 +142,9 @@ def publisher_organization(
         name = index.publisher.name
         if session.execute(select(Organization.id).where(Organization.name == name)).first():
             name = f"{name[:170]} (feed {subscription.fingerprint[:8]})"
-        organization = Organization(name=name, kind=OrganizationKind.MANUFACTURER.value)
-        session.add(organization)
-        session.flush()
+        organization = accounts.create_organization(
+            session, name, OrganizationKind.MANUFACTURER, context
+        )
     subscription.publisher_organization_id = organization.id
     return organization
 
@@ -168,7 +169,6 @@ class _Receipt:
     previous: ProfileVersion | None = None
     changes: list[dict[str, str]] | None = None
     devices: int = 0
-    new_version: bool = False
 
 
 def _store_profile(
@@ -177,6 +177,7 @@ def _store_profile(
     publisher: Organization,
     entry: FeedEntryDoc,
     content: bytes,
+    context: Context,
 ) -> _Receipt:
     loaded = products.parse_upload(entry.filename, content)
     product_doc = loaded.profile.product
@@ -220,7 +221,7 @@ def _store_profile(
         )
         session.add(version)
         session.flush()
-    receipt = _Receipt(version=version, new_version=existing is None)
+    receipt = _Receipt(version=version)
     _hold(session, subscription.organization_id, product.id)
     receipt.previous = session.execute(
         select(ProfileVersion)
@@ -231,7 +232,9 @@ def _store_profile(
     if receipt.previous is not None:
         old = products.profile_of(receipt.previous)
         receipt.changes = [c.as_json() for c in diff_profiles(old, loaded.profile)]
-    receipt.devices = _match_assets(session, subscription.organization_id, version, product)
+    receipt.devices = _match_assets(
+        session, subscription.organization_id, version, product, context
+    )
     return receipt
 
 
@@ -251,7 +254,11 @@ def _hold(session: Session, organization_id: int, product_id: int) -> None:
 
 
 def _match_assets(
-    session: Session, organization_id: int, version: ProfileVersion, product: Product
+    session: Session,
+    organization_id: int,
+    version: ProfileVersion,
+    product: Product,
+    context: Context,
 ) -> int:
     """How many of the organization's devices are of the product; links the unlinked
     ones whose firmware is this version (``profile_link="matched"``)."""
@@ -280,6 +287,14 @@ def _match_assets(
                     source="feed",
                     actor="feed",
                 )
+            )
+            record(
+                session,
+                Tag.ASSET_UPDATED,
+                context,
+                target=f"asset:{asset.id}",
+                organization_id=organization_id,
+                details={"profile_version": version.id, "link": "matched", "source": "feed"},
             )
     session.flush()
     return devices
@@ -358,7 +373,7 @@ def _receive(
         content = _download(transport, url, entry)
         with session.begin_nested():
             if entry.kind is Kind.PROFILE:
-                receipt = _store_profile(session, subscription, publisher, entry, content)
+                receipt = _store_profile(session, subscription, publisher, entry, content, context)
             else:
                 receipt = _attach(session, subscription, publisher, entry, content)
     except FetchFailed as e:
@@ -478,7 +493,7 @@ def fetch(
     if index.publisher.csaf_provider:
         provider = urljoin(subscription.url, index.publisher.csaf_provider)
         subscription.csaf_provider_url = provider[:2000]
-    publisher = publisher_organization(session, subscription, index)
+    publisher = publisher_organization(session, subscription, index, context)
     ordered = sorted(
         index.entries, key=lambda e: (e.product, KIND_ORDER[e.kind], e.published or EARLIEST)
     )

@@ -390,3 +390,24 @@ def test_feed_urls(url: str, accepted: bool) -> None:
     else:
         with pytest.raises(Error):
             subscriptions.check_url(url)
+
+
+def test_what_a_hospital_received_is_not_republished_as_its_own_feed(world: World) -> None:
+    world.publish("4.2.1")
+    subscription_id = world.subscribe()
+    world.fetch(subscription_id)
+    from medsec.audit.models import AuditEvent
+    from medsec.feeds.publishing import slug_of
+
+    with world.make.session() as session:
+        subscription = session.get(FeedSubscription, subscription_id)
+        assert subscription is not None
+        publisher = session.get(Organization, subscription.publisher_organization_id)
+        assert publisher is not None
+        assert publisher.name.startswith(world.manufacturer_name + " (feed ")
+        created = session.execute(
+            select(AuditEvent.tag).where(AuditEvent.target == f"organization:{publisher.id}")
+        ).scalars()
+        assert list(created) == ["accounts:organization:created"]
+    response = world.transport.client.get(f"/public/feeds/{slug_of(publisher.name)}/index.json")
+    assert response.status_code == 404
