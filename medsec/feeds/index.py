@@ -18,14 +18,13 @@ give the same bytes — and the same ETag — on every request and every process
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import json
 import re
 from collections import Counter
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from medsec.errors import DocumentError, Location, Problem
 
@@ -67,7 +66,8 @@ class FeedEntryDoc(BaseModel):
     size: int = Field(ge=0)
     filename: str = Field(min_length=1, max_length=200)
     media_type: str = Field(default="application/octet-stream", max_length=200)
-    published: dt.datetime | None = None
+    #: With a UTC offset (RFC 3339), as every time in the index.
+    published: AwareDatetime | None = None
 
     @property
     def key(self) -> str:
@@ -80,7 +80,7 @@ class FeedIndex(BaseModel):
     format: Literal["medsec-feed/1"] = "medsec-feed/1"
     publisher: Publisher
     #: The latest publication time among the entries (None for an empty feed).
-    updated: dt.datetime | None = None
+    updated: AwareDatetime | None = None
     entries: list[FeedEntryDoc] = Field(default_factory=list)
 
 

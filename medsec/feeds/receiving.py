@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -102,13 +102,19 @@ def _same_origin(a: str, b: str) -> bool:
     return (x.scheme, x.hostname, x.port) == (y.scheme, y.hostname, y.port)
 
 
+def signature_url(url: str) -> str:
+    """``…/index.json.asc`` beside ``…/index.json`` (a query string stays at the end)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path + ".asc"))
+
+
 def verified_index(subscription: FeedSubscription, transport: Transport) -> FeedIndex | None:
     """The index, its signature verified with the pinned key; None when not modified."""
     check_url(subscription.url)
     fetched = transport.get(subscription.url, max_bytes=MAX_INDEX_BYTES, etag=subscription.etag)
     if fetched.status == 304:
         return None
-    signature = transport.get(subscription.url + ".asc", max_bytes=64 * 1024)
+    signature = transport.get(signature_url(subscription.url), max_bytes=64 * 1024)
     certificate = load_certificate(subscription.certificate.encode(), "the pinned key")
     signed_by = verify_detached(fetched.body, signature.body, [certificate])
     if signed_by != subscription.fingerprint:
@@ -317,7 +323,13 @@ def _attach(
     if entry.kind is Kind.SBOM:
         owner = sboms.Owner(publisher.id, profile_version_id=version.id)
         stored = sboms.current(session, owner)
-        if stored is None or stored.sha256 != entry.sha256:
+        if stored is not None and stored.sha256 != entry.sha256:
+            raise Quarantined(
+                f"the SBOM of version {entry.version} of {entry.product} was received before "
+                f"with other content (SHA-256 {stored.sha256}); a published version's SBOM "
+                "never changes"
+            )
+        if stored is None:
             source = sbom_importing.source_of_bytes(content, entry.filename)
             document = sbom_importing.document_of_bytes(content, entry.filename)
             sboms.store(session, owner, source, document, uploaded_by=by, origin="feed")

@@ -108,3 +108,9 @@ def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_times_without_an_offset_are_refused() -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_index(index(entry(published="2026-03-02T09:14:03")), "index.json")
+    assert [p.location.path for p in caught.value.problems] == ["/entries/0/published"]

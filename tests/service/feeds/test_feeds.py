@@ -411,3 +411,11 @@ def test_what_a_hospital_received_is_not_republished_as_its_own_feed(world: Worl
         assert list(created) == ["accounts:organization:created"]
     response = world.transport.client.get(f"/public/feeds/{slug_of(publisher.name)}/index.json")
     assert response.status_code == 404
+
+
+def test_the_signature_is_fetched_beside_the_index_even_with_a_query_string() -> None:
+    from medsec.feeds.receiving import signature_url
+
+    assert signature_url("https://a.example/f/index.json?x=1") == (
+        "https://a.example/f/index.json.asc?x=1"
+    )
