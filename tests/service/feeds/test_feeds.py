@@ -293,9 +293,18 @@ def test_vex_is_carried_and_replaced(world: World) -> None:
         vex.attach(session, world.psirt, version_id, "lvp.vex.json", json.dumps(OPENVEX).encode())
     subscription_id = world.subscribe()
     assert world.fetch(subscription_id).stored[-1] == "Northwind LVP 3000/4.2.1/vex"
-    revised = {**OPENVEX, "version": 2, "statements": [*OPENVEX["statements"], {  # type: ignore[list-item]
-        "vulnerability": {"name": "CVE-2025-0001"}, "status": "fixed",
-        "products": [{"@id": "pkg:generic/northwind/lvp-3000@4.2.1"}]}]}  # fmt: skip
+    revised = {
+        **OPENVEX,
+        "version": 2,
+        "statements": [
+            *OPENVEX["statements"],
+            {  # type: ignore[list-item]
+                "vulnerability": {"name": "CVE-2025-0001"},
+                "status": "fixed",
+                "products": [{"@id": "pkg:generic/northwind/lvp-3000@4.2.1"}],
+            },
+        ],
+    }
     with world.make.session() as session:
         vex.attach(session, world.psirt, version_id, "lvp.vex.json", json.dumps(revised).encode())
     assert world.fetch(subscription_id).stored == ["Northwind LVP 3000/4.2.1/vex"]
@@ -419,3 +428,27 @@ def test_the_signature_is_fetched_beside_the_index_even_with_a_query_string() ->
     assert signature_url("https://a.example/f/index.json?x=1") == (
         "https://a.example/f/index.json.asc?x=1"
     )
+
+
+def test_a_published_versions_sbom_that_changes_is_quarantined(world: World) -> None:
+    from medsec.sbom import importing, services
+
+    from .conftest import SBOM
+
+    version_id = world.publish("4.2.1", sbom=True)
+    subscription_id = world.subscribe()
+    assert world.fetch(subscription_id).status == "ok"
+    changed = SBOM.read_bytes().replace(b'"version": "3.0.13"', b'"version": "3.0.14"', 1)
+    assert changed != SBOM.read_bytes()
+    with world.make.session() as session:  # what the manufacturer's service never allows
+        owner = services.Owner(world.psirt.organization_id, profile_version_id=version_id)
+        services.store(
+            session,
+            owner,
+            importing.source_of_bytes(changed, "sbom.json"),
+            importing.document_of_bytes(changed, "sbom.json"),
+            uploaded_by="x",
+        )
+    report = world.fetch(subscription_id)
+    [(key, why)] = report.quarantined
+    assert key.endswith("/sbom") and "received before with other content" in why
