@@ -13,6 +13,7 @@ from medsec.cli import (
     cases,
     csaf,
     disclosure,
+    feeds,
     flows,
     inventory,
     mds2,
@@ -55,6 +56,7 @@ app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
 app.add_typer(disclosure.app, name="disclosure")
 app.add_typer(cases.app, name="cases")
+app.add_typer(feeds.app, name="feeds")
 audit.app.command("forward")(worker.audit_forward_command)
 sbom.app.command("scan")(sbom_scan.scan_command)
 app.command()(service.serve)

@@ -49,6 +49,11 @@ def _models(version: ProfileVersion) -> tuple[str, ...]:
     return _parsed_models(version.id, version.sha256, version.source, version.filename)
 
 
+def models_of(version: ProfileVersion) -> tuple[str, ...]:
+    """The model names a published version's profile lists (read once per process)."""
+    return _models(version)
+
+
 def candidates(session: Session, organization_id: int) -> list[Candidate]:
     """The published versions of the products ``organization_id`` holds."""
     rows = session.execute(
@@ -59,6 +64,14 @@ def candidates(session: Session, organization_id: int) -> list[Candidate]:
         .order_by(ProfileVersion.id)
     ).all()
     return [Candidate(v.id, p.manufacturer, p.name, _models(v), v.version) for v, p in rows]
+
+
+def same_product(candidate: Candidate, vendor: str, model: str) -> bool:
+    """Whether a device of ``vendor``/``model`` is of the candidate's product (any version)."""
+    return _key(candidate.manufacturer) == _key(vendor) and _key(model) in {
+        _key(candidate.product),
+        *(_key(m) for m in candidate.models),
+    }
 
 
 def match(found: list[Candidate], vendor: str, model: str, firmware: str | None) -> int | None:

@@ -34,7 +34,7 @@ class StoredSbom(Base):
     at most :data:`medsec.sbom.services.MAX_STORED_DOCUMENT` bytes; otherwise ``None``
     (the components are stored all the same and ``sha256`` identifies the original).
     ``ntia`` is the NTIA minimum-elements summary (see :mod:`medsec.sbom.summary`).
-    ``source`` says how it came: ``upload``, ``identity-report`` or ``release``.
+    ``source`` says how it came: ``upload``, ``identity-report``, ``release`` or ``feed``.
     """
 
     __tablename__ = "sboms"

@@ -49,7 +49,7 @@ from medsec.sbom.models import SbomComponent, StoredSbom
 from medsec.sbom.stream import Progress
 from medsec.sbom.summary import NtiaTally
 
-SOURCES = ("upload", "identity-report", "release")
+SOURCES = ("upload", "identity-report", "release", "feed")
 
 
 @dataclass(frozen=True)

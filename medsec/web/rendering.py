@@ -45,6 +45,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         if actor.organization_kind.is_provider:
             items.append(NavItem("/catalog", "Catalog"))
         items.append(NavItem("/mds2", "MDS2"))
+        items.append(NavItem("/feeds", "Feeds"))
     if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
@@ -114,6 +115,9 @@ NOTICES: dict[str, str] = {
     "asset-deleted": "The asset was deleted.",
     "flows-checked": "The log was checked against the authorized flows.",
     "site-file-imported": "The site file was imported.",
+    "feed-subscribed": "The subscription was added; fetch it to receive what it lists.",
+    "feed-fetched": "The feed was fetched; its row shows what was stored or quarantined.",
+    "feed-removed": "The subscription was removed; the versions it delivered stay.",
 }
 
 

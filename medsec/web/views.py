@@ -35,6 +35,7 @@ from medsec.web import (
     audit_views,
     auth_views,
     disclosure_views,
+    feed_views,
     inventory_views,
     mds2_views,
     mfa_views,
@@ -75,6 +76,7 @@ ROUTERS: list[APIRouter] = [
     monitoring_views.router,
     escalation_views.router,
     education_views.router,
+    feed_views.router,
 ]
 
 

@@ -16,6 +16,8 @@
   minutes (:mod:`medsec.updates.reminders`; ``medsec updates remind`` by hand).
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
+- ``feeds.poll``: fetch every feed subscription, every 15 minutes; see
+  :mod:`medsec.feeds.tasks`.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -40,6 +42,7 @@ from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
+from medsec.feeds import tasks as feed_tasks
 from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
@@ -175,6 +178,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
         update_reminders
     )
     notification_tasks.register(huey, instance)
+    feed_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing, reminding)
 
 

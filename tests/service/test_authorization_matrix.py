@@ -343,6 +343,25 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # signed manufacturer → hospital feeds (issue 7 §6)
+    ("GET", "/public/feeds/{slug}/index.json"): "public",
+    ("GET", "/public/feeds/{slug}/index.json.asc"): "public",
+    ("GET", "/public/feeds/{slug}/key.asc"): "public",
+    ("GET", "/public/feeds/{slug}/versions/{version_id}/{kind}"): "public",
+    ("POST", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:write",
+    ("GET", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:read",
+    ("GET", "/api/v1/feed-subscriptions"): "permission:products:read",
+    ("POST", "/api/v1/feed-subscriptions"): "permission:holdings:manage",
+    ("GET", "/api/v1/feed-subscriptions/{subscription_id}"): "permission:products:read",
+    ("DELETE", "/api/v1/feed-subscriptions/{subscription_id}"): "permission:holdings:manage",
+    ("POST", "/api/v1/feed-subscriptions/{subscription_id}/fetch"): "permission:holdings:manage",
+    ("GET", "/api/v1/feed-subscriptions/{subscription_id}/entries"): "permission:products:read",
+    ("GET", "/api/v1/feed-entries/{entry_id}"): "permission:products:read",
+    ("GET", "/feeds"): "permission:products:read",
+    ("POST", "/feeds/subscriptions"): "permission:holdings:manage",
+    ("POST", "/feeds/subscriptions/{subscription_id}/fetch"): "permission:holdings:manage",
+    ("POST", "/feeds/subscriptions/{subscription_id}/delete"): "permission:holdings:manage",
+    ("GET", "/feeds/entries/{entry_id}"): "permission:products:read",
     # updates-rest: windows and groups editable (API and UI)
     ("PATCH", "/api/v1/maintenance-windows/{window_id}"): "permission:inventory:write",
     ("DELETE", "/api/v1/maintenance-windows/{window_id}"): "permission:inventory:write",
@@ -991,6 +1010,82 @@ def disclosure_with(body: dict[str, object]) -> Builder:
     return build
 
 
+# --------------------------------------------------------------------------- feeds
+# signed manufacturer → hospital feeds (issue 7 §6)
+
+FEED_VEX = (
+    b'{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://north.example/vex/1",'
+    b' "author": "North", "timestamp": "2026-01-01T00:00:00Z", "version": 1, "statements":'
+    b' [{"vulnerability": {"name": "CVE-2024-1"}, "status": "fixed",'
+    b' "products": [{"@id": "pkg:generic/north/pump@1.0"}]}]}'
+)
+#: Nothing listens on the discard port: a fetch fails fast (and answers 200 with the report).
+FEED_URL = "http://127.0.0.1:9/public/feeds/north/index.json"
+_FEED_ACTORS: dict[str, Any] = {}
+
+
+def feed_key(w: World) -> str:
+    """The instance's signing key (created on first use), as a subscriber pins it."""
+    from medsec.advisories.signing.openpgp import KeyStore
+
+    settings = w.make.instance.settings
+    store = KeyStore(settings.data_dir, settings.resolved_secret_key())
+    if not store.exists():
+        store.create("North PSIRT <psirt@north.example>")
+    return store.public_key_armored()
+
+
+def feed_public(w: World, who: Who, own: bool) -> Call:
+    feed_key(w)
+    return Call({"slug": "north"})
+
+
+def feed_document(w: World, who: Who, own: bool) -> Call:
+    feed_key(w)
+    return Call({"slug": "north", "version_id": w.ids["north-published"], "kind": "profile"})
+
+
+def feed_vex_version(w: World, who: Who, own: bool) -> Call:
+    """A version with VEX the caller may see (north's published one, held by Clinic), or
+    South's."""
+    from medsec.feeds import vex
+
+    if "north-vex" not in w.ids:
+        with w.make.session() as session:
+            vex.attach(session, w.psirt["north"], w.ids["north-published"], "v.json", FEED_VEX)
+        w.ids["north-vex"] = 1
+    return Call({"version_id": w.ids["north-published" if own else "south-published"]})
+
+
+def feed_subscription(w: World, own: bool) -> int:
+    """A new subscription of Clinic (own) or of Clinic 2."""
+    from medsec.feeds import subscriptions
+
+    org = "clinic" if own else "clinic2"
+    if org not in _FEED_ACTORS:
+        _FEED_ACTORS[org] = w.make.actor(w.make.user(w.orgs[org], Role.SECURITY_ANALYST))
+    with w.make.session() as session:
+        found = subscriptions.subscribe(
+            session, _FEED_ACTORS[org], f"{FEED_URL}?n={next(w.counter)}", feed_key(w).encode()
+        )
+        return int(found.id)
+
+
+def feed_entry(w: World, who: Who, own: bool) -> Call:
+    from medsec.feeds.models import FeedEntry
+
+    subscription_id = feed_subscription(w, own)
+    with w.make.session() as session:
+        row = FeedEntry(
+            subscription_id=subscription_id, entry_key="north pump/1.0/profile",
+            product="north pump", version="1.0", kind="profile", url=FEED_URL, sha256="0" * 64,
+            size_bytes=1, state="quarantined", reason="the document's SHA-256 differs",
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        return Call({"entry_id": row.id})
+
+
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
     ("GET", "/readyz"): Spec(),
@@ -1465,6 +1560,47 @@ SPECS: dict[RouteKey, Spec] = {
     ("DELETE", "/api/v1/update-groups/{group_id}"): Spec(
         lambda w, who, own: fresh_group(w, own), tenancy=True, only=PROVIDER
     ),
+    # signed manufacturer → hospital feeds (issue 7 §6)
+    ("GET", "/public/feeds/{slug}/index.json"): Spec(feed_public),
+    ("GET", "/public/feeds/{slug}/index.json.asc"): Spec(feed_public),
+    ("GET", "/public/feeds/{slug}/key.asc"): Spec(feed_public),
+    ("GET", "/public/feeds/{slug}/versions/{version_id}/{kind}"): Spec(feed_document),
+    ("POST", "/api/v1/profile-versions/{version_id}/vex"): Spec(
+        lambda w, who, own: Call(
+            {"version_id": own_version(w, who, own)}, files={"file": ("v.json", FEED_VEX)}
+        ),
+        tenancy=True,
+        only="manufacturer",
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/vex"): Spec(feed_vex_version, tenancy=True),
+    ("GET", "/api/v1/feed-subscriptions"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/feed-subscriptions"): Spec(
+        lambda w, who, own: Call(
+            json={"url": f"{FEED_URL}?n={next(w.counter)}", "key": feed_key(w)}
+        ),
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/feed-subscriptions/{subscription_id}"): Spec(
+        lambda w, who, own: Call({"subscription_id": feed_subscription(w, own)}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/feed-subscriptions/{subscription_id}"): Spec(
+        lambda w, who, own: Call({"subscription_id": feed_subscription(w, own)}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/feed-subscriptions/{subscription_id}/fetch"): Spec(
+        lambda w, who, own: Call({"subscription_id": feed_subscription(w, own)}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/feed-subscriptions/{subscription_id}/entries"): Spec(
+        lambda w, who, own: Call({"subscription_id": feed_subscription(w, own)}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("GET", "/api/v1/feed-entries/{entry_id}"): Spec(feed_entry, tenancy=True, only=PROVIDER),
 }
 
 

@@ -27,6 +27,7 @@ PAGES: dict[str, Permission | None] = {
     "/products/upload": Permission.PRODUCTS_WRITE,
     "/catalog": Permission.PRODUCTS_READ,
     "/mds2": Permission.PRODUCTS_READ,
+    "/feeds": Permission.PRODUCTS_READ,
     "/inventory": Permission.INVENTORY_READ,
     "/inventory/update-dashboard": Permission.INVENTORY_READ,
     "/monitoring/events": Permission.INVENTORY_READ,
@@ -116,6 +117,7 @@ def test_the_navigation_offers_only_what_the_role_can_open(site: Site, role: Rol
         "/versions/1/lifecycle",
         "/inventory/assets/1",
         "/inventory/sites/1/updates",
+        "/feeds/entries/1",
     ],
 )
 def test_anonymous_visitors_are_sent_to_login_and_back(browser: Browser, path: str) -> None:

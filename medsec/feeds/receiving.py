@@ -1,0 +1,537 @@
+"""The hospital side: fetch a subscription's feed, verify it, store what is new.
+
+Order of checks (nothing is stored before its check passes):
+
+1. the index is fetched (with the ETag of the last complete fetch: ``304`` ends here)
+   and its detached signature verified with the **pinned** certificate; a bad signature
+   stores nothing and marks the subscription ``failed``;
+2. each entry's URL must be on the feed's origin; the document is fetched and its size
+   and SHA-256 compared with the index — a mismatch is **quarantined** with the reason
+   and the document is dropped;
+3. the document is read as what the entry says (a profile that validates and names the
+   entry's product and version, an SBOM, a VEX document); a failure is quarantined too;
+4. a profile becomes a published version of the product under the feed's publisher
+   organization on this instance (created on the first fetch), held by the subscribing
+   organization; it is compared with the previous received version; matching devices of
+   the organization are counted and unlinked ones on that firmware linked; staff who
+   read the inventory are notified. An SBOM or VEX attaches to its version.
+
+A quarantined entry is tried again on the next fetch (the ETag is kept only when every
+entry was stored), so a publisher that fixes its server needs no action here. Network
+failures of single entries leave them for the next fetch as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from medsec.accounts import services as accounts
+from medsec.accounts.models import Organization
+from medsec.accounts.roles import OrganizationKind, Permission
+from medsec.advisories.signing.openpgp import load_certificate, verify_detached
+from medsec.audit.services import Context, record
+from medsec.audit.tags import Tag
+from medsec.db.base import utcnow
+from medsec.errors import Error
+from medsec.feeds import vex
+from medsec.feeds.index import (
+    KIND_ORDER,
+    MAX_INDEX_BYTES,
+    FeedEntryDoc,
+    FeedIndex,
+    Kind,
+    parse_index,
+)
+from medsec.feeds.interfaces import FetchFailed, Transport
+from medsec.feeds.models import FeedEntry, FeedSubscription
+from medsec.feeds.subscriptions import check_url
+from medsec.inventory import matching
+from medsec.inventory.fields import EventKind
+from medsec.inventory.models import Asset, AssetEvent
+from medsec.notifications.services import notify
+from medsec.products import services as products
+from medsec.products.models import Holding, Product, ProfileVersion
+from medsec.profiles.diff import diff_profiles
+from medsec.profiles.lint import lint
+from medsec.sbom import importing as sbom_importing
+from medsec.sbom import services as sboms
+from medsec.vulns.vex.documents import MAX_VEX_BYTES
+
+LIMITS = {
+    Kind.PROFILE: products.MAX_UPLOAD_BYTES,
+    Kind.SBOM: sbom_importing.MAX_SBOM_BYTES,
+    Kind.VEX: MAX_VEX_BYTES,
+}
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+#: Changes listed in a notification's text (the page lists them all).
+NOTIFIED_CHANGES = 15
+
+
+class Quarantined(Error):
+    """An entry failed a check; ``message`` is the reason kept with it."""
+
+
+@dataclass
+class FetchReport:
+    subscription_id: int
+    status: str = "ok"
+    stored: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "subscription_id": self.subscription_id,
+            "status": self.status,
+            "stored": self.stored,
+            "unchanged": self.unchanged,
+            "quarantined": [{"entry": k, "reason": r} for k, r in self.quarantined],
+            "errors": self.errors,
+        }
+
+
+def _same_origin(a: str, b: str) -> bool:
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.scheme, x.hostname, x.port) == (y.scheme, y.hostname, y.port)
+
+
+def signature_url(url: str) -> str:
+    """``…/index.json.asc`` beside ``…/index.json`` (a query string stays at the end)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path + ".asc"))
+
+
+def verified_index(subscription: FeedSubscription, transport: Transport) -> FeedIndex | None:
+    """The index, its signature verified with the pinned key; None when not modified."""
+    check_url(subscription.url)
+    fetched = transport.get(subscription.url, max_bytes=MAX_INDEX_BYTES, etag=subscription.etag)
+    if fetched.status == 304:
+        return None
+    signature = transport.get(signature_url(subscription.url), max_bytes=64 * 1024)
+    certificate = load_certificate(subscription.certificate.encode(), "the pinned key")
+    signed_by = verify_detached(fetched.body, signature.body, [certificate])
+    if signed_by != subscription.fingerprint:
+        raise Error(
+            f"the index is signed by {signed_by}, not by the pinned {subscription.fingerprint}"
+        )
+    index = parse_index(fetched.body, subscription.url)
+    subscription.etag = fetched.etag
+    return index
+
+
+def publisher_organization(
+    session: Session, subscription: FeedSubscription, index: FeedIndex, context: Context
+) -> Organization:
+    """The local organization holding the feed's products (shared by every subscription
+    pinned to the same key)."""
+    if subscription.publisher_organization_id is not None:
+        found = session.get(Organization, subscription.publisher_organization_id)
+        if found is not None:
+            return found
+    other = session.execute(
+        select(FeedSubscription.publisher_organization_id)
+        .where(
+            FeedSubscription.fingerprint == subscription.fingerprint,
+            FeedSubscription.publisher_organization_id.is_not(None),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    organization = session.get(Organization, other) if other is not None else None
+    if organization is None:
+        name = index.publisher.name
+        if session.execute(select(Organization.id).where(Organization.name == name)).first():
+            name = f"{name[:170]} (feed {subscription.fingerprint[:8]})"
+        organization = accounts.create_organization(
+            session, name, OrganizationKind.MANUFACTURER, context
+        )
+    subscription.publisher_organization_id = organization.id
+    return organization
+
+
+def _version_of(
+    session: Session, publisher: Organization, entry: FeedEntryDoc
+) -> ProfileVersion | None:
+    return session.execute(
+        select(ProfileVersion)
+        .join(Product, Product.id == ProfileVersion.product_id)
+        .where(
+            Product.organization_id == publisher.id,
+            Product.name == entry.product,
+            ProfileVersion.version == entry.version,
+        )
+    ).scalar_one_or_none()
+
+
+@dataclass
+class _Receipt:
+    version: ProfileVersion
+    previous: ProfileVersion | None = None
+    changes: list[dict[str, str]] | None = None
+    devices: int = 0
+
+
+def _store_profile(
+    session: Session,
+    subscription: FeedSubscription,
+    publisher: Organization,
+    entry: FeedEntryDoc,
+    content: bytes,
+    context: Context,
+) -> _Receipt:
+    loaded = products.parse_upload(entry.filename, content)
+    product_doc = loaded.profile.product
+    if (product_doc.name, product_doc.version) != (entry.product, entry.version):
+        raise Quarantined(
+            f"the document is version {product_doc.version} of {product_doc.name}, "
+            f"the index says version {entry.version} of {entry.product}"
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = _version_of(session, publisher, entry)
+    if existing is not None and existing.sha256 != sha256:
+        raise Quarantined(
+            f"version {entry.version} of {entry.product} was received before with other "
+            f"content (SHA-256 {existing.sha256}); a published version never changes"
+        )
+    product = session.execute(
+        select(Product).where(
+            Product.organization_id == publisher.id, Product.name == entry.product
+        )
+    ).scalar_one_or_none()
+    if product is None:
+        product = Product(
+            organization_id=publisher.id,
+            name=entry.product,
+            manufacturer=product_doc.manufacturer.name,
+        )
+        session.add(product)
+        session.flush()
+    version = existing
+    if version is None:
+        version = ProfileVersion(
+            product_id=product.id,
+            version=entry.version,
+            status="published",
+            filename=entry.filename[:200],
+            source=content.decode("utf-8"),
+            sha256=sha256,
+            lint=lint(loaded).to_json(),
+            uploaded_by=f"feed:{subscription.id}",
+            published_at=entry.published or utcnow(),
+        )
+        session.add(version)
+        session.flush()
+    receipt = _Receipt(version=version)
+    _hold(session, subscription.organization_id, product.id)
+    receipt.previous = session.execute(
+        select(ProfileVersion)
+        .where(ProfileVersion.product_id == product.id, ProfileVersion.id < version.id)
+        .order_by(ProfileVersion.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if receipt.previous is not None:
+        old = products.profile_of(receipt.previous)
+        receipt.changes = [c.as_json() for c in diff_profiles(old, loaded.profile)]
+    receipt.devices = _match_assets(
+        session, subscription.organization_id, version, product, context
+    )
+    return receipt
+
+
+def _hold(session: Session, organization_id: int, product_id: int) -> None:
+    held = session.execute(
+        select(Holding.id).where(
+            Holding.organization_id == organization_id, Holding.product_id == product_id
+        )
+    ).first()
+    if not held:
+        session.add(
+            Holding(
+                organization_id=organization_id, product_id=product_id, note="received from a feed"
+            )
+        )
+        session.flush()
+
+
+def _match_assets(
+    session: Session,
+    organization_id: int,
+    version: ProfileVersion,
+    product: Product,
+    context: Context,
+) -> int:
+    """How many of the organization's devices are of the product; links the unlinked
+    ones whose firmware is this version (``profile_link="matched"``)."""
+    models = matching.models_of(version)
+    candidate = matching.Candidate(
+        version.id, product.manufacturer, product.name, models, version.version
+    )
+    devices = 0
+    for asset in session.execute(
+        select(Asset).where(Asset.organization_id == organization_id).order_by(Asset.id)
+    ).scalars():
+        if not matching.same_product(candidate, asset.vendor, asset.model):
+            continue
+        devices += 1
+        hit = matching.match([candidate], asset.vendor, asset.model, asset.firmware_version)
+        if asset.profile_version_id is None and hit is not None:
+            asset.profile_version_id = version.id
+            asset.profile_link = "matched"
+            asset.updated_at = utcnow()
+            session.add(
+                AssetEvent(
+                    asset_id=asset.id,
+                    kind=EventKind.UPDATED.value,
+                    old_value=None,
+                    new_value=f"profile version {version.version} (received from a feed)",
+                    source="feed",
+                    actor="feed",
+                )
+            )
+            record(
+                session,
+                Tag.ASSET_UPDATED,
+                context,
+                target=f"asset:{asset.id}",
+                organization_id=organization_id,
+                details={"profile_version": version.id, "link": "matched", "source": "feed"},
+            )
+    session.flush()
+    return devices
+
+
+def _attach(
+    session: Session,
+    subscription: FeedSubscription,
+    publisher: Organization,
+    entry: FeedEntryDoc,
+    content: bytes,
+) -> _Receipt:
+    version = _version_of(session, publisher, entry)
+    if version is None:
+        raise Quarantined(
+            f"no profile of version {entry.version} of {entry.product} was received",
+            hint="the feed lists a document for a version whose profile is missing",
+        )
+    by = f"feed:{subscription.id}"
+    if entry.kind is Kind.SBOM:
+        owner = sboms.Owner(publisher.id, profile_version_id=version.id)
+        stored = sboms.current(session, owner)
+        if stored is not None and stored.sha256 != entry.sha256:
+            raise Quarantined(
+                f"the SBOM of version {entry.version} of {entry.product} was received before "
+                f"with other content (SHA-256 {stored.sha256}); a published version's SBOM "
+                "never changes"
+            )
+        if stored is None:
+            source = sbom_importing.source_of_bytes(content, entry.filename)
+            document = sbom_importing.document_of_bytes(content, entry.filename)
+            sboms.store(session, owner, source, document, uploaded_by=by, origin="feed")
+    else:
+        stored_vex = vex.current(session, version.id)
+        if stored_vex is None or stored_vex.sha256 != entry.sha256:
+            vex.store(session, version, entry.filename, content, source="feed", uploaded_by=by)
+    return _Receipt(version=version)
+
+
+def _download(transport: Transport, url: str, entry: FeedEntryDoc) -> bytes:
+    limit = LIMITS[entry.kind]
+    if entry.size > limit:
+        raise Quarantined(f"the index declares {entry.size} bytes, more than the {limit} allowed")
+    body = transport.get(url, max_bytes=limit).body
+    if len(body) != entry.size:
+        raise Quarantined(f"the document has {len(body)} bytes, the index says {entry.size}")
+    digest = hashlib.sha256(body).hexdigest()
+    if digest != entry.sha256:
+        raise Quarantined(f"the document's SHA-256 is {digest}, the index says {entry.sha256}")
+    return body
+
+
+def _row(session: Session, subscription: FeedSubscription, entry: FeedEntryDoc) -> FeedEntry | None:
+    return session.execute(
+        select(FeedEntry).where(
+            FeedEntry.subscription_id == subscription.id,
+            FeedEntry.entry_key == entry.key,
+            FeedEntry.sha256 == entry.sha256,
+        )
+    ).scalar_one_or_none()
+
+
+def _receive(
+    session: Session,
+    subscription: FeedSubscription,
+    publisher: Organization,
+    entry: FeedEntryDoc,
+    transport: Transport,
+    context: Context,
+    report: FetchReport,
+) -> None:
+    row = _row(session, subscription, entry)
+    if row is not None and row.state == "stored":
+        report.unchanged += 1
+        return
+    url = urljoin(subscription.url, entry.url)
+    receipt: _Receipt | None = None
+    reason: str | None = None
+    try:
+        if not _same_origin(url, subscription.url):
+            raise Quarantined(f"{url} is not on the feed's origin")
+        content = _download(transport, url, entry)
+        with session.begin_nested():
+            if entry.kind is Kind.PROFILE:
+                receipt = _store_profile(session, subscription, publisher, entry, content, context)
+            else:
+                receipt = _attach(session, subscription, publisher, entry, content)
+    except FetchFailed as e:
+        report.errors.append(f"{entry.key}: {e.message}")
+        return
+    except Error as e:
+        reason = e.diagnostics()
+    if row is None:
+        row = FeedEntry(
+            subscription_id=subscription.id, entry_key=entry.key[:700], sha256=entry.sha256
+        )
+        session.add(row)
+    old_state, old_reason = row.state, row.reason
+    row.product, row.version, row.kind = entry.product, entry.version, entry.kind.value
+    row.url, row.size_bytes, row.published = url[:2000], entry.size, entry.published
+    row.received_at = utcnow()
+    if receipt is None:
+        row.state, row.reason = "quarantined", reason
+        report.quarantined.append((entry.key, reason or ""))
+        session.flush()
+        if (old_state, old_reason) != (row.state, row.reason):
+            record(
+                session,
+                Tag.FEED_ENTRY_QUARANTINED,
+                context,
+                target=f"feed-subscription:{subscription.id}",
+                organization_id=subscription.organization_id,
+                details={"entry": entry.key, "url": row.url, "reason": reason},
+            )
+        return
+    row.state, row.reason = "stored", None
+    version = receipt.version
+    row.profile_version_id = version.id
+    row.previous_version_id = receipt.previous.id if receipt.previous is not None else None
+    row.changes, row.devices = receipt.changes, receipt.devices
+    session.flush()
+    report.stored.append(entry.key)
+    record(
+        session,
+        Tag.FEED_ENTRY_STORED,
+        context,
+        target=f"feed-subscription:{subscription.id}",
+        organization_id=subscription.organization_id,
+        details={
+            "entry": entry.key,
+            "sha256": entry.sha256,
+            "profile_version": row.profile_version_id,
+            "devices": row.devices,
+        },
+    )
+    if entry.kind is Kind.PROFILE and receipt.devices:
+        _notify(session, subscription, row, receipt)
+
+
+def _notify(
+    session: Session, subscription: FeedSubscription, row: FeedEntry, receipt: _Receipt
+) -> None:
+    version = receipt.version
+    product = version.product
+    count = receipt.devices
+    lines = [
+        f"{count} of your devices {'is' if count == 1 else 'are'} {product.manufacturer} "
+        f"{product.name}."
+    ]
+    if receipt.previous is None:
+        lines.append("This is the first version received from the feed.")
+    else:
+        changes = receipt.changes or []
+        breaking = sum(1 for c in changes if c["severity"] == "breaking")
+        lines.append(
+            f"What changed since {receipt.previous.version}: {len(changes)} change(s), "
+            f"{breaking} breaking."
+        )
+        lines += [f"- {c['severity']}: {c['message']}" for c in changes[:NOTIFIED_CHANGES]]
+        if len(changes) > NOTIFIED_CHANGES:
+            lines.append(f"… and {len(changes) - NOTIFIED_CHANGES} more")
+    lines.append(f"Details: /feeds/entries/{row.id}")
+    notify(
+        session,
+        subscription.organization_id,
+        Permission.INVENTORY_READ,
+        "feed-version",
+        f"profile-version:{version.id}",
+        f"New version {version.version} of {product.name}: {count} of your devices",
+        "\n".join(lines),
+    )
+
+
+def fetch(
+    session: Session, subscription: FeedSubscription, transport: Transport, context: Context
+) -> FetchReport:
+    """Fetch, verify and store what is new; the subscription's status says how it went."""
+    report = FetchReport(subscription.id)
+    previous_etag = subscription.etag
+    subscription.last_fetched_at = utcnow()
+    try:
+        index = verified_index(subscription, transport)
+    except Error as e:
+        subscription.etag = previous_etag
+        subscription.last_status, subscription.last_error = "failed", e.diagnostics()
+        report.status = "failed"
+        report.errors.append(e.diagnostics())
+        record(
+            session,
+            Tag.FEED_FETCHED,
+            context,
+            target=f"feed-subscription:{subscription.id}",
+            organization_id=subscription.organization_id,
+            details={"status": "failed", "error": e.message},
+        )
+        return report
+    if index is None:
+        subscription.last_status, subscription.last_error = "unchanged", None
+        report.status = "unchanged"
+        return report
+    subscription.publisher_name = index.publisher.name
+    if index.publisher.csaf_provider:
+        provider = urljoin(subscription.url, index.publisher.csaf_provider)
+        subscription.csaf_provider_url = provider[:2000]
+    publisher = publisher_organization(session, subscription, index, context)
+    ordered = sorted(
+        index.entries, key=lambda e: (e.product, KIND_ORDER[e.kind], e.published or EARLIEST)
+    )
+    for entry in ordered:
+        _receive(session, subscription, publisher, entry, transport, context, report)
+    if report.quarantined or report.errors:
+        subscription.etag = None  # try those again next time, even if the index is unchanged
+        report.status = "partial"
+        subscription.last_error = "; ".join(
+            [f"{k}: quarantined" for k, _ in report.quarantined] + report.errors
+        )
+    else:
+        subscription.last_error = None
+    subscription.last_status = report.status
+    session.flush()
+    record(
+        session,
+        Tag.FEED_FETCHED,
+        context,
+        target=f"feed-subscription:{subscription.id}",
+        organization_id=subscription.organization_id,
+        details={
+            "status": report.status,
+            "stored": len(report.stored),
+            "quarantined": len(report.quarantined),
+            "errors": len(report.errors),
+        },
+    )
+    return report
