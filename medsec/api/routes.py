@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.advisories.provider import api as csaf_provider_api
+from medsec.advisories.publishing import api as advisories_api
 from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
 from medsec.education import api as education_api
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     escalation_api.router,
     education_api.router,
     notifications_api.router,
+    advisories_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -65,6 +65,7 @@ class AdvisoryInvalid(Error):
 
     def __init__(self, file: str, result: ValidationResult, document: dict[str, Any]) -> None:
         self.result = result
+        self.document = document
         lines = [explain(f, document) for f in result.errors]
         super().__init__(
             f"{file}: the advisory would not be valid CSAF 2.0:\n  " + "\n  ".join(lines),
