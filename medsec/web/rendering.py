@@ -59,6 +59,12 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/risk", "Risk"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
+    if actor.can(Permission.PRODUCTS_READ):
+        # Advisories: a manufacturer's own; the ones a hospital was sent.
+        if actor.organization_kind.is_manufacturer:
+            items.append(NavItem("/advisories", "Advisories"))
+        if actor.organization_kind.is_provider:
+            items.append(NavItem("/advisories/received", "Received advisories"))
     if actor.can(Permission.USERS_READ):
         items.append(NavItem("/admin/users", "Users"))
         items.append(NavItem("/admin/access-review", "Access review"))
@@ -110,6 +116,9 @@ NOTICES: dict[str, str] = {
     "asset-deleted": "The asset was deleted.",
     "flows-checked": "The log was checked against the authorized flows.",
     "site-file-imported": "The site file was imported.",
+    "advisory-saved": "The advisory draft was saved.",
+    "advisory-published": "The advisory was published and its customers were notified.",
+    "advisory-acknowledged": "Your organization's acknowledgement was recorded.",
 }
 
 

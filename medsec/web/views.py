@@ -32,6 +32,7 @@ from medsec.escalation import views as escalation_views
 from medsec.web import (
     account_views,
     admin_views,
+    advisory_views,
     audit_views,
     auth_views,
     disclosure_views,
@@ -73,6 +74,7 @@ ROUTERS: list[APIRouter] = [
     monitoring_views.router,
     escalation_views.router,
     education_views.router,
+    advisory_views.router,
 ]
 
 

@@ -356,6 +356,16 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/api/v1/received-advisories/{advisory_id}/acknowledge"): (
         "permission:holdings:manage"
     ),
+    ("GET", "/advisories"): "permission:products:read",
+    ("GET", "/advisories/new"): "permission:products:write",
+    ("POST", "/advisories/new"): "permission:products:write",
+    ("GET", "/advisories/received"): "permission:products:read",
+    ("GET", "/advisories/received/{advisory_id}"): "permission:products:read",
+    ("POST", "/advisories/received/{advisory_id}/acknowledge"): "permission:holdings:manage",
+    ("GET", "/advisories/{advisory_id}"): "permission:products:read",
+    ("GET", "/advisories/{advisory_id}/edit"): "permission:products:write",
+    ("POST", "/advisories/{advisory_id}/edit"): "permission:products:write",
+    ("POST", "/advisories/{advisory_id}/publish"): "permission:products:publish",
 }
 
 
