@@ -5,6 +5,7 @@ profile, is notified."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from medsec.advisories.publishing import publish, services
 from medsec.advisories.publishing.models import AdvisoryRevision
 from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.advisories.signing.openpgp import KeyStore
+from medsec.errors import Error
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "advisories" / "nwis-2026-004.yaml"
 PUMP = "Northwind LVP 3000"
@@ -43,7 +45,14 @@ def example_input(
 def seed(
     session: Session, psirt: Actor, target: ProviderTarget, key_user_id: str
 ) -> AdvisoryRevision:
-    """Write and publish the example advisory (creating the signing key if there is none)."""
+    """Write and publish the example advisory (creating the signing key if there is none).
+
+    The provider's URLs use the instance's address when it can serve a provider (https://,
+    or http:// on this machine, as ``medsec demo`` runs), else ``http://localhost``."""
+    try:
+        target.base_url  # noqa: B018 - raises if the address cannot serve a provider
+    except Error:
+        target = dataclasses.replace(target, site_url="http://localhost")
     store = KeyStore(target.data_dir, target.instance_secret)
     if not store.exists():
         store.create(key_user_id)
