@@ -114,6 +114,23 @@ def tasks_for(actor: Actor) -> list[Task]:
                 "Open a draft without lint errors and publish it to customers.",
             )
         )
+    if actor.can(Permission.PRODUCTS_WRITE) and kind.is_manufacturer:
+        found.append(
+            Task(
+                "/advisories",
+                "Write a security advisory",
+                "CSAF 2.0 from your profiles, readability checked; publishing notifies "
+                "every hospital that holds the product.",
+            )
+        )
+    if actor.can(Permission.PRODUCTS_READ) and kind.is_provider:
+        found.append(
+            Task(
+                "/advisories/received",
+                "Received advisories",
+                "Advisories manufacturers sent you about products you hold; acknowledge them.",
+            )
+        )
     if actor.can(Permission.HOLDINGS_MANAGE) and kind.is_provider:
         found.append(
             Task(

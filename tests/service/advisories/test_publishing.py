@@ -295,3 +295,21 @@ def test_without_tls_or_a_key_nothing_is_published(world: World, instance: Insta
         advisory = services.own_advisory(session, world.psirt, advisory_id)
         assert (advisory.state, advisory.revisions) == ("draft", [])
     assert not (provider_dir(instance.settings.data_dir)).exists()
+
+
+def test_an_amber_advisory_is_only_in_the_restricted_tree(
+    world: World, client: TestClient, auth_header: Any
+) -> None:
+    advisory_id = draft(world, tlp="AMBER")
+    revision = publish_now(world, advisory_id)
+    year = json.loads(revision.document)["document"]["tracking"]["initial_release_date"][:4]
+    name = f"amber/{year}/nwis-2026-004.json"
+    assert client.get(f"/.well-known/csaf/{name}").status_code == 404
+    assert client.get(f"/.well-known/csaf/restricted/{name}").status_code == 401
+    with world.make.session() as session:
+        from medsec.accounts.models import User
+
+        user = session.get(User, world.holder.user_id)
+    _, token = world.make.token(user)
+    served = client.get(f"/.well-known/csaf/restricted/{name}", headers=auth_header(token))
+    assert served.status_code == 200 and served.content == revision.document.encode()
