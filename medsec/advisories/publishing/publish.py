@@ -65,7 +65,7 @@ def publish(
         )
     if not actor.organization_kind.is_manufacturer:
         raise PermissionDenied("only manufacturer organizations publish advisories")
-    advisory = services.own_advisory(session, actor, advisory_id)
+    advisory = services.own_advisory(session, actor, advisory_id, lock=True)
     now = (now or utcnow()).replace(microsecond=0)
     ready = services.ready_to_publish(advisory, services.draft_of(advisory), target, now)
     profiles = services.StoredProfiles(session, advisory.organization_id)

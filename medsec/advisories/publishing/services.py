@@ -118,11 +118,17 @@ def _require_manufacturer(actor: Actor) -> None:
         )
 
 
-def own_advisory(session: Session, actor: Actor, advisory_id: int) -> Advisory:
-    """An advisory of the actor's (manufacturer) organization; NotFound otherwise."""
+def own_advisory(
+    session: Session, actor: Actor, advisory_id: int, *, lock: bool = False
+) -> Advisory:
+    """An advisory of the actor's (manufacturer) organization; NotFound otherwise.
+    ``lock``: hold its row until the transaction ends (``SELECT … FOR UPDATE`` where the
+    database has it), so two publications of one advisory run one after the other."""
     actor.require(Permission.PRODUCTS_READ)
     _require_manufacturer(actor)
-    advisory = session.get(Advisory, advisory_id)
+    advisory = session.get(
+        Advisory, advisory_id, with_for_update=lock or None, populate_existing=lock
+    )
     if advisory is None or advisory.organization_id != actor.organization_id:
         raise NotFound(f"no advisory {advisory_id}")
     return advisory

@@ -313,3 +313,25 @@ def test_an_amber_advisory_is_only_in_the_restricted_tree(
     _, token = world.make.token(user)
     served = client.get(f"/.well-known/csaf/restricted/{name}", headers=auth_header(token))
     assert served.status_code == 200 and served.content == revision.document.encode()
+
+
+def test_two_publications_of_one_advisory_run_one_after_the_other(
+    world: World, database_kind: str
+) -> None:
+    """Regression: both requests built 1.0.0 and the second failed on the unique version."""
+    if database_kind != "postgresql":
+        pytest.skip("SQLite has no row locks; a SQLite instance serves one writer at a time")
+    import concurrent.futures
+
+    advisory_id = draft(world)
+
+    def attempt() -> str:
+        try:
+            return publish_now(world, advisory_id).version
+        except Conflict as e:
+            return e.message
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _: attempt(), range(2)))
+    assert outcomes[0] == "1.0.0"
+    assert "adds no revision" in outcomes[1]
