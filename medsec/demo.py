@@ -17,6 +17,8 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
+from medsec.advisories.publishing import demo as advisories_demo
+from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.audit.services import Context
 from medsec.escalation import demo as recovery_demo
 from medsec.inventory import services as inventory
@@ -103,6 +105,12 @@ def seed(instance: Instance) -> list[DemoLogin]:
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
         recovery_demo.seed(session, lambda name: _seed_actor(session, instance, users[name]))
+        advisories_demo.seed(
+            session,
+            psirt,
+            ProviderTarget.from_settings(instance.settings),
+            f"{MANUFACTURER} PSIRT <psirt@northwind.example>",
+        )
         hospital_id = orgs[HOSPITAL].id
     seed_device_events(instance.db, hospital_id)
     return logins

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
 from medsec.advisories.provider import api as csaf_provider_api
+from medsec.advisories.publishing import api as advisories_api
 from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
 from medsec.education import api as education_api
@@ -50,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     notifications_api.router,
     feeds_api.router,
     feeds_api.public_router,
+    advisories_api.router,
     *web_views.ROUTERS,
 ]
 

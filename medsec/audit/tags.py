@@ -111,6 +111,11 @@ class Tag(enum.StrEnum):
     BACKUP_CREATED = "instance:backup:created"
     BACKUP_RESTORED = "instance:backup:restored"
     INSTANCE_RESET = "instance:secrets:wiped"
+    # Advisories written in the service (medsec/advisories/publishing).
+    ADVISORY_SAVED = "advisories:advisory:saved"
+    ADVISORY_PUBLISHED = "advisories:csaf:published"
+    ADVISORY_RECIPIENTS_NOTIFIED = "advisories:recipients:notified"
+    ADVISORY_ACKNOWLEDGED = "advisories:advisory:acknowledged"
 
 
 class Outcome(enum.StrEnum):

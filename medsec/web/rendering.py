@@ -60,6 +60,12 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/risk", "Risk"))
     if actor.can(Permission.PRODUCTS_WRITE) and actor.organization_kind.is_manufacturer:
         items.append(NavItem("/products/upload", "Upload a profile"))
+    if actor.can(Permission.PRODUCTS_READ):
+        # Advisories: a manufacturer's own; the ones a hospital was sent.
+        if actor.organization_kind.is_manufacturer:
+            items.append(NavItem("/advisories", "Advisories"))
+        if actor.organization_kind.is_provider:
+            items.append(NavItem("/advisories/received", "Received advisories"))
     if actor.can(Permission.USERS_READ):
         items.append(NavItem("/admin/users", "Users"))
         items.append(NavItem("/admin/access-review", "Access review"))
@@ -118,6 +124,9 @@ NOTICES: dict[str, str] = {
     "feed-subscribed": "The subscription was added; fetch it to receive what it lists.",
     "feed-fetched": "The feed was fetched; its row shows what was stored or quarantined.",
     "feed-removed": "The subscription was removed; the versions it delivered stay.",
+    "advisory-saved": "The advisory draft was saved.",
+    "advisory-published": "The advisory was published and its customers were notified.",
+    "advisory-acknowledged": "Your organization's acknowledgement was recorded.",
 }
 
 

@@ -32,6 +32,7 @@ from medsec.escalation import views as escalation_views
 from medsec.web import (
     account_views,
     admin_views,
+    advisory_views,
     audit_views,
     auth_views,
     disclosure_views,
@@ -77,6 +78,7 @@ ROUTERS: list[APIRouter] = [
     escalation_views.router,
     education_views.router,
     feed_views.router,
+    advisory_views.router,
 ]
 
 
@@ -114,6 +116,23 @@ def tasks_for(actor: Actor) -> list[Task]:
                 "/products",
                 "Publish a version",
                 "Open a draft without lint errors and publish it to customers.",
+            )
+        )
+    if actor.can(Permission.PRODUCTS_WRITE) and kind.is_manufacturer:
+        found.append(
+            Task(
+                "/advisories",
+                "Write a security advisory",
+                "CSAF 2.0 from your profiles, readability checked; publishing notifies "
+                "every hospital that holds the product.",
+            )
+        )
+    if actor.can(Permission.PRODUCTS_READ) and kind.is_provider:
+        found.append(
+            Task(
+                "/advisories/received",
+                "Received advisories",
+                "Advisories manufacturers sent you about products you hold; acknowledge them.",
             )
         )
     if actor.can(Permission.HOLDINGS_MANAGE) and kind.is_provider:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -315,3 +316,32 @@ def test_products_from_several_profiles_get_one_vendor_branch_each(tmp_path: Pat
         "cpe:2.3:a:contoso:vista_pacs:12.4.0:*:*:*:*:*:*:*"
     )
     assert built.validation.is_valid
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"key": "lvp"}, "give either profile"),
+        ({"key": "lvp", "profile": "p.yaml", "product": "LVP 3000"}, "give either profile"),
+    ],
+)
+def test_a_product_entry_names_a_profile_or_a_stored_product(
+    entry: dict[str, str], message: str
+) -> None:
+    data = _input()
+    data["products"] = [entry]
+    with pytest.raises(DocumentError) as raised:
+        parse_advisory_input(json.dumps(data, default=str), "a.json")
+    [problem] = raised.value.problems
+    assert problem.location.path == "products[0]"
+    assert message in problem.message
+
+
+def test_a_file_cannot_name_a_stored_product() -> None:
+    text = EXAMPLE.read_text().replace("profile: ../infusion-pump.yaml", "product: LVP 3000")
+    advisory, source = parse_advisory_input(text, str(EXAMPLE))
+    with pytest.raises(DocumentError) as raised:
+        build_advisory(advisory, base=EXAMPLE.parent, file="x.json", source=source)
+    [problem] = raised.value.problems
+    assert problem.location.path == "products[0].product"
+    assert "names a product stored in the service" in problem.message

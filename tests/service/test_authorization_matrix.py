@@ -343,6 +343,29 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # Advisory authoring and reaching customers (medsec/advisories/publishing).
+    ("GET", "/api/v1/advisories"): "permission:products:read",
+    ("POST", "/api/v1/advisories"): "permission:products:write",
+    ("GET", "/api/v1/advisories/{advisory_id}"): "permission:products:read",
+    ("PUT", "/api/v1/advisories/{advisory_id}"): "permission:products:write",
+    ("POST", "/api/v1/advisories/{advisory_id}/check"): "permission:products:read",
+    ("POST", "/api/v1/advisories/{advisory_id}/publish"): "permission:products:publish",
+    ("GET", "/api/v1/advisories/{advisory_id}/artifacts/{name}"): "permission:products:read",
+    ("GET", "/api/v1/advisories/{advisory_id}/recipients"): "permission:products:read",
+    ("GET", "/api/v1/received-advisories"): "permission:products:read",
+    ("POST", "/api/v1/received-advisories/{advisory_id}/acknowledge"): (
+        "permission:holdings:manage"
+    ),
+    ("GET", "/advisories"): "permission:products:read",
+    ("GET", "/advisories/new"): "permission:products:write",
+    ("POST", "/advisories/new"): "permission:products:write",
+    ("GET", "/advisories/received"): "permission:products:read",
+    ("GET", "/advisories/received/{advisory_id}"): "permission:products:read",
+    ("POST", "/advisories/received/{advisory_id}/acknowledge"): "permission:holdings:manage",
+    ("GET", "/advisories/{advisory_id}"): "permission:products:read",
+    ("GET", "/advisories/{advisory_id}/edit"): "permission:products:write",
+    ("POST", "/advisories/{advisory_id}/edit"): "permission:products:write",
+    ("POST", "/advisories/{advisory_id}/publish"): "permission:products:publish",
     # signed manufacturer → hospital feeds (issue 7 §6)
     ("GET", "/public/feeds/{slug}/index.json"): "public",
     ("GET", "/public/feeds/{slug}/index.json.asc"): "public",
@@ -1086,6 +1109,71 @@ def feed_entry(w: World, who: Who, own: bool) -> Call:
         return Call({"entry_id": row.id})
 
 
+# --- advisory authoring and reaching customers (medsec/advisories/publishing)
+
+
+def advisory_ids(w: World) -> dict[str, int]:
+    """North's advisory, published and sent to Clinic (which holds North's pump), and a
+    draft of South's; made once per world."""
+    if "north-advisory" not in w.ids:
+        from medsec.advisories.authoring.input import AdvisoryInput
+        from medsec.advisories.publishing import publish as advisory_publish
+        from medsec.advisories.publishing import services as advisories
+        from medsec.advisories.publishing.provider import ProviderTarget
+        from medsec.advisories.signing.openpgp import KeyStore
+
+        settings = w.make.instance.settings
+        target = ProviderTarget(
+            settings.data_dir / "advisory-matrix", "https://psirt.example.com",
+            settings.resolved_secret_key(),
+        )  # fmt: skip
+        KeyStore(target.data_dir, target.instance_secret).create("North <psirt@north.example>")
+        south = w.make.actor(w.make.user(w.orgs["south"], Role.PRODUCT_SECURITY_OFFICER))
+        with w.make.session() as session:
+            north = advisories.create(
+                session, w.psirt["north"], AdvisoryInput.model_validate(advisory_body("north"))
+            )
+            advisory_publish.publish(session, w.psirt["north"], north.id, target)
+            draft = advisories.create(
+                session, south, AdvisoryInput.model_validate(advisory_body("south"))
+            )
+            w.ids |= {"north-advisory": north.id, "south-advisory": draft.id}
+    return w.ids
+
+
+def advisory_body(org: str, tracking_id: str | None = None) -> dict[str, Any]:
+    from medsec.advisories.publishing.demo import example_input
+
+    return example_input(f"{org} pump") | {"tracking_id": tracking_id or f"{org.upper()}-2026-1"}
+
+
+def advisory_call(w: World, who: Who, own: bool) -> Call:
+    """North's advisory (Clinic was sent it), or South's draft."""
+    return Call({"advisory_id": advisory_ids(w)["north-advisory" if own else "south-advisory"]})
+
+
+def advisory_edit(w: World, who: Who, own: bool) -> Call:
+    """A new draft of North's to replace (own), or South's."""
+    if not own:
+        return Call(advisory_call(w, who, own).params, json=advisory_body("south"))
+    from medsec.advisories.authoring.input import AdvisoryInput
+    from medsec.advisories.publishing import services as advisories
+
+    tracking_id = f"NORTH-EDIT-{next(w.counter)}"
+    body = advisory_body("north", tracking_id)
+    with w.make.session() as session:
+        draft = advisories.create(session, w.psirt["north"], AdvisoryInput.model_validate(body))
+    return Call({"advisory_id": draft.id}, json=body | {"title": "Edited title"})
+
+
+def advisory_new(w: World, who: Who, own: bool) -> Call:
+    return Call(json=advisory_body("north", f"NORTH-NEW-{next(w.counter)}"))
+
+
+def advisory_artifact(w: World, who: Who, own: bool) -> Call:
+    return Call(advisory_call(w, who, own).params | {"name": "csaf.json"})
+
+
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
     ("GET", "/readyz"): Spec(),
@@ -1543,6 +1631,31 @@ SPECS: dict[RouteKey, Spec] = {
     ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"): Spec(
         fresh_worksheet, tenancy=True, sensitive=True, only=PROVIDER
     ),
+    # Advisory authoring and reaching customers (medsec/advisories/publishing).
+    ("GET", "/api/v1/advisories"): Spec(only="manufacturer"),
+    ("POST", "/api/v1/advisories"): Spec(advisory_new, only="manufacturer"),
+    ("GET", "/api/v1/advisories/{advisory_id}"): Spec(
+        advisory_call, tenancy=True, only="manufacturer"
+    ),
+    ("PUT", "/api/v1/advisories/{advisory_id}"): Spec(
+        advisory_edit, tenancy=True, only="manufacturer"
+    ),
+    ("POST", "/api/v1/advisories/{advisory_id}/check"): Spec(
+        advisory_call, tenancy=True, only="manufacturer"
+    ),
+    ("POST", "/api/v1/advisories/{advisory_id}/publish"): Spec(
+        advisory_call, tenancy=True, sensitive=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/advisories/{advisory_id}/artifacts/{name}"): Spec(
+        advisory_artifact, tenancy=True
+    ),
+    ("GET", "/api/v1/advisories/{advisory_id}/recipients"): Spec(
+        advisory_call, tenancy=True, only="manufacturer"
+    ),
+    ("GET", "/api/v1/received-advisories"): Spec(),
+    ("POST", "/api/v1/received-advisories/{advisory_id}/acknowledge"): Spec(
+        advisory_call, tenancy=True, only=PROVIDER
+    ),
     # updates-rest: windows and groups editable
     ("PATCH", "/api/v1/maintenance-windows/{window_id}"): Spec(
         lambda w, who, own: fresh_window(w, own, json={"name": "late night"}),
@@ -1708,6 +1821,7 @@ SENSITIVE = sorted(key for key, spec in SPECS.items() if spec.sensitive)
 def test_the_sensitive_actions_are_the_ones_we_mean() -> None:
     assert SENSITIVE == [
         ("DELETE", "/api/v1/users/{user_id}"),
+        ("POST", "/api/v1/advisories/{advisory_id}/publish"),
         ("POST", "/api/v1/profile-versions/{version_id}/publish"),
         ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"),
         ("POST", "/api/v1/tokens"),

@@ -35,6 +35,9 @@ PAGES: dict[str, Permission | None] = {
     "/training": Permission.TRAINING_ATTEST,
     "/training/report": Permission.TRAINING_READ,
     "/risk": Permission.RISK_READ,
+    # Advisory authoring and reaching customers.
+    "/advisories": Permission.PRODUCTS_READ,
+    "/advisories/received": Permission.PRODUCTS_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
@@ -47,6 +50,8 @@ SUBPAGES: dict[str, Permission | None] = {
     "/monitoring/uncatalogued": Permission.INVENTORY_READ,
     "/cases/new": Permission.CASES_WRITE,
     "/risk/new": Permission.RISK_WRITE,
+    # Advisory authoring and reaching customers.
+    "/advisories/new": Permission.PRODUCTS_WRITE,
 }
 
 PUBLIC_PAGES = ["/", "/login", "/disclosure"]
@@ -118,6 +123,9 @@ def test_the_navigation_offers_only_what_the_role_can_open(site: Site, role: Rol
         "/inventory/assets/1",
         "/inventory/sites/1/updates",
         "/feeds/entries/1",
+        "/advisories/1",
+        "/advisories/1/edit",
+        "/advisories/received/1",
     ],
 )
 def test_anonymous_visitors_are_sent_to_login_and_back(browser: Browser, path: str) -> None:

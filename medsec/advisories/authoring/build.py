@@ -25,14 +25,25 @@ from typing import Any
 from cvss import CVSS3, CVSS4  # type: ignore[import-untyped]
 from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
-from medsec.advisories.authoring.input import AdvisoryInput, Change, Status, Vulnerability
-from medsec.advisories.authoring.products import Product, load_products, product_tree
+from medsec.advisories.authoring.input import (
+    AdvisoryInput,
+    Change,
+    InputProblem,
+    Status,
+    Vulnerability,
+)
+from medsec.advisories.authoring.products import (
+    Product,
+    ProfileSource,
+    load_products,
+    product_tree,
+)
 from medsec.advisories.explain import explain
 from medsec.advisories.interfaces import CsafValidator, Preset, ValidationResult
 from medsec.advisories.readability import ScoredText, score_csaf
 from medsec.advisories.validation import default_validator
 from medsec.errors import DocumentError, Error
-from medsec.profiles.loader import PathKey, SourceMap, format_path
+from medsec.profiles.loader import PathKey, SourceMap
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -54,6 +65,7 @@ class AdvisoryInvalid(Error):
 
     def __init__(self, file: str, result: ValidationResult, document: dict[str, Any]) -> None:
         self.result = result
+        self.document = document
         lines = [explain(f, document) for f in result.errors]
         super().__init__(
             f"{file}: the advisory would not be valid CSAF 2.0:\n  " + "\n  ".join(lines),
@@ -86,19 +98,6 @@ def _bump(number: str, change: Change) -> str:
 
 def _key(number: str) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split("."))
-
-
-class InputProblem(Error):
-    """Something wrong at one place of the advisory input (located by :func:`build_advisory`
-    when it has the input's source map)."""
-
-    kind = "invalid-advisory-input"
-    status = 422
-
-    def __init__(self, path: PathKey, message: str, *, hint: str | None = None) -> None:
-        self.path = path
-        self.problem = message
-        super().__init__(f"{format_path(path)}: {message}", hint=hint)
 
 
 def revision_history(advisory: AdvisoryInput) -> list[dict[str, Any]]:
@@ -302,7 +301,7 @@ def build_document(
 def build_advisory(
     advisory: AdvisoryInput,
     *,
-    base: Path,
+    base: Path | ProfileSource,
     file: str = "<advisory>",
     generated: dt.datetime | None = None,
     validator: CsafValidator | None = None,
@@ -310,10 +309,12 @@ def build_advisory(
 ) -> BuiltAdvisory:
     """Build and validate; raise :class:`AdvisoryInvalid` if a mandatory test fails.
 
-    With the input's ``source`` map, a problem of the input is a :class:`DocumentError`
-    naming its file, line and column."""
-    products = load_products(advisory, base)
+    ``base`` is the folder the input's profile paths are relative to, or a
+    :class:`~medsec.advisories.authoring.products.ProfileSource` (the service's stored
+    profiles). With the input's ``source`` map, a problem of the input is a
+    :class:`DocumentError` naming its file, line and column."""
     try:
+        products = load_products(advisory, base)
         document = build_document(
             advisory, products, generated=generated or dt.datetime.now(dt.UTC)
         )

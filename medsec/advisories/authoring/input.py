@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from medsec.errors import DocumentError, Problem
-from medsec.profiles.loader import SourceMap, parse_document, read_text
+from medsec.errors import DocumentError, Error, Problem
+from medsec.profiles.loader import PathKey, SourceMap, format_path, parse_document, read_text
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
@@ -25,6 +25,19 @@ ProductRef = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}@\S+$"),
     Field(description="KEY@VERSION of a product entry, e.g. lvp@4.2.1"),
 ]
+
+
+class InputProblem(Error):
+    """Something wrong at one place of the advisory input (located by :func:`build_advisory`
+    when it has the input's source map)."""
+
+    kind = "invalid-advisory-input"
+    status = 422
+
+    def __init__(self, path: PathKey, message: str, *, hint: str | None = None) -> None:
+        self.path = path
+        self.problem = message
+        super().__init__(f"{format_path(path)}: {message}", hint=hint)
 
 
 class _Model(BaseModel):
@@ -67,11 +80,29 @@ class Publisher(_Model):
 
 
 class ProductEntry(_Model):
+    """One product, described by a PSP profile file (``profile``) or, in the service, by a
+    product the organization keeps there (``product``, its name): exactly one of the two."""
+
     key: Key
-    profile: Path = Field(description="PSP profile, relative to the advisory input file.")
+    profile: Path | None = Field(
+        default=None, description="PSP profile, relative to the advisory input file."
+    )
+    product: Text | None = Field(
+        default=None,
+        description="Service only: the name of one of your organization's products; its "
+        "stored profile versions describe it.",
+    )
     versions: list[Text] = Field(
         default_factory=list, description="Versions covered; default: the profile's version."
     )
+
+    @pydantic.model_validator(mode="after")
+    def _one_source(self) -> ProductEntry:
+        if (self.profile is None) == (self.product is None):
+            raise ValueError(
+                "give either profile (a PSP profile file) or product (a stored product)"
+            )
+        return self
 
 
 class Notes(_Model):

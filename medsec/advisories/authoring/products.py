@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from packageurl import PackageURL
 
-from medsec.advisories.authoring.input import AdvisoryInput, ProductEntry
+from medsec.advisories.authoring.input import AdvisoryInput, InputProblem, ProductEntry
 from medsec.errors import Error
 from medsec.profiles.loader import load_profile
 from medsec.profiles.psp import ProductSecurityProfile
@@ -70,12 +70,49 @@ def purl_for_version(purl: str, version: str) -> str | None:
     ).to_string()
 
 
-def load_products(advisory: AdvisoryInput, base: Path) -> dict[str, Product]:
-    """Every product version, by product id, in input order."""
+class ProfileSource(Protocol):
+    """Where the profiles of an advisory's products come from: files next to the input
+    (:class:`ProfileFiles`) or the service's stored profile versions."""
+
+    def profile(
+        self, index: int, entry: ProductEntry, version: str | None
+    ) -> ProductSecurityProfile:
+        """The profile describing ``version`` of the product (``None``: its default one)."""
+        ...
+
+
+class ProfileFiles:
+    """Profiles named by ``profile``, a path relative to ``base`` (the input's folder);
+    one profile file describes every version its entry lists."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._loaded: dict[Path, ProductSecurityProfile] = {}
+
+    def profile(
+        self, index: int, entry: ProductEntry, version: str | None
+    ) -> ProductSecurityProfile:
+        if entry.profile is None:
+            raise InputProblem(
+                ("products", index, "product"),
+                f"{entry.product!r} names a product stored in the service",
+                hint="an advisory file names its products by profile: a PSP profile file",
+            )
+        path = self.base / entry.profile
+        if path not in self._loaded:
+            self._loaded[path] = load_profile(path)
+        return self._loaded[path]
+
+
+def load_products(advisory: AdvisoryInput, source: Path | ProfileSource) -> dict[str, Product]:
+    """Every product version, by product id, in input order (``source``: the folder the
+    profile paths are relative to, or a :class:`ProfileSource`)."""
+    profiles = ProfileFiles(source) if isinstance(source, Path) else source
     products: dict[str, Product] = {}
-    for entry in advisory.products:
-        profile = load_profile(base / entry.profile)
-        for version in _versions(entry, profile):
+    for index, entry in enumerate(advisory.products):
+        default = profiles.profile(index, entry, None)
+        for version in _versions(entry, default):
+            profile = default if not entry.versions else profiles.profile(index, entry, version)
             product_id = f"{entry.key}@{version}"
             if product_id in products:
                 raise Error(

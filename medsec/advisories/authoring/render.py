@@ -175,10 +175,15 @@ def render_fsn_html(built: BuiltAdvisory) -> str:
 
 def render_fsn_pdf(built: BuiltAdvisory) -> bytes:
     """The field safety notice as PDF."""
+    return fsn_pdf(render_fsn_html(built))
+
+
+def fsn_pdf(fsn_html: str) -> bytes:
+    """A field safety notice page (from :func:`render_fsn_html`) printed as PDF."""
     import weasyprint  # slow to import; only when a PDF is asked for
 
     document = weasyprint.HTML(
-        string=render_fsn_html(built), url_fetcher=weasyprint.URLFetcher(allowed_protocols=())
+        string=fsn_html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())
     )
     pdf: bytes = document.write_pdf()
     return pdf

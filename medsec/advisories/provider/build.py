@@ -19,9 +19,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import ipaddress
 import json
 import os
 import shutil
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,10 +130,26 @@ class _Doc:
         return f"{self.year}/{self.name}"
 
 
+def _loopback(url: str) -> bool:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def provider_base_url(base_url: str) -> str:
-    """``https://psirt.example.com`` → ``https://psirt.example.com/.well-known/csaf/``."""
+    """``https://psirt.example.com`` → ``https://psirt.example.com/.well-known/csaf/``.
+
+    Plain ``http://`` is accepted only for a loopback host (``localhost``, ``127.0.0.1``,
+    ``[::1]``): a provider on this machine for trying it out, as ``medsec demo`` runs; the
+    provider check still reports requirement 3 (TLS) as failed for it."""
     url = base_url.strip()
-    if not url.lower().startswith("https://"):
+    if not url.lower().startswith("https://") and not (
+        url.lower().startswith("http://") and _loopback(url)
+    ):
         raise Error(
             f"--base-url {url!r} does not begin with https://",
             hint="CSAF 2.0 requirement 3: documents are served over TLS only",

@@ -271,9 +271,19 @@ def test_the_base_url_names_the_well_known_folder(base_url: str, expected: str) 
     assert provider_base_url(base_url) == expected
 
 
-def test_a_plain_http_base_url_is_refused() -> None:
+@pytest.mark.parametrize(
+    "base_url", ["http://psirt.example.com", "http://127.0.0.1.example.com", "ftp://localhost"]
+)
+def test_a_plain_http_base_url_is_refused(base_url: str) -> None:
     with pytest.raises(Error, match="https://"):
-        provider_base_url("http://psirt.example.com")
+        provider_base_url(base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:8000", "http://localhost:8765/", "http://[::1]:8000"]
+)
+def test_plain_http_is_accepted_on_a_loopback_host_only(base_url: str) -> None:
+    assert provider_base_url(base_url) == base_url.rstrip("/") + "/.well-known/csaf/"
 
 
 def test_a_folder_medsec_did_not_build_is_never_replaced(
