@@ -99,6 +99,12 @@ class Tag(enum.StrEnum):
     BACKUP_CREATED = "instance:backup:created"
     BACKUP_RESTORED = "instance:backup:restored"
     INSTANCE_RESET = "instance:secrets:wiped"
+    # csaf-consumer: the hospital's CSAF subscriptions
+    CSAF_SUBSCRIPTION_ADDED = "advisories:subscription:added"
+    CSAF_SUBSCRIPTION_REMOVED = "advisories:subscription:removed"
+    CSAF_SUBSCRIPTION_FETCHED = "advisories:subscription:fetched"
+    CSAF_DOCUMENT_QUARANTINED = "advisories:document:quarantined"
+    CSAF_DOCUMENT_RELEASED = "advisories:document:released"
 
 
 class Outcome(enum.StrEnum):

@@ -1,0 +1,338 @@
+"""One fetch of one subscription: list the provider's documents, then for each document
+download (conditional GET) → hash → signature (pinned key) → read → mandatory tests →
+import into the vulnerability store → match to the inventory → notify new matches.
+
+Everything happens in the caller's transaction. A document that fails a check is
+quarantined (with the reason, and the findings for a failed mandatory test) and never
+imported; the rest of the fetch goes on. A quarantined document is downloaded again at the
+next fetch (its validators are not kept), so a transient tampering in transit heals; the
+same bytes are not quarantined twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pysequoia
+from sqlalchemy.orm import Session
+
+from medsec.accounts.roles import Permission
+from medsec.advisories.consumer.discovery import DocumentRef, list_documents, read_metadata
+from medsec.advisories.consumer.download import Downloader, DownloadError
+from medsec.advisories.consumer.integrity import Reason, Tampered, check_hash, check_signature
+from medsec.advisories.consumer.matching import Found, InventoryIndex
+from medsec.advisories.consumer.models import (
+    AdvisoryMatch,
+    CsafQuarantine,
+    CsafReceived,
+    CsafSubscription,
+)
+from medsec.advisories.explain import explain
+from medsec.advisories.interfaces import CsafValidator, Preset
+from medsec.advisories.signing.openpgp import load_certificate
+from medsec.audit.services import Context, record
+from medsec.audit.tags import Tag
+from medsec.db.base import utcnow
+from medsec.errors import Error
+from medsec.notifications.services import notify
+from medsec.vulns.sources.csaf import CsafAdvisory, parse_advisory_bytes
+from medsec.vulns.store import import_csaf
+
+#: The topic of the notification sent when an advisory newly concerns devices.
+MATCH_TOPIC = "advisory-match"
+
+
+class Status(enum.StrEnum):
+    IMPORTED = "imported"
+    UNCHANGED = "unchanged"
+    QUARANTINED = "quarantined"
+    RELEASED = "released"
+    #: Could not be downloaded this time (the provider is asked again next time).
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    url: str
+    status: Status
+    tracking_id: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    new_matches: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, enum.Enum) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    subscription_id: int
+    documents: tuple[DocumentOutcome, ...] = ()
+    #: Distributions that could not be read (the others were).
+    problems: tuple[str, ...] = ()
+    #: Why nothing could be fetched (the provider metadata could not be read).
+    error: str | None = None
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subscriptionId": self.subscription_id,
+            "error": self.error,
+            "problems": list(self.problems),
+            "counts": self.counts,
+            "seconds": round(self.seconds, 3),
+            "documents": [d.to_json() for d in self.documents],
+        }
+
+
+@dataclass
+class Fetcher:
+    """The parts a fetch needs; one per fetch (it caches the inventory index)."""
+
+    session: Session
+    downloader: Downloader
+    validator: CsafValidator
+    context: Context
+    #: Called after each document (progress bars).
+    progress: Callable[[DocumentOutcome], None] | None = None
+    _indexes: dict[int, InventoryIndex] = field(default_factory=dict)
+
+    def index(self, organization_id: int) -> InventoryIndex:
+        if organization_id not in self._indexes:
+            self._indexes[organization_id] = InventoryIndex.load(self.session, organization_id)
+        return self._indexes[organization_id]
+
+    # -- one subscription ---------------------------------------------------------------
+    def fetch(self, subscription: CsafSubscription) -> FetchReport:
+        started = time.perf_counter()
+        try:
+            provider = read_metadata(self.downloader, subscription.metadata_url, "url")
+            refs, problems = list_documents(self.downloader, provider)
+        except Error as e:
+            report = FetchReport(subscription.id, error=e.message, seconds=0.0)
+            self._finish(subscription, report, started)
+            return report
+        pinned = load_certificate(subscription.public_key.encode(), "the pinned key")
+        states = {r.url: r for r in subscription.documents}
+        outcomes = []
+        for ref in refs:
+            outcome = self.document(subscription, ref, states.get(ref.url), pinned)
+            outcomes.append(outcome)
+            if self.progress:
+                self.progress(outcome)
+        report = FetchReport(subscription.id, tuple(outcomes), tuple(problems))
+        return self._finish(subscription, report, started)
+
+    def _finish(
+        self, subscription: CsafSubscription, report: FetchReport, started: float
+    ) -> FetchReport:
+        counts: dict[str, int] = {s.value: 0 for s in Status}
+        for d in report.documents:
+            counts[d.status.value] += 1
+        counts["newMatches"] = sum(d.new_matches for d in report.documents)
+        report = FetchReport(
+            report.subscription_id, report.documents, report.problems, report.error,
+            time.perf_counter() - started, counts,
+        )  # fmt: skip
+        subscription.last_fetch_at = utcnow()
+        subscription.last_fetch_status = "failed" if report.error else "ok"
+        subscription.last_error = report.error or ("; ".join(report.problems) or None)
+        record(
+            self.session,
+            Tag.CSAF_SUBSCRIPTION_FETCHED,
+            self.context,
+            target=f"csaf-subscription:{subscription.id}",
+            organization_id=subscription.organization_id,
+            details={"counts": counts, "error": report.error, "problems": list(report.problems)},
+        )
+        self.session.flush()
+        return report
+
+    # -- one document -------------------------------------------------------------------
+    def document(
+        self,
+        subscription: CsafSubscription,
+        ref: DocumentRef,
+        state: CsafReceived | None,
+        pinned: pysequoia.Cert,
+    ) -> DocumentOutcome:
+        try:
+            fetched = self.downloader.get(
+                ref.url,
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+            )
+        except DownloadError as e:
+            return DocumentOutcome(ref.url, Status.FAILED, detail=e.message)
+        if fetched.not_modified and state is not None:
+            return DocumentOutcome(ref.url, Status.UNCHANGED, state.tracking_id)
+        data = fetched.content
+        sha256 = hashlib.sha256(data).hexdigest()
+        if state is not None and state.sha256 == sha256:
+            if state.status == Status.QUARANTINED:
+                return DocumentOutcome(
+                    ref.url, Status.UNCHANGED, state.tracking_id, detail="still quarantined"
+                )
+            state.etag, state.last_modified = fetched.etag, fetched.last_modified
+            return DocumentOutcome(ref.url, Status.UNCHANGED, state.tracking_id)
+        if state is None:
+            state = CsafReceived(subscription_id=subscription.id, url=ref.url, status="new")
+            self.session.add(state)
+            subscription.documents.append(state)
+        state.sha256, state.changed_at = sha256, utcnow()
+        try:
+            self._authentic(ref, data, pinned)
+        except Tampered as e:
+            return self.quarantine(subscription, state, data, e.reason, e.message)
+        try:
+            advisory = parse_advisory_bytes(data, ref.url)
+        except Error as e:
+            return self.quarantine(subscription, state, data, Reason.UNREADABLE, e.diagnostics())
+        state.tracking_id, state.document_version = advisory.tracking_id, advisory.version
+        result = self.validator.validate(advisory.document, file=ref.url, preset=Preset.MANDATORY)
+        if result.errors:
+            findings = [
+                {**f.to_json(), "explanation": explain(f, advisory.document)} for f in result.errors
+            ]
+            detail = f"{len(result.errors)} mandatory test(s) failed: " + ", ".join(
+                sorted({f.test_id for f in result.errors})
+            )
+            return self.quarantine(
+                subscription, state, data, Reason.MANDATORY_TESTS, detail, findings, advisory
+            )
+        new = self.import_and_match(subscription.organization_id, advisory)
+        state.etag, state.last_modified = fetched.etag, fetched.last_modified
+        state.status = Status.IMPORTED
+        return DocumentOutcome(ref.url, Status.IMPORTED, advisory.tracking_id, new_matches=new)
+
+    def _authentic(self, ref: DocumentRef, data: bytes, pinned: pysequoia.Cert) -> None:
+        for algorithm, url in sorted(ref.hashes, key=lambda h: h[0] != "sha512"):
+            if algorithm not in ("sha256", "sha512"):
+                continue
+            try:
+                hash_file = self.downloader.text(url)
+            except DownloadError:
+                continue  # the signature below still proves integrity
+            check_hash(data, hash_file, algorithm, ref.url)
+            break
+        if ref.signature is None:
+            raise Tampered(Reason.SIGNATURE_MISSING, f"{ref.url}: no signature is listed")
+        try:
+            signature = self.downloader.get(ref.signature).content
+        except DownloadError as e:
+            raise Tampered(Reason.SIGNATURE_MISSING, e.message) from e
+        check_signature(data, signature, pinned, ref.url)
+
+    def quarantine(
+        self,
+        subscription: CsafSubscription,
+        state: CsafReceived,
+        data: bytes,
+        reason: Reason,
+        detail: str,
+        findings: list[dict[str, Any]] | None = None,
+        advisory: CsafAdvisory | None = None,
+    ) -> DocumentOutcome:
+        state.status = Status.QUARANTINED
+        state.etag = state.last_modified = None  # download again next time
+        row = CsafQuarantine(
+            organization_id=subscription.organization_id,
+            subscription_id=subscription.id,
+            url=state.url,
+            reason=reason.value,
+            detail=detail,
+            findings=findings or [],
+            sha256=state.sha256 or hashlib.sha256(data).hexdigest(),
+            content=data.decode("utf-8", "replace"),
+            tracking_id=advisory.tracking_id if advisory else state.tracking_id,
+        )
+        self.session.add(row)
+        self.session.flush()
+        record(
+            self.session,
+            Tag.CSAF_DOCUMENT_QUARANTINED,
+            self.context,
+            target=f"csaf-quarantine:{row.id}",
+            organization_id=subscription.organization_id,
+            details={"url": state.url, "reason": reason.value, "detail": detail[:500]},
+        )
+        return DocumentOutcome(state.url, Status.QUARANTINED, row.tracking_id, reason.value, detail)
+
+    # -- import and match ---------------------------------------------------------------
+    def import_and_match(self, organization_id: int, advisory: CsafAdvisory) -> int:
+        return import_and_match(
+            self.session, self.index(organization_id), organization_id, advisory
+        )
+
+
+def import_and_match(
+    session: Session, index: InventoryIndex, organization_id: int, advisory: CsafAdvisory
+) -> int:
+    """Store the advisory and record its matches; the number of new matches."""
+    import_csaf(session, [advisory])
+    return len(record_matches(session, organization_id, advisory, index.match(advisory)))
+
+
+def record_matches(
+    session: Session, organization_id: int, advisory: CsafAdvisory, found: list[Found]
+) -> list[AdvisoryMatch]:
+    """Keep the advisory's matches of the organization current; notify the new ones.
+
+    A match the advisory no longer makes (a new revision lists the product as fixed) is
+    removed; the matches still made are refreshed."""
+    existing = {
+        (m.asset_id, m.vulnerability, m.product_id): m
+        for m in session.query(AdvisoryMatch).filter_by(
+            organization_id=organization_id, record_id=advisory.record_id
+        )
+    }
+    now = utcnow()
+    new: list[AdvisoryMatch] = []
+    for f in found:
+        key = (f.device.asset_id, f.vulnerability, f.product.product_id)
+        row = existing.pop(key, None)
+        if row is None:
+            row = AdvisoryMatch(
+                organization_id=organization_id,
+                asset_id=f.device.asset_id,
+                record_id=advisory.record_id,
+                vulnerability=f.vulnerability,
+                product_id=f.product.product_id,
+                first_seen=now,
+            )
+            session.add(row)
+            new.append(row)
+        row.tracking_id = advisory.tracking_id
+        row.product_name = f.product.name[:400]
+        row.status, row.confidence, row.matched_on = f.status, f.confidence, f.matched_on[:400]
+        row.base_score, row.remediation, row.last_seen = f.base_score, f.remediation, now
+    for gone in existing.values():
+        session.delete(gone)
+    session.flush()
+    if new:
+        devices = {f.device.asset_id: f.device for f in found}
+        lines = [
+            f"- {devices[m.asset_id].vendor} {devices[m.asset_id].model} "
+            f"(serial {devices[m.asset_id].serial}): {m.vulnerability}, {m.status}, "
+            f"{m.confidence} match"
+            for m in new[:25]
+        ]
+        if len(new) > 25:
+            lines.append(f"… and {len(new) - 25} more")
+        notify(
+            session,
+            organization_id,
+            Permission.INVENTORY_READ,
+            MATCH_TOPIC,
+            f"csaf:{advisory.tracking_id}"[:80],
+            f"{advisory.tracking_id}: {advisory.title} concerns "
+            f"{len({m.asset_id for m in new})} device(s) of your inventory",
+            "\n".join(lines),
+        )
+    return new
