@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
+from medsec.advisories.consumer import api as csaf_consumer_api
 from medsec.advisories.provider import api as csaf_provider_api
 from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     escalation_api.router,
     education_api.router,
     notifications_api.router,
+    csaf_consumer_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -32,6 +32,7 @@ from medsec.advisories.consumer.models import (
     CsafReceived,
     CsafSubscription,
 )
+from medsec.advisories.document import parse_csaf_text
 from medsec.advisories.explain import explain
 from medsec.advisories.interfaces import CsafValidator, Preset
 from medsec.advisories.signing.openpgp import load_certificate
@@ -40,7 +41,7 @@ from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
 from medsec.errors import Error
 from medsec.notifications.services import notify
-from medsec.vulns.sources.csaf import CsafAdvisory, parse_advisory_bytes
+from medsec.vulns.sources.csaf import CsafAdvisory, parse_advisory
 from medsec.vulns.store import import_csaf
 
 #: The topic of the notification sent when an advisory newly concerns devices.
@@ -191,21 +192,30 @@ class Fetcher:
         except Tampered as e:
             return self.quarantine(subscription, state, data, e.reason, e.message)
         try:
-            advisory = parse_advisory_bytes(data, ref.url)
+            document = parse_csaf_text(data.decode("utf-8").removeprefix("\ufeff"), ref.url)
+        except UnicodeDecodeError as e:
+            detail = f"{ref.url}: not UTF-8 text (byte {e.start})"
+            return self.quarantine(subscription, state, data, Reason.UNREADABLE, detail)
         except Error as e:
             return self.quarantine(subscription, state, data, Reason.UNREADABLE, e.diagnostics())
-        state.tracking_id, state.document_version = advisory.tracking_id, advisory.version
-        result = self.validator.validate(advisory.document, file=ref.url, preset=Preset.MANDATORY)
+        meta = document.get("document")
+        tracking = meta.get("tracking") if isinstance(meta, dict) else None
+        if isinstance(tracking, dict):
+            state.tracking_id = str(tracking.get("id", ""))[:200] or None
+            state.document_version = str(tracking.get("version", ""))[:40] or None
+        result = self.validator.validate(document, file=ref.url, preset=Preset.MANDATORY)
         if result.errors:
-            findings = [
-                {**f.to_json(), "explanation": explain(f, advisory.document)} for f in result.errors
-            ]
+            findings = [{**f.to_json(), "explanation": explain(f, document)} for f in result.errors]
             detail = f"{len(result.errors)} mandatory test(s) failed: " + ", ".join(
                 sorted({f.test_id for f in result.errors})
             )
             return self.quarantine(
-                subscription, state, data, Reason.MANDATORY_TESTS, detail, findings, advisory
+                subscription, state, data, Reason.MANDATORY_TESTS, detail, findings
             )
+        try:
+            advisory = parse_advisory(document, ref.url)
+        except Error as e:
+            return self.quarantine(subscription, state, data, Reason.UNREADABLE, e.diagnostics())
         new = self.import_and_match(subscription.organization_id, advisory)
         state.etag, state.last_modified = fetched.etag, fetched.last_modified
         state.status = Status.IMPORTED
@@ -237,7 +247,6 @@ class Fetcher:
         reason: Reason,
         detail: str,
         findings: list[dict[str, Any]] | None = None,
-        advisory: CsafAdvisory | None = None,
     ) -> DocumentOutcome:
         state.status = Status.QUARANTINED
         state.etag = state.last_modified = None  # download again next time
@@ -250,7 +259,7 @@ class Fetcher:
             findings=findings or [],
             sha256=state.sha256 or hashlib.sha256(data).hexdigest(),
             content=data.decode("utf-8", "replace"),
-            tracking_id=advisory.tracking_id if advisory else state.tracking_id,
+            tracking_id=state.tracking_id,
         )
         self.session.add(row)
         self.session.flush()
