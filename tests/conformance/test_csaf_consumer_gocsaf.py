@@ -13,6 +13,7 @@ document. SQLite, migrated as a real instance is.
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import argon2
 import pysequoia
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from medsec.accounts import services as accounts
 from medsec.accounts.actor import Actor
@@ -33,6 +35,7 @@ from medsec.advisories.consumer.download import Downloader, http_client
 from medsec.advisories.consumer.models import AdvisoryMatch, CsafQuarantine
 from medsec.advisories.validation import default_validator
 from medsec.audit.services import Context
+from medsec.cli.main import app
 from medsec.db import migrate
 from medsec.db.engine import Database
 from medsec.errors import Conflict
@@ -242,3 +245,34 @@ def test_tampered_bytes_are_quarantined_and_never_imported(
         assert s.scalars(select(AdvisoryMatch)).all() == []
     with hospital.db.session() as s, pytest.raises(Conflict, match="cannot be released"):
         consumer.release(s, hospital.actor, row.id, "looks fine to me")
+
+
+def test_the_cli_subscribes_fetches_and_lists_the_quarantine(
+    hospital: Hospital, provider: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDSEC_DATABASE_URL", hospital.db.engine.url.render_as_string(False))
+    monkeypatch.setenv("MEDSEC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEDSEC_SECRET_KEY", "k" * 48)
+    runner = CliRunner()
+    metadata = provider.base + "/provider-metadata.json"
+
+    wrong = runner.invoke(app, ["csaf", "subscribe", metadata, "--fingerprint", "AB" * 20])
+    assert wrong.exit_code == 1
+    assert "lists no key with fingerprint" in wrong.stderr
+
+    subscribed = runner.invoke(
+        app, ["csaf", "subscribe", metadata, "--fingerprint", FINGERPRINT, "--format", "json"]
+    )
+    assert subscribed.exit_code == 0, subscribed.stderr
+    provider.replaced[DOCUMENT] = b'{"document": {"csaf_version": "2.0"}}'
+    fetched = runner.invoke(app, ["csaf", "fetch", "--format", "json"])
+    assert fetched.exit_code == 0, fetched.stderr
+    (report,) = json.loads(fetched.stdout)
+    assert report["counts"]["quarantined"] == 1
+
+    listed = runner.invoke(app, ["csaf", "quarantine", "list", "--format", "json"])
+    (row,) = json.loads(listed.stdout)
+    assert (row["reason"], row["releasable"]) == ("hash-mismatch", False)
+    refused = runner.invoke(app, ["csaf", "quarantine", "release", str(row["id"]), "--note", "x"])
+    assert refused.exit_code == 1
+    assert "cannot be released" in refused.stderr
