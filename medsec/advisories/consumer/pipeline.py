@@ -14,7 +14,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +25,14 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.roles import Permission
 from medsec.advisories.consumer.discovery import DocumentRef, list_documents, read_metadata
-from medsec.advisories.consumer.download import Downloader, DownloadError
-from medsec.advisories.consumer.integrity import Reason, Tampered, check_hash, check_signature
+from medsec.advisories.consumer.download import Downloader, DownloadError, Fetched
+from medsec.advisories.consumer.integrity import (
+    ALGORITHMS,
+    Reason,
+    Tampered,
+    check_hash,
+    check_signature,
+)
 from medsec.advisories.consumer.matching import Found, InventoryIndex
 from medsec.advisories.consumer.models import (
     AdvisoryMatch,
@@ -46,6 +54,11 @@ from medsec.vulns.store import import_csaf
 
 #: The topic of the notification sent when an advisory newly concerns devices.
 MATCH_TOPIC = "advisory-match"
+#: Downloads in flight at once (per fetch): enough to hide the network's latency behind
+#: the checks, few enough not to hammer a provider.
+DOWNLOAD_THREADS = 4
+#: Advisories written to the vulnerability store per query.
+STORE_BATCH = 200
 
 
 class Status(enum.StrEnum):
@@ -103,6 +116,8 @@ class Fetcher:
     #: Called after each document (progress bars).
     progress: Callable[[DocumentOutcome], None] | None = None
     _indexes: dict[int, InventoryIndex] = field(default_factory=dict)
+    #: Advisories checked and matched, written to the store in batches (one query each).
+    _to_store: list[CsafAdvisory] = field(default_factory=list)
 
     def index(self, organization_id: int) -> InventoryIndex:
         if organization_id not in self._indexes:
@@ -121,12 +136,30 @@ class Fetcher:
             return report
         pinned = load_certificate(subscription.public_key.encode(), "the pinned key")
         states = {r.url: r for r in subscription.documents}
+        validators = {url: (r.etag, r.last_modified) for url, r in states.items()}
         outcomes = []
-        for ref in refs:
-            outcome = self.document(subscription, ref, states.get(ref.url), pinned)
-            outcomes.append(outcome)
-            if self.progress:
-                self.progress(outcome)
+        # Downloads (document, hash, signature) run ahead in threads; the checks, the
+        # import and the matching run here, in order, in the caller's transaction.
+        with ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="csaf-download") as pool:
+            pending: deque[tuple[DocumentRef, Future[Downloaded]]] = deque()
+            queue = iter(refs)
+            while True:
+                # a bounded window: at most 2 × DOWNLOAD_THREADS documents held in memory
+                while len(pending) < 2 * DOWNLOAD_THREADS and (ref := next(queue, None)):
+                    etag, modified = validators.get(ref.url, (None, None))
+                    pending.append(
+                        (ref, pool.submit(download, self.downloader, ref, etag, modified))
+                    )
+                if not pending:
+                    break
+                ref, future = pending.popleft()
+                outcome = self.document(
+                    subscription, ref, states.get(ref.url), pinned, future.result()
+                )
+                outcomes.append(outcome)
+                if self.progress:
+                    self.progress(outcome)
+        self.store()
         report = FetchReport(subscription.id, tuple(outcomes), tuple(problems))
         return self._finish(subscription, report, started)
 
@@ -162,15 +195,11 @@ class Fetcher:
         ref: DocumentRef,
         state: CsafReceived | None,
         pinned: pysequoia.Cert,
+        got: Downloaded,
     ) -> DocumentOutcome:
-        try:
-            fetched = self.downloader.get(
-                ref.url,
-                etag=state.etag if state else None,
-                last_modified=state.last_modified if state else None,
-            )
-        except DownloadError as e:
-            return DocumentOutcome(ref.url, Status.FAILED, detail=e.message)
+        fetched = got.document
+        if fetched is None:
+            return DocumentOutcome(ref.url, Status.FAILED, detail=got.error)
         if fetched.not_modified and state is not None:
             return DocumentOutcome(ref.url, Status.UNCHANGED, state.tracking_id)
         data = fetched.content
@@ -188,7 +217,7 @@ class Fetcher:
             subscription.documents.append(state)
         state.sha256, state.changed_at = sha256, utcnow()
         try:
-            self._authentic(ref, data, pinned)
+            authentic(ref, data, pinned, got)
         except Tampered as e:
             return self.quarantine(subscription, state, data, e.reason, e.message)
         try:
@@ -220,24 +249,6 @@ class Fetcher:
         state.etag, state.last_modified = fetched.etag, fetched.last_modified
         state.status = Status.IMPORTED
         return DocumentOutcome(ref.url, Status.IMPORTED, advisory.tracking_id, new_matches=new)
-
-    def _authentic(self, ref: DocumentRef, data: bytes, pinned: pysequoia.Cert) -> None:
-        for algorithm, url in sorted(ref.hashes, key=lambda h: h[0] != "sha512"):
-            if algorithm not in ("sha256", "sha512"):
-                continue
-            try:
-                hash_file = self.downloader.text(url)
-            except DownloadError:
-                continue  # the signature below still proves integrity
-            check_hash(data, hash_file, algorithm, ref.url)
-            break
-        if ref.signature is None:
-            raise Tampered(Reason.SIGNATURE_MISSING, f"{ref.url}: no signature is listed")
-        try:
-            signature = self.downloader.get(ref.signature).content
-        except DownloadError as e:
-            raise Tampered(Reason.SIGNATURE_MISSING, e.message) from e
-        check_signature(data, signature, pinned, ref.url)
 
     def quarantine(
         self,
@@ -275,9 +286,65 @@ class Fetcher:
 
     # -- import and match ---------------------------------------------------------------
     def import_and_match(self, organization_id: int, advisory: CsafAdvisory) -> int:
-        return import_and_match(
-            self.session, self.index(organization_id), organization_id, advisory
-        )
+        """Match now (the notification names the new matches); store in a batch."""
+        self._to_store.append(advisory)
+        if len(self._to_store) >= STORE_BATCH:
+            self.store()
+        found = self.index(organization_id).match(advisory)
+        return len(record_matches(self.session, organization_id, advisory, found))
+
+    def store(self) -> None:
+        if self._to_store:
+            import_csaf(self.session, self._to_store)
+            self._to_store.clear()
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """What was downloaded for one document (in a download thread)."""
+
+    document: Fetched | None
+    error: str | None = None
+    #: (algorithm, text of the hash file): the first of SHA-512, SHA-256 the provider serves.
+    hash_file: tuple[str, str] | None = None
+    signature: bytes | None = None
+    signature_error: str | None = None
+
+
+def download(
+    downloader: Downloader, ref: DocumentRef, etag: str | None, last_modified: str | None
+) -> Downloaded:
+    """The document (conditional GET) and, when it changed, its hash file and signature."""
+    try:
+        fetched = downloader.get(ref.url, etag=etag, last_modified=last_modified)
+    except DownloadError as e:
+        return Downloaded(None, e.message)
+    if fetched.not_modified:
+        return Downloaded(fetched)
+    hash_file = None
+    for algorithm, url in sorted(ref.hashes, key=lambda h: h[0] != "sha512"):
+        if algorithm in ALGORITHMS:
+            try:
+                hash_file = (algorithm, downloader.text(url))
+                break
+            except DownloadError:
+                continue  # the signature still proves integrity
+    if ref.signature is None:
+        return Downloaded(fetched, hash_file=hash_file, signature_error="no signature is listed")
+    try:
+        signature = downloader.get(ref.signature).content
+    except DownloadError as e:
+        return Downloaded(fetched, hash_file=hash_file, signature_error=e.message)
+    return Downloaded(fetched, hash_file=hash_file, signature=signature)
+
+
+def authentic(ref: DocumentRef, data: bytes, pinned: pysequoia.Cert, got: Downloaded) -> None:
+    """Hash file first, then the signature against the pinned key; :class:`Tampered` else."""
+    if got.hash_file is not None:
+        check_hash(data, got.hash_file[1], got.hash_file[0], ref.url)
+    if got.signature is None:
+        raise Tampered(Reason.SIGNATURE_MISSING, f"{ref.url}: {got.signature_error}")
+    check_signature(data, got.signature, pinned, ref.url)
 
 
 def import_and_match(
