@@ -49,6 +49,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
         items.append(NavItem("/monitoring/events", "Device events"))
+        items.append(NavItem("/advisories/subscriptions", "Advisories"))
     if actor.can(Permission.CASES_READ):
         items.append(NavItem("/cases", "Cases"))
     if actor.can(Permission.TRAINING_ATTEST):
@@ -110,6 +111,9 @@ NOTICES: dict[str, str] = {
     "asset-deleted": "The asset was deleted.",
     "flows-checked": "The log was checked against the authorized flows.",
     "site-file-imported": "The site file was imported.",
+    "csaf-subscribed": "Subscribed; the key is pinned. Fetch now, or wait for the worker.",
+    "csaf-fetched": "Fetched; the documents below show what was found.",
+    "csaf-released": "The document was released and imported; the release is in the audit log.",
 }
 
 

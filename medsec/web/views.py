@@ -34,6 +34,7 @@ from medsec.web import (
     admin_views,
     audit_views,
     auth_views,
+    csaf_consumer_views,
     disclosure_views,
     inventory_views,
     mds2_views,
@@ -73,6 +74,7 @@ ROUTERS: list[APIRouter] = [
     monitoring_views.router,
     escalation_views.router,
     education_views.router,
+    csaf_consumer_views.router,
 ]
 
 

@@ -355,6 +355,13 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/api/v1/csaf/quarantine"): "permission:inventory:read",
     ("POST", "/api/v1/csaf/quarantine/{quarantine_id}/release"): "permission:inventory:write",
     ("GET", "/api/v1/csaf/matches"): "permission:inventory:read",
+    ("GET", "/advisories/subscriptions"): "permission:inventory:read",
+    ("POST", "/advisories/subscriptions"): "permission:inventory:write",
+    ("GET", "/advisories/subscriptions/{subscription_id}"): "permission:inventory:read",
+    ("POST", "/advisories/subscriptions/{subscription_id}/fetch"): "permission:inventory:write",
+    ("GET", "/advisories/quarantine"): "permission:inventory:read",
+    ("POST", "/advisories/quarantine/{quarantine_id}/release"): "permission:inventory:write",
+    ("GET", "/advisories/matches"): "permission:inventory:read",
 }
 
 
