@@ -12,6 +12,8 @@
   carries to subscribers' SIEMs.
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
+- ``csaf.fetch``: fetch every CSAF subscription hourly, see
+  :mod:`medsec.advisories.consumer.tasks`.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -32,6 +34,7 @@ from sqlalchemy import delete, or_
 
 from medsec.accounts import ratelimit
 from medsec.accounts.models import LoginSession
+from medsec.advisories.consumer import tasks as csaf_tasks
 from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
@@ -152,6 +155,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
     # Hourly, so a worker that was down at midnight catches up within the hour.
     noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
     notification_tasks.register(huey, instance)
+    csaf_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing)
 
 

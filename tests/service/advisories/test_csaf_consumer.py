@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.advisories.consumer import services as consumer
+from medsec.advisories.consumer import tasks as csaf_tasks
 from medsec.advisories.consumer.download import Downloader, http_client
 from medsec.advisories.consumer.models import AdvisoryMatch, CsafQuarantine
 from medsec.advisories.consumer.services import KeyNotPinned
@@ -331,3 +332,19 @@ def test_the_api_subscribes_fetches_lists_and_releases(
             client.delete(f"/api/v1/csaf/subscriptions/{sid}", headers=headers).status_code == 204
         )
         assert client.get("/api/v1/csaf/subscriptions", headers=headers).json() == []
+
+
+def test_the_worker_fetches_every_subscription(
+    instance: Instance, hospital: Hospital, manufacturer: Manufacturer
+) -> None:
+    subscribe(hospital, manufacturer)
+    instance.http_transport = manufacturer.transport
+
+    assert csaf_tasks.fetch_all(instance) == 1
+    assert csaf_tasks.fetch_all(instance) == 0  # unchanged
+
+    with hospital.make.session() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.tag == "advisories:subscription:fetched")
+        ).all()
+    assert [e.actor for e in events] == ["worker", "worker"]
