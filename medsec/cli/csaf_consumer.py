@@ -16,7 +16,6 @@ from rich.table import Table
 
 from medsec.advisories.consumer import services
 from medsec.advisories.consumer.download import Downloader, http_client
-from medsec.advisories.consumer.integrity import Reason
 from medsec.advisories.consumer.pipeline import DocumentOutcome, FetchReport
 from medsec.advisories.validation import default_validator
 from medsec.cli.inventory import OrganizationOption, operator
@@ -200,7 +199,7 @@ def quarantine_list(
                     "url": r.url,
                     "trackingId": r.tracking_id,
                     "reason": r.reason,
-                    "releasable": Reason(r.reason).releasable and r.released_at is None,
+                    "releasable": services.releasable(r),
                     "detail": r.detail,
                     "findings": r.findings,
                     "releasedBy": r.released_by,

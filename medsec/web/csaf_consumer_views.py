@@ -109,7 +109,9 @@ def _quarantine_page(
         "advisories/quarantine.html",
         viewer=viewer,
         status=status,
-        held=[(r, Reason(r.reason)) for r in rows if r.released_at is None],
+        held=[
+            (r, Reason(r.reason)) for r in rows if r.released_at is None and r.superseded_at is None
+        ],
         released=[r for r in rows if r.released_at is not None],
         error=error,
     )

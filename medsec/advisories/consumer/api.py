@@ -18,7 +18,6 @@ from medsec.accounts.dependencies import DbSession, instance, requires
 from medsec.accounts.roles import Permission
 from medsec.advisories.consumer import services
 from medsec.advisories.consumer.download import Downloader, http_client
-from medsec.advisories.consumer.integrity import Reason
 from medsec.advisories.consumer.models import CsafQuarantine
 from medsec.advisories.consumer.schemas import (
     MatchOut,
@@ -42,7 +41,7 @@ Found = Annotated[Instance, Depends(instance)]
 def quarantine_out(row: CsafQuarantine) -> QuarantineOut:
     return QuarantineOut.model_validate(
         {**{c: getattr(row, c) for c in QuarantineOut.model_fields if c != "releasable"},
-         "releasable": Reason(row.reason).releasable and row.released_at is None}
+         "releasable": services.releasable(row)}
     )  # fmt: skip
 
 

@@ -70,7 +70,8 @@ class CsafQuarantine(Base):
 
     Tampered documents (``hash-mismatch``, ``signature-invalid``, ``signature-missing``) and
     unreadable ones can never be released; a document that fails a mandatory test
-    (``mandatory-tests``) can be, by an explicit, audited decision."""
+    (``mandatory-tests``) can be, by an explicit, audited decision. Once a newer version of
+    the same URL is imported, the entry is ``superseded`` and leaves the list."""
 
     __tablename__ = "csaf_quarantine"
 
@@ -90,6 +91,8 @@ class CsafQuarantine(Base):
     tracking_id: Mapped[str | None] = mapped_column(String(200))
     quarantined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     released_at: Mapped[dt.datetime | None] = mapped_column()
+    #: When a newer, authentic and valid version of the same URL was imported.
+    superseded_at: Mapped[dt.datetime | None] = mapped_column()
     released_by: Mapped[str | None] = mapped_column(String(200))
     release_note: Mapped[str | None] = mapped_column(Text)
 

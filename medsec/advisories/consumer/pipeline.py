@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pysequoia
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from medsec.accounts.roles import Permission
@@ -248,6 +249,16 @@ class Fetcher:
         new = self.import_and_match(subscription.organization_id, advisory)
         state.etag, state.last_modified = fetched.etag, fetched.last_modified
         state.status = Status.IMPORTED
+        self.session.execute(
+            update(CsafQuarantine)
+            .where(
+                CsafQuarantine.subscription_id == subscription.id,
+                CsafQuarantine.url == ref.url,
+                CsafQuarantine.released_at.is_(None),
+                CsafQuarantine.superseded_at.is_(None),
+            )
+            .values(superseded_at=utcnow())
+        )
         return DocumentOutcome(ref.url, Status.IMPORTED, advisory.tracking_id, new_matches=new)
 
     def quarantine(

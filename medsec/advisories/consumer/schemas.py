@@ -64,6 +64,7 @@ class QuarantineOut(BaseModel):
     sha256: str
     quarantined_at: dt.datetime
     released_at: dt.datetime | None
+    superseded_at: dt.datetime | None
     released_by: str | None
     release_note: str | None
 

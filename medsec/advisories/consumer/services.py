@@ -216,8 +216,15 @@ def quarantined(
     require(actor, Permission.INVENTORY_READ)
     query = select(CsafQuarantine).where(CsafQuarantine.organization_id == actor.organization_id)
     if not include_released:
-        query = query.where(CsafQuarantine.released_at.is_(None))
+        query = query.where(
+            CsafQuarantine.released_at.is_(None), CsafQuarantine.superseded_at.is_(None)
+        )
     return session.scalars(query.order_by(CsafQuarantine.id.desc())).all()
+
+
+def releasable(row: CsafQuarantine) -> bool:
+    """Whether an analyst may still release the quarantined document."""
+    return Reason(row.reason).releasable and row.released_at is None and row.superseded_at is None
 
 
 def get_quarantined(session: Session, actor: Actor, quarantine_id: int) -> CsafQuarantine:
@@ -240,6 +247,11 @@ def release(session: Session, actor: Actor, quarantine_id: int, note: str) -> Do
         )
     if row.released_at is not None:
         raise Conflict(f"quarantined document {row.id} was released already")
+    if row.superseded_at is not None:
+        raise Conflict(
+            f"quarantined document {row.id} is superseded: a newer version was imported",
+            hint="the newer version is in the vulnerability store already",
+        )
     if not note.strip():
         raise Error(
             "say why the document is released despite its findings",

@@ -348,3 +348,21 @@ def test_the_worker_fetches_every_subscription(
             select(AuditEvent).where(AuditEvent.tag == "advisories:subscription:fetched")
         ).all()
     assert [e.actor for e in events] == ["worker", "worker"]
+
+
+def test_a_quarantined_document_is_superseded_when_an_authentic_version_arrives(
+    hospital: Hospital, manufacturer: Manufacturer
+) -> None:
+    path = manufacturer.root / DOC
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"Example Pump", b"Example Pumq"))  # hash mismatch
+    subscription = subscribe(hospital, manufacturer)
+    assert fetch(hospital, subscription) == {"quarantined": 1}
+
+    path.write_bytes(original)  # the provider serves the published bytes again
+
+    assert fetch(hospital, subscription) == {"imported": 1, "newMatches": 2}
+    with hospital.make.session() as s:
+        assert consumer.quarantined(s, hospital.actor) == []
+        (row,) = consumer.quarantined(s, hospital.actor, include_released=True)
+        assert row.superseded_at is not None and not consumer.releasable(row)

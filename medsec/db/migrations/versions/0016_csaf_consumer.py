@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("tracking_id", sa.String(length=200), nullable=True),
         sa.Column("quarantined_at", medsec.db.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("released_at", medsec.db.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("superseded_at", medsec.db.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("released_by", sa.String(length=200), nullable=True),
         sa.Column("release_note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
