@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
+import httpx
+
 from medsec.accounts.authentication import AuthConfig
 from medsec.accounts.interfaces import IdentityProvider, RoleMapping
 from medsec.accounts.passwords import OfflineBreachedPasswords, PasswordHasher, PasswordPolicy
@@ -23,6 +25,9 @@ class Instance:
     auth: AuthConfig
     #: Label of the single-sign-on button ("Sign in with …"), None without OIDC.
     sso_label: str | None = None
+    #: The transport of outgoing HTTP (CSAF subscriptions); None is the network. Tests put
+    #: an ASGI or mock transport here.
+    http_transport: httpx.BaseTransport | None = None
 
     @cached_property
     def public_documents(self) -> PublicDocuments:

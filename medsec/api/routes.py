@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from medsec.accounts import api as accounts_api
+from medsec.advisories.consumer import api as csaf_consumer_api
 from medsec.advisories.provider import api as csaf_provider_api
 from medsec.advisories.publishing import api as advisories_api
 from medsec.audit import api as audit_api
@@ -52,6 +53,7 @@ ROUTERS: list[APIRouter] = [
     feeds_api.router,
     feeds_api.public_router,
     advisories_api.router,
+    csaf_consumer_api.router,
     *web_views.ROUTERS,
 ]
 

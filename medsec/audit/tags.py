@@ -116,6 +116,12 @@ class Tag(enum.StrEnum):
     ADVISORY_PUBLISHED = "advisories:csaf:published"
     ADVISORY_RECIPIENTS_NOTIFIED = "advisories:recipients:notified"
     ADVISORY_ACKNOWLEDGED = "advisories:advisory:acknowledged"
+    # csaf-consumer: the hospital's CSAF subscriptions
+    CSAF_SUBSCRIPTION_ADDED = "advisories:subscription:added"
+    CSAF_SUBSCRIPTION_REMOVED = "advisories:subscription:removed"
+    CSAF_SUBSCRIPTION_FETCHED = "advisories:subscription:fetched"
+    CSAF_DOCUMENT_QUARANTINED = "advisories:document:quarantined"
+    CSAF_DOCUMENT_RELEASED = "advisories:document:released"
 
 
 class Outcome(enum.StrEnum):

@@ -26,16 +26,21 @@ from medsec.advisories.readability import (
     score_text,
 )
 from medsec.advisories.validation import default_validator
-from medsec.cli import csaf_provider
+from medsec.cli import csaf_consumer, csaf_provider
 from medsec.cli.output import Format, FormatOption, console, errors, print_error, print_json
 from medsec.errors import Error
 
 app = typer.Typer(
-    help="CSAF 2.0 advisories: validate, check readability, write new ones, publish them.",
+    help="CSAF 2.0 advisories: validate, check readability, write new ones, publish them, "
+    "subscribe to providers.",
     no_args_is_help=True,
 )
 app.add_typer(csaf_provider.key_app, name="key")
 app.add_typer(csaf_provider.provider_app, name="provider")
+app.add_typer(csaf_consumer.quarantine_app, name="quarantine")
+app.command("subscribe")(csaf_consumer.subscribe_command)
+app.command("subscriptions")(csaf_consumer.subscriptions_command)
+app.command("fetch")(csaf_consumer.fetch_command)
 
 
 class ReportFormat(enum.StrEnum):

@@ -21,14 +21,15 @@ from medsec.settings import Settings
 from medsec.vulns.matcher import Index, Match, match, match_cpe
 from medsec.vulns.packages import Package
 from medsec.vulns.records import Record
+from medsec.vulns.sources.csaf import CsafAdvisory, advisory_files, read_advisories
 from medsec.vulns.sources.kev import KevCatalog, read_kev
 from medsec.vulns.sources.nvd import read_nvd
 from medsec.vulns.sources.osv import count_files, read_records
-from medsec.vulns.store import ImportResult, import_kev, import_nvd, import_osv
+from medsec.vulns.store import ImportResult, import_csaf, import_kev, import_nvd, import_osv
 from medsec.vulns.versions import compare
 
 app = typer.Typer(
-    help="Vulnerability records (OSV, NVD, KEV) and ecosystem-correct version matching.",
+    help="Vulnerability records (OSV, NVD, KEV, CSAF) and ecosystem-correct version matching.",
     no_args_is_help=True,
 )
 
@@ -37,6 +38,7 @@ class SourceKind(enum.StrEnum):
     OSV = "osv"
     NVD = "nvd"
     KEV = "kev"
+    CSAF = "csaf"
 
 
 def _progress() -> Progress:
@@ -177,7 +179,9 @@ def affected_command(
 
 @app.command("check")
 def check_command(
-    path: Annotated[Path, typer.Argument(help="A source: OSV dir/zip/file, NVD JSON, KEV JSON.")],
+    path: Annotated[
+        Path, typer.Argument(help="A source: OSV dir/zip/file, NVD JSON, KEV JSON, CSAF JSON/dir.")
+    ],
     kind: Annotated[SourceKind, typer.Option("--kind", help="The source's format.")] = (
         SourceKind.OSV
     ),
@@ -191,6 +195,8 @@ def check_command(
         elif kind is SourceKind.NVD:
             cves = list(read_nvd(path))
             total, withdrawn = len(cves), sum(c.is_withdrawn for c in cves)
+        elif kind is SourceKind.CSAF:
+            total, withdrawn = len(_read_csaf(path)), 0
         else:
             total, withdrawn = read_kev(path).count, 0
     except Error as e:
@@ -214,16 +220,25 @@ def _read_osv(path: Path) -> list[Record]:
         return list(read_records(path, progress=lambda n: progress.advance(task, n)))
 
 
+def _read_csaf(path: Path) -> list[CsafAdvisory]:
+    total = len(advisory_files(path))
+    with _progress() as progress:
+        task = progress.add_task(f"reading {path}", total=total)
+        return list(read_advisories(path, progress=lambda n: progress.advance(task, n)))
+
+
 @app.command("import")
 def import_command(
-    kind: Annotated[SourceKind, typer.Argument(help="osv, kev or nvd.")],
+    kind: Annotated[SourceKind, typer.Argument(help="osv, kev, nvd or csaf.")],
     path: Annotated[Path, typer.Argument(help="The source file or directory (local).")],
     format: FormatOption = Format.TEXT,
 ) -> None:
     """Import a source into the store at MEDSEC_DATABASE_URL: all of it or nothing.
 
     Re-importing is idempotent; newer records replace older ones; withdrawn records are
-    kept but never match.
+    kept but never match. ``csaf`` reads a CSAF 2.0 file or a folder of them (one record
+    per advisory: products with purl/CPE/vendor, product name and version, product status,
+    remediations, CVSS, CWE).
     """
     try:
         database = Database(Settings().resolved_database_url())
@@ -238,6 +253,10 @@ def import_command(
                 records = _read_osv(path)
                 with database.session() as session:
                     result = import_osv(session, records)
+            elif kind is SourceKind.CSAF:
+                advisories = _read_csaf(path)
+                with database.session() as session:
+                    result = import_csaf(session, advisories)
             elif kind is SourceKind.NVD:
                 cves = list(read_nvd(path))
                 with database.session() as session:

@@ -1,6 +1,7 @@
 """Every domain's tables, imported so that ``Base.metadata`` is complete (for Alembic)."""
 
 from medsec.accounts import models as accounts_models
+from medsec.advisories.consumer import models as csaf_consumer_models
 from medsec.advisories.publishing import models as advisories_models
 from medsec.audit import models as audit_models
 from medsec.db.base import Base
@@ -26,6 +27,7 @@ __all__ = [
     "accounts_models",
     "advisories_models",
     "audit_models",
+    "csaf_consumer_models",
     "disclosure_models",
     "education_models",
     "escalation_models",

@@ -28,17 +28,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from packageurl import PackageURL
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from medsec.errors import Error
+from medsec.vulns.cpe import parse_cpe
 from medsec.vulns.matcher import Index, package_key
 from medsec.vulns.models import KevEntryRow, VulnAffected, VulnRecord
 from medsec.vulns.records import Record
+from medsec.vulns.sources.csaf import CsafAdvisory, CsafProduct, parse_advisory
 from medsec.vulns.sources.kev import KevCatalog
 from medsec.vulns.sources.nvd import NvdCve
 from medsec.vulns.sources.osv import read_records
 
-__all__ = ["ImportResult", "import_kev", "import_nvd", "import_osv", "load_index", "read_records"]
+__all__ = [
+    "ImportResult",
+    "csaf_keys",
+    "import_csaf",
+    "import_kev",
+    "import_nvd",
+    "import_osv",
+    "load_csaf",
+    "load_index",
+    "read_records",
+]
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,87 @@ def import_kev(session: Session, catalog: KevCatalog) -> ImportResult:
     session.flush()
     unchanged = len(catalog.vulnerabilities) - added - updated
     return ImportResult(added, updated, unchanged, 0)
+
+
+def csaf_keys(product: CsafProduct) -> list[tuple[str, str]]:
+    """The ``vuln_affected`` keys a CSAF product is found under: its purl (``purl:<type>``,
+    ``namespace/name``), its CPE (``cpe``, ``vendor:product``) and its vendor and product
+    name (``csaf-name``, ``vendor/product``, lower-cased and single-spaced)."""
+    keys: list[tuple[str, str]] = []
+    if product.purl:
+        try:
+            purl = PackageURL.from_string(product.purl)
+            name = f"{purl.namespace}/{purl.name}" if purl.namespace else purl.name
+            keys.append((f"purl:{purl.type}", name.casefold()))
+        except ValueError:
+            pass  # CSAF test 6.1.13 reports it; the product still matches by name
+    if product.cpe:
+        try:
+            cpe = parse_cpe(product.cpe)
+            keys.append(("cpe", f"{cpe.vendor}:{cpe.product}".casefold()))
+        except Error:
+            pass
+    if product.vendor and product.product_name:
+        vendor = " ".join(product.vendor.casefold().split())
+        name = " ".join(product.product_name.casefold().split())
+        keys.append(("csaf-name", f"{vendor}/{name}"))
+    return keys
+
+
+def import_csaf(session: Session, advisories: Sequence[CsafAdvisory]) -> ImportResult:
+    """Store CSAF advisories (already read and validated in full), one record each, keyed
+    by publisher namespace and tracking id; a newer ``current_release_date`` replaces the
+    stored record, the same or an older one leaves it (re-import is idempotent)."""
+    ids = {a.record_id for a in advisories}
+    existing = {
+        r.record_id: r
+        for r in session.scalars(
+            select(VulnRecord).where(VulnRecord.source == "csaf", VulnRecord.record_id.in_(ids))
+        )
+    } if ids else {}  # fmt: skip
+    latest: dict[str, CsafAdvisory] = {}
+    for a in advisories:
+        if a.record_id not in latest or a.modified > latest[a.record_id].modified:
+            latest[a.record_id] = a
+    added = updated = unchanged = 0
+    for advisory in latest.values():
+        row = existing.get(advisory.record_id)
+        if row is not None and advisory.modified <= _aware(row.modified):
+            unchanged += 1
+            continue
+        if row is None:
+            row = VulnRecord(source="csaf", record_id=advisory.record_id)
+            session.add(row)
+            added += 1
+        else:
+            row.affected.clear()
+            updated += 1
+        row.modified = advisory.modified
+        row.withdrawn = None
+        row.aliases = list(advisory.cves)
+        row.document = dict(advisory.document)
+        seen: set[tuple[str, str]] = set()
+        for i, product_id in enumerate(sorted(advisory.products)):
+            for key in csaf_keys(advisory.products[product_id]):
+                if key not in seen:
+                    seen.add(key)
+                    row.affected.append(
+                        VulnAffected(ecosystem=key[0], name_key=key[1][:400], affected_index=i)
+                    )
+    session.flush()
+    return ImportResult(added, updated, unchanged, 0)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load_csaf(session: Session) -> list[CsafAdvisory]:
+    """Every stored CSAF advisory, parsed again from the stored document."""
+    rows = session.execute(
+        select(VulnRecord.record_id, VulnRecord.document).where(VulnRecord.source == "csaf")
+    )
+    return [parse_advisory(document, record_id) for record_id, document in rows]
 
 
 def load_index(session: Session) -> Index:

@@ -50,6 +50,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
         items.append(NavItem("/monitoring/events", "Device events"))
+        items.append(NavItem("/advisories/subscriptions", "Advisories"))
     if actor.can(Permission.CASES_READ):
         items.append(NavItem("/cases", "Cases"))
     if actor.can(Permission.TRAINING_ATTEST):
@@ -127,6 +128,9 @@ NOTICES: dict[str, str] = {
     "advisory-saved": "The advisory draft was saved.",
     "advisory-published": "The advisory was published and its customers were notified.",
     "advisory-acknowledged": "Your organization's acknowledgement was recorded.",
+    "csaf-subscribed": "Subscribed; the key is pinned. Fetch now, or wait for the worker.",
+    "csaf-fetched": "Fetched; the documents below show what was found.",
+    "csaf-released": "The document was released and imported; the release is in the audit log.",
 }
 
 

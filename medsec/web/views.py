@@ -35,6 +35,7 @@ from medsec.web import (
     advisory_views,
     audit_views,
     auth_views,
+    csaf_consumer_views,
     disclosure_views,
     feed_views,
     inventory_views,
@@ -79,6 +80,7 @@ ROUTERS: list[APIRouter] = [
     education_views.router,
     feed_views.router,
     advisory_views.router,
+    csaf_consumer_views.router,
 ]
 
 

@@ -18,6 +18,8 @@
   :mod:`medsec.notifications.tasks`.
 - ``feeds.poll``: fetch every feed subscription, every 15 minutes; see
   :mod:`medsec.feeds.tasks`.
+- ``csaf.fetch``: fetch every CSAF subscription hourly, see
+  :mod:`medsec.advisories.consumer.tasks`.
 
 Huey calls tasks by name, so the process that enqueues and the one that runs must both
 call :func:`register`. Task functions take no arguments: everything comes from the
@@ -38,6 +40,7 @@ from sqlalchemy import delete, or_
 
 from medsec.accounts import ratelimit
 from medsec.accounts.models import LoginSession
+from medsec.advisories.consumer import tasks as csaf_tasks
 from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
@@ -179,6 +182,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
     )
     notification_tasks.register(huey, instance)
     feed_tasks.register(huey, instance)
+    csaf_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing, reminding)
 
 

@@ -20,6 +20,7 @@ import pytest
         "medsec.advisories.provider.layout",
         "medsec.advisories.provider.report",
         "medsec.advisories.signing.interfaces",
+        "medsec.advisories.consumer.integrity",
     ],
 )
 def test_docstring_examples(module: str) -> None:

@@ -343,6 +343,25 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # csaf-consumer: the hospital's CSAF subscriptions
+    ("GET", "/api/v1/csaf/subscriptions"): "permission:inventory:read",
+    ("POST", "/api/v1/csaf/subscriptions"): "permission:inventory:write",
+    ("GET", "/api/v1/csaf/subscriptions/{subscription_id}"): "permission:inventory:read",
+    ("DELETE", "/api/v1/csaf/subscriptions/{subscription_id}"): "permission:inventory:write",
+    ("POST", "/api/v1/csaf/subscriptions/{subscription_id}/fetch"): "permission:inventory:write",
+    ("GET", "/api/v1/csaf/subscriptions/{subscription_id}/documents"): (
+        "permission:inventory:read"
+    ),
+    ("GET", "/api/v1/csaf/quarantine"): "permission:inventory:read",
+    ("POST", "/api/v1/csaf/quarantine/{quarantine_id}/release"): "permission:inventory:write",
+    ("GET", "/api/v1/csaf/matches"): "permission:inventory:read",
+    ("GET", "/advisories/subscriptions"): "permission:inventory:read",
+    ("POST", "/advisories/subscriptions"): "permission:inventory:write",
+    ("GET", "/advisories/subscriptions/{subscription_id}"): "permission:inventory:read",
+    ("POST", "/advisories/subscriptions/{subscription_id}/fetch"): "permission:inventory:write",
+    ("GET", "/advisories/quarantine"): "permission:inventory:read",
+    ("POST", "/advisories/quarantine/{quarantine_id}/release"): "permission:inventory:write",
+    ("GET", "/advisories/matches"): "permission:inventory:read",
     # Advisory authoring and reaching customers (medsec/advisories/publishing).
     ("GET", "/api/v1/advisories"): "permission:products:read",
     ("POST", "/api/v1/advisories"): "permission:products:write",
@@ -1174,6 +1193,100 @@ def advisory_artifact(w: World, who: Who, own: bool) -> Call:
     return Call(advisory_call(w, who, own).params | {"name": "csaf.json"})
 
 
+# csaf-consumer: a mock CSAF provider on every host, and subscriptions made in the database.
+CSAF_FIXTURE = Path(__file__).resolve().parent.parent / "advisories/fixtures/exm-2026-001.json"
+
+
+@functools.cache
+def csaf_key() -> Any:
+    import pysequoia
+
+    return pysequoia.Tsk.generate("Matrix PSIRT <psirt@example.org>").extract_certificate()
+
+
+def csaf_transport(w: World) -> None:
+    """Outgoing HTTP of the instance answers as a (document-less) CSAF provider."""
+    import httpx
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        base = f"https://{request.url.host}/.well-known/csaf/"
+        if request.url.path.endswith("/key.asc"):
+            return httpx.Response(200, text=str(csaf_key()))
+        metadata = {
+            "canonical_url": base + "provider-metadata.json",
+            "last_updated": "2026-01-01T00:00:00Z",
+            "list_on_CSAF_aggregators": True,
+            "metadata_version": "2.0",
+            "mirror_on_CSAF_aggregators": True,
+            "public_openpgp_keys": [
+                {"fingerprint": csaf_key().fingerprint.upper(), "url": base + "key.asc"}
+            ],
+            "publisher": {"category": "vendor", "name": "M", "namespace": "https://m.example"},
+            "role": "csaf_trusted_provider",
+        }
+        return httpx.Response(200, json=metadata)
+
+    w.make.instance.http_transport = httpx.MockTransport(answer)
+
+
+def csaf_new_subscription(w: World, who: Who, own: bool) -> Call:
+    csaf_transport(w)
+    url = f"https://p{next(w.counter)}.example/.well-known/csaf/provider-metadata.json"
+    return Call(json={"url": url, "fingerprint": csaf_key().fingerprint.upper()})
+
+
+def csaf_subscription(w: World, own: bool, *, fresh: bool = False) -> int:
+    """A subscription of the caller's hospital or of Clinic 2 (made once, or anew)."""
+    from medsec.advisories.consumer.models import CsafSubscription
+
+    org = "clinic" if own else "clinic2"
+    if not fresh and f"{org}-csaf-subscription" in w.ids:
+        return w.ids[f"{org}-csaf-subscription"]
+    csaf_transport(w)
+    with w.make.session() as session:
+        row = CsafSubscription(
+            organization_id=w.orgs[org].id,
+            requested="matrix",
+            discovered_via="url",
+            metadata_url=f"https://s{next(w.counter)}.example/.well-known/csaf/"
+            "provider-metadata.json",
+            publisher="M",
+            key_fingerprint=csaf_key().fingerprint.upper(),
+            public_key=str(csaf_key()),
+            created_by="matrix",
+        )
+        session.add(row)
+        session.flush()
+        w.ids[f"{org}-csaf-subscription"] = row.id
+        return int(row.id)
+
+
+def csaf_subscription_call(w: World, who: Who, own: bool) -> Call:
+    return Call({"subscription_id": csaf_subscription(w, own)})
+
+
+def csaf_quarantined(w: World, who: Who, own: bool) -> Call:
+    """A releasable quarantined document (failed a mandatory test) of either hospital."""
+    from medsec.advisories.consumer.models import CsafQuarantine
+
+    org = "clinic" if own else "clinic2"
+    subscription = csaf_subscription(w, own)
+    with w.make.session() as session:
+        row = CsafQuarantine(
+            organization_id=w.orgs[org].id,
+            subscription_id=subscription,
+            url="https://s.example/.well-known/csaf/white/2026/exm-2026-001.json",
+            reason="mandatory-tests",
+            detail="1 mandatory test(s) failed: 6.1.16",
+            findings=[{"testId": "6.1.16"}],
+            sha256="0" * 64,
+            content=CSAF_FIXTURE.read_text(),
+        )
+        session.add(row)
+        session.flush()
+        return Call({"quarantine_id": row.id}, json={"note": "read the findings"})
+
+
 SPECS: dict[RouteKey, Spec] = {
     ("GET", "/healthz"): Spec(),
     ("GET", "/readyz"): Spec(),
@@ -1631,6 +1744,28 @@ SPECS: dict[RouteKey, Spec] = {
     ("POST", "/api/v1/risk-worksheets/{worksheet_id}/sign-off"): Spec(
         fresh_worksheet, tenancy=True, sensitive=True, only=PROVIDER
     ),
+    # csaf-consumer: the hospital's CSAF subscriptions
+    ("GET", "/api/v1/csaf/subscriptions"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/csaf/subscriptions"): Spec(csaf_new_subscription, only=PROVIDER),
+    ("GET", "/api/v1/csaf/subscriptions/{subscription_id}"): Spec(
+        csaf_subscription_call, tenancy=True, only=PROVIDER
+    ),
+    ("DELETE", "/api/v1/csaf/subscriptions/{subscription_id}"): Spec(
+        lambda w, who, own: Call({"subscription_id": csaf_subscription(w, own, fresh=True)}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("POST", "/api/v1/csaf/subscriptions/{subscription_id}/fetch"): Spec(
+        csaf_subscription_call, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/csaf/subscriptions/{subscription_id}/documents"): Spec(
+        csaf_subscription_call, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/csaf/quarantine"): Spec(only=PROVIDER),
+    ("POST", "/api/v1/csaf/quarantine/{quarantine_id}/release"): Spec(
+        csaf_quarantined, tenancy=True, only=PROVIDER
+    ),
+    ("GET", "/api/v1/csaf/matches"): Spec(only=PROVIDER),
     # Advisory authoring and reaching customers (medsec/advisories/publishing).
     ("GET", "/api/v1/advisories"): Spec(only="manufacturer"),
     ("POST", "/api/v1/advisories"): Spec(advisory_new, only="manufacturer"),

@@ -20,6 +20,7 @@ import pytest
         "medsec.vulns.vex.cyclonedx",
         "medsec.vulns.vex.openvex",
         "medsec.vulns.vex.csaf",
+        "medsec.vulns.sources.csaf",
     ],
 )
 def test_docstring_examples(module: str) -> None:
