@@ -10,6 +10,8 @@
   publication date has come, every hour (``medsec updates notices due --publish`` does
   the same by hand). Each publication is an audit event, which the syslog forwarding
   carries to subscribers' SIEMs.
+- ``monitoring.alert-deliveries``: alert notifications due for a (re)try, every minute
+  (:mod:`medsec.monitoring.tasks`).
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
 
@@ -36,6 +38,7 @@ from medsec.audit import syslog
 from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
+from medsec.monitoring import tasks as monitoring_tasks
 from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
@@ -152,6 +155,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
     # Hourly, so a worker that was down at midnight catches up within the hour.
     noticing = huey.periodic_task(crontab(minute="7"), name="updates.notices.publish")(notices)
     notification_tasks.register(huey, instance)
+    monitoring_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing)
 
 
