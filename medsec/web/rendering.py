@@ -110,6 +110,11 @@ NOTICES: dict[str, str] = {
     "asset-deleted": "The asset was deleted.",
     "flows-checked": "The log was checked against the authorized flows.",
     "site-file-imported": "The site file was imported.",
+    "rule-created": "The alert rule was created.",
+    "rule-saved": "The alert rule was saved.",
+    "rule-enabled": "The alert rule was enabled.",
+    "rule-disabled": "The alert rule was disabled: it raises no alerts until enabled again.",
+    "rule-deleted": "The alert rule and its alerts were deleted.",
 }
 
 

@@ -32,6 +32,7 @@ from medsec.escalation import views as escalation_views
 from medsec.web import (
     account_views,
     admin_views,
+    alert_rule_views,
     audit_views,
     auth_views,
     disclosure_views,
@@ -71,6 +72,7 @@ ROUTERS: list[APIRouter] = [
     update_plan_views.router,
     sbom_views.router,
     monitoring_views.router,
+    alert_rule_views.router,
     escalation_views.router,
     education_views.router,
 ]
