@@ -79,6 +79,46 @@ class Settings(BaseSettings):
         description="PEM CA file: when set, TLS senders must present a certificate it signed.",
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert emails; unset: no alert email."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: str = Field(
+        default="starttls",
+        pattern="^(starttls|tls|none)$",
+        description="starttls (STARTTLS on the port, default), tls (implicit TLS, port 465) "
+        "or none (plain SMTP: a relay on the same host or a test server).",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login user, if any.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP login password.")
+    smtp_from: str = Field(
+        default="medsec@localhost", description="Sender address (From) of alert emails."
+    )
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    alert_syslog_host: str | None = Field(
+        default=None, description="Collector (SIEM) for alert rules that forward to syslog."
+    )
+    alert_syslog_port: int = Field(default=6514, ge=1, le=65535)
+    alert_syslog_tls: bool = True
+    alert_webhook_allow: str = Field(
+        default="",
+        description="Comma-separated CIDRs and host names that alert webhooks may reach "
+        "although private, loopback or link-local (an internal SIEM: 10.20.0.0/16, "
+        "siem.hospital.internal).",
+    )
+    alert_webhook_allow_http_loopback: bool = Field(
+        default=False,
+        description="Allow http:// webhooks to loopback addresses (development and tests).",
+    )
+    alert_delivery_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts per alert notification before giving up."
+    )
+    alert_delivery_backoff_seconds: float = Field(
+        default=60.0, gt=0, le=86_400,
+        description="Wait after the first failed attempt; doubled after each further one "
+        "(at most six hours).",
+    )  # fmt: skip
+
     disclosure_contacts: list[str] = Field(
         default_factory=list,
         description="security.txt Contact URIs (mailto:, https:, tel:); default: the "

@@ -3,6 +3,7 @@ and export a catalog to SIEMs."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import json
@@ -180,13 +181,20 @@ def listen_command(
         ),
     ] = None,
     smtp: Annotated[
-        str | None, typer.Option(help="--store db: SMTP server HOST:PORT for alert emails.")
+        str | None,
+        typer.Option(
+            help="--store db: SMTP server HOST:PORT for alert emails [default: "
+            "MEDSEC_SMTP_HOST and MEDSEC_SMTP_PORT]."
+        ),
     ] = None,
-    mail_from: Annotated[str, typer.Option(help="Sender of alert emails.")] = "medsec@localhost",
+    mail_from: Annotated[
+        str | None, typer.Option(help="Sender of alert emails [default: MEDSEC_SMTP_FROM].")
+    ] = None,
     alert_syslog: Annotated[
         str | None,
         typer.Option(
-            help="--store db: collector HOST:PORT (TLS) for alerts that forward to syslog."
+            help="--store db: collector HOST:PORT (TLS) for alerts that forward to syslog "
+            "[default: MEDSEC_ALERT_SYSLOG_HOST and _PORT]."
         ),
     ] = None,
     alert_syslog_plain: Annotated[
@@ -198,6 +206,17 @@ def listen_command(
     udp: Annotated[int | None, typer.Option("--udp", help="UDP port (RFC 5426).")] = None,
     tcp: Annotated[int | None, typer.Option("--tcp", help="TCP port (RFC 6587).")] = None,
     tls: Annotated[int | None, typer.Option("--tls", help="TLS port (RFC 5425): 6514.")] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Messages written per batch (at most).")
+    ] = 500,
+    reuse_port: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-port",
+            help="SO_REUSEPORT on the TCP/TLS ports: run several listeners on one port "
+            "(the kernel spreads connections over them).",
+        ),
+    ] = False,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     client_ca: Annotated[
@@ -241,7 +260,8 @@ def listen_command(
         host=host, udp_port=udp, tcp_port=tcp, tls_port=tls,
         tls=TlsConfig(cert, key, client_ca) if cert and key else None,
         max_size=settings.monitor_max_message_size,
-        zone=time_zone(timezone or settings.monitor_rfc3164_timezone),
+        zone=time_zone(timezone or settings.monitor_rfc3164_timezone), reuse_port=reuse_port,
+        batch_size=batch_size,
     )  # fmt: skip
     if store is Store.DB:
         if output is not None or profile or assets is not None:
@@ -249,14 +269,17 @@ def listen_command(
                 "--store db takes assets and profiles from the inventory",
                 hint="leave out --output, --profile and --assets",
             )
-        smtp_host, smtp_port = collector(smtp, "--smtp") if smtp else (None, 25)
-        syslog_host, syslog_port = (
-            collector(alert_syslog, "--alert-syslog") if alert_syslog else (None, 6514)
-        )
-        notify = NotifierConfig(
-            smtp_host=smtp_host, smtp_port=smtp_port, mail_from=mail_from,
-            syslog_host=syslog_host, syslog_port=syslog_port, syslog_tls=not alert_syslog_plain,
-        )  # fmt: skip
+        notify = NotifierConfig.from_settings(settings)
+        if smtp:
+            smtp_host, smtp_port = collector(smtp, "--smtp")
+            notify = dataclasses.replace(notify, smtp_host=smtp_host, smtp_port=smtp_port)
+        if mail_from:
+            notify = dataclasses.replace(notify, mail_from=mail_from)
+        if alert_syslog:
+            syslog_host, syslog_port = collector(alert_syslog, "--alert-syslog")
+            notify = dataclasses.replace(notify, syslog_host=syslog_host, syslog_port=syslog_port)
+        if alert_syslog_plain:
+            notify = dataclasses.replace(notify, syslog_tls=False)
         _listen_db(config, host, organization, spool, settings, notify)
         return
     if output is None:
@@ -313,12 +336,13 @@ def _listen_db(
     import signal
 
     from medsec.monitoring.alerts import AlertEngine
+    from medsec.monitoring.delivery import RetryPolicy
     from medsec.monitoring.listener import DatabaseListener, organization_id
     from medsec.service import Instance
 
     instance = Instance.from_settings(settings)
     org_id = organization_id(instance.db, organization)
-    engine = AlertEngine.from_settings(instance.db, notify)
+    engine = AlertEngine.from_settings(instance.db, notify, RetryPolicy.from_settings(settings))
     listener = DatabaseListener(
         instance.db, org_id, config, spool or settings.data_dir / "monitor-spool.jsonl",
         after_insert=[engine.after_insert], periodic=[engine.periodic],

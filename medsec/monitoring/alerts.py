@@ -15,13 +15,14 @@ asset). While an alert with that key is open, a new match counts into it (``coun
 ``last_at``) and notifies nobody; after acknowledgement the next match opens a new alert.
 Each alert carries the catalog's recommended action of the event that raised it.
 
-Notifications run after the batch's transaction commits (:class:`Notifier`).
+A new alert's notifications are delivery rows written in the same transaction
+(:mod:`medsec.monitoring.delivery`); they are attempted after the batch's transaction
+commits, and retried by the worker when they fail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,14 +31,15 @@ from sqlalchemy.orm import Session
 
 from medsec.db.base import utcnow
 from medsec.db.engine import Database
+from medsec.monitoring import delivery
+from medsec.monitoring.delivery import Deliverer, RetryPolicy
 from medsec.monitoring.models import Alert, AlertRule, DeviceEvent
-from medsec.monitoring.notify import AlertNotice, Notifier, NotifierConfig
+from medsec.monitoring.notify import Notifier, NotifierConfig
 from medsec.monitoring.records import DeviceEventRecord
 
 if TYPE_CHECKING:
     from medsec.monitoring.listener import DatabaseListener
 
-log = logging.getLogger(__name__)
 KINDS = ("severity", "event", "rate", "silence")
 DROPS_KEY = "listener:udp-dropped"
 
@@ -50,66 +52,108 @@ def _matches(rule: AlertRule, record: DeviceEventRecord) -> bool:
     return rule.kind == "rate" or bool(rule.event_ids)
 
 
+def _open_alerts(session: Session, organization_id: int, keys: set[str]) -> dict[str, Alert]:
+    """The open alerts with these dedup keys (one query)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Alert).where(Alert.organization_id == organization_id, Alert.status == "open",
+                            Alert.dedup_key.in_(sorted(keys)))
+        .order_by(Alert.id)
+    ).scalars()  # fmt: skip
+    return {a.dedup_key: a for a in rows}
+
+
+class _Raiser:
+    """Open alerts, or count into the open one with the same key, for one batch: one
+    query for the open alerts of all the batch's keys, one flush for the new ones."""
+
+    def __init__(self, session: Session, organization_id: int, keys: set[str]) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.open = _open_alerts(session, organization_id, keys)
+        self.new: list[tuple[AlertRule | None, Alert]] = []
+
+    def raise_(
+        self, rule: AlertRule | None, key: str, summary: str, *, asset_id: int | None = None,
+        event_row: int | None = None, record: DeviceEventRecord | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:  # fmt: skip
+        now = now or utcnow()
+        found = self.open.get(key)
+        if found is not None:
+            found.count += 1
+            found.last_at = max(found.last_at, now)
+            return
+        alert = Alert(
+            organization_id=self.organization_id, rule_id=rule.id if rule else None,
+            dedup_key=key, status="open", asset_id=asset_id, device_event_id=event_row,
+            event_id=record.event_id if record else None,
+            severity=record.severity if record else None, summary=summary[:2000],
+            recommended_action=record.recommended_action if record else None,
+            count=1, first_at=now, last_at=now,
+        )  # fmt: skip
+        self.session.add(alert)
+        self.open[key] = alert
+        self.new.append((rule, alert))
+
+    def finish(self) -> list[int]:
+        """Flush the new alerts and plan their deliveries; the deliveries' ids."""
+        if not self.new:
+            return []
+        self.session.flush()
+        planned = [d for rule, alert in self.new if rule is not None
+                   for d in delivery.plan(self.session, rule, alert)]  # fmt: skip
+        self.session.flush()
+        return [d.id for d in planned]
+
+
 def _raise(
     session: Session, organization_id: int, rule: AlertRule | None, key: str, summary: str, *,
-    asset_id: int | None = None, event_row: int | None = None,
-    record: DeviceEventRecord | None = None, now: dt.datetime | None = None,
-) -> Alert | None:  # fmt: skip
-    """Open an alert, or count into the open one with this key; the new alert, if any."""
-    now = now or utcnow()
-    open_alert = session.execute(
-        select(Alert).where(Alert.organization_id == organization_id, Alert.status == "open",
-                            Alert.dedup_key == key)
-    ).scalars().first()  # fmt: skip
-    if open_alert is not None:
-        open_alert.count += 1
-        open_alert.last_at = now
-        return None
-    alert = Alert(
-        organization_id=organization_id, rule_id=rule.id if rule else None, dedup_key=key,
-        asset_id=asset_id, device_event_id=event_row,
-        event_id=record.event_id if record else None,
-        severity=record.severity if record else None, summary=summary[:2000],
-        recommended_action=record.recommended_action if record else None,
-        first_at=now, last_at=now,
-    )  # fmt: skip
-    session.add(alert)
-    session.flush()
-    return alert
+    asset_id: int | None = None, now: dt.datetime | None = None,
+) -> list[int]:  # fmt: skip
+    raiser = _Raiser(session, organization_id, {key})
+    raiser.raise_(rule, key, summary, asset_id=asset_id, now=now)
+    return raiser.finish()
+
+
+def _where(record: DeviceEventRecord) -> str:
+    return f"asset {record.asset_id}" if record.asset_id else str(record.source_address)
 
 
 class AlertEngine:
-    def __init__(self, db: Database, notifier: Notifier) -> None:
+    def __init__(self, db: Database, notifier: Notifier, retry: RetryPolicy | None = None) -> None:
         self.db = db
         self.notifier = notifier
+        self.deliverer = Deliverer(db, notifier, retry)
 
     @classmethod
-    def from_settings(cls, db: Database, config: NotifierConfig | None = None) -> AlertEngine:
-        return cls(db, Notifier(config or NotifierConfig()))
+    def from_settings(
+        cls, db: Database, config: NotifierConfig | None = None, retry: RetryPolicy | None = None
+    ) -> AlertEngine:
+        return cls(db, Notifier(config or NotifierConfig()), retry)
 
-    def _notify(self, rule: AlertRule, alert: Alert) -> Callable[[], None]:
-        notice = AlertNotice(alert.id, rule.name, alert.summary, alert.severity, alert.event_id,
-                             alert.asset_id, alert.recommended_action, alert.first_at)  # fmt: skip
-        emails, url, secret = list(rule.email_to), rule.webhook_url, rule.webhook_secret
-        forward = rule.syslog_forward
+    def _send(self, delivery_ids: list[int]) -> list[Callable[[], None]]:
+        if not delivery_ids:
+            return []
+        return [lambda: self._deliver_now(delivery_ids)]
 
-        def send() -> None:
-            channels: list[tuple[str, Callable[[], None]]] = []
-            if emails:
-                channels.append(("email", lambda: self.notifier.email(emails, notice)))
-            if url:
-                channels.append(
-                    ("webhook", lambda: self.notifier.webhook(url, secret or "", notice))
-                )
-            if forward:
-                channels.append(("syslog", lambda: self.notifier.syslog(notice)))
-            for channel, action in channels:
-                try:
-                    action()
-                except Exception:
-                    log.exception("alert %d: %s notification failed", notice.alert_id, channel)
+    def _deliver_now(self, delivery_ids: list[int]) -> None:
+        self.deliverer.deliver(delivery_ids)
 
-        return send
+    def _rate(self, session: Session, rule: AlertRule, record: DeviceEventRecord) -> int:
+        since = record.received_at - dt.timedelta(minutes=rule.window_minutes or 1)
+        stmt = select(func.count(DeviceEvent.id)).where(
+            DeviceEvent.organization_id == record.organization_id,
+            DeviceEvent.received_at >= since, DeviceEvent.received_at <= record.received_at,
+            DeviceEvent.asset_id == record.asset_id if record.asset_id
+            else DeviceEvent.source_address == record.source_address,
+        )  # fmt: skip
+        if rule.event_ids:
+            stmt = stmt.where(DeviceEvent.event_id.in_(rule.event_ids))
+        if rule.max_severity is not None:
+            stmt = stmt.where(DeviceEvent.severity <= rule.max_severity)
+        return int(session.execute(stmt).scalar_one())
 
     def after_insert(
         self, session: Session, inserted: list[tuple[int, DeviceEventRecord]]
@@ -121,48 +165,48 @@ class AlertEngine:
             select(AlertRule).where(AlertRule.organization_id == org, AlertRule.enabled,
                                     AlertRule.kind != "silence")
         ).scalars().all()  # fmt: skip
-        actions: list[Callable[[], None]] = []
+        if not rules:
+            return []
+        # (rule, key, row, record): event and severity matches in order; for a rate rule
+        # the last event per source, whose window is then counted once.
+        matches: list[tuple[AlertRule, str, int, DeviceEventRecord]] = []
+        rate_last: dict[tuple[int, str], tuple[AlertRule, int, DeviceEventRecord]] = {}
         for row_id, record in inserted:
+            source = str(record.asset_id or record.source_address)
             for rule in rules:
                 if not _matches(rule, record):
                     continue
-                where = f"asset {record.asset_id}" if record.asset_id else record.source_address
                 if rule.kind == "rate":
-                    since = record.received_at - dt.timedelta(minutes=rule.window_minutes or 1)
-                    stmt = select(func.count(DeviceEvent.id)).where(
-                        DeviceEvent.organization_id == org, DeviceEvent.received_at >= since,
-                        DeviceEvent.received_at <= record.received_at,
-                        DeviceEvent.asset_id == record.asset_id if record.asset_id
-                        else DeviceEvent.source_address == record.source_address,
-                    )  # fmt: skip
-                    if rule.event_ids:
-                        stmt = stmt.where(DeviceEvent.event_id.in_(rule.event_ids))
-                    if rule.max_severity is not None:
-                        stmt = stmt.where(DeviceEvent.severity <= rule.max_severity)
-                    count = session.execute(stmt).scalar_one()
-                    if count < (rule.threshold or 1):
-                        continue
-                    key = f"{rule.id}:{record.asset_id or record.source_address}"
-                    summary = (f"{count} events within {rule.window_minutes} min from {where} "
-                               f"({rule.name})")  # fmt: skip
+                    rate_last[(rule.id, source)] = (rule, row_id, record)
                 else:
-                    key = f"{rule.id}:{record.asset_id or record.source_address}:{record.event_id}"
-                    summary = f"{record.event_id} from {where}: {record.description or record.msg}"
-                alert = _raise(session, org, rule, key, summary, asset_id=record.asset_id,
-                               event_row=row_id, record=record)  # fmt: skip
-                if alert is not None:
-                    actions.append(self._notify(rule, alert))
-        return actions
+                    matches.append((rule, f"{rule.id}:{source}:{record.event_id}", row_id, record))
+        rates: list[tuple[AlertRule, str, int, DeviceEventRecord, int]] = []
+        for (rule_id, source), (rule, row_id, record) in rate_last.items():
+            count = self._rate(session, rule, record)
+            if count >= (rule.threshold or 1):
+                rates.append((rule, f"{rule_id}:{source}", row_id, record, count))
+        keys = {m[1] for m in matches} | {r[1] for r in rates}
+        raiser = _Raiser(session, org, keys)
+        for rule, key, row_id, record in matches:
+            summary = f"{record.event_id} from {_where(record)}: {record.description or record.msg}"
+            raiser.raise_(rule, key, summary, asset_id=record.asset_id, event_row=row_id,
+                          record=record, now=record.received_at)  # fmt: skip
+        for rule, key, row_id, record, count in rates:
+            summary = (f"{count} events within {rule.window_minutes} min from {_where(record)} "
+                       f"({rule.name})")  # fmt: skip
+            raiser.raise_(rule, key, summary, asset_id=record.asset_id, event_row=row_id,
+                          record=record, now=record.received_at)  # fmt: skip
+        return self._send(raiser.finish())
 
     def check_silence(self, organization_id: int, now: dt.datetime | None = None) -> int:
         """Raise silence alerts; how many were opened."""
         now = now or utcnow()
-        opened: list[Callable[[], None]] = []
         with self.db.session() as session:
             rules = session.execute(
                 select(AlertRule).where(AlertRule.organization_id == organization_id,
                                         AlertRule.enabled, AlertRule.kind == "silence")
             ).scalars().all()  # fmt: skip
+            found: list[tuple[AlertRule, int, dt.datetime]] = []
             for rule in rules:
                 stmt = select(DeviceEvent.asset_id, func.max(DeviceEvent.received_at)).where(
                     DeviceEvent.organization_id == organization_id,
@@ -175,17 +219,18 @@ class AlertEngine:
                     last[rule.asset_id] = rule.created_at
                 limit = dt.timedelta(minutes=rule.window_minutes or 1)
                 for asset_id, at in sorted(last.items(), key=lambda kv: kv[0] or 0):
-                    if at is None or now - at < limit:
-                        continue
-                    summary = (f"no message from asset {asset_id} for {rule.window_minutes} min "
-                               f"(last: {at:%Y-%m-%d %H:%M} UTC; {rule.name})")  # fmt: skip
-                    alert = _raise(session, organization_id, rule, f"{rule.id}:{asset_id}",
-                                   summary, asset_id=asset_id, now=now)  # fmt: skip
-                    if alert is not None:
-                        opened.append(self._notify(rule, alert))
-        for send in opened:
-            send()
-        return len(opened)
+                    if at is not None and asset_id is not None and now - at >= limit:
+                        found.append((rule, asset_id, at))
+            raiser = _Raiser(session, organization_id, {f"{r.id}:{a}" for r, a, _ in found})
+            for rule, asset_id, at in found:
+                summary = (f"no message from asset {asset_id} for {rule.window_minutes} min "
+                           f"(last: {at:%Y-%m-%d %H:%M} UTC; {rule.name})")  # fmt: skip
+                raiser.raise_(rule, f"{rule.id}:{asset_id}", summary, asset_id=asset_id, now=now)
+            opened = len(raiser.new)
+            deliveries = raiser.finish()
+        if deliveries:
+            self._deliver_now(deliveries)
+        return opened
 
     def record_drops(self, organization_id: int, dropped: int) -> None:
         with self.db.session() as session:

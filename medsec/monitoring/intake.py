@@ -72,6 +72,9 @@ class IntakeConfig:
     zone: dt.tzinfo = dt.UTC
     queue_size: int = 10_000
     batch_size: int = 500
+    #: SO_REUSEPORT on the TCP and TLS listeners, so that several intake processes share
+    #: a port (the kernel spreads connections over them; Linux, BSD).
+    reuse_port: bool = False
 
 
 @dataclass
@@ -135,8 +138,9 @@ class Intake:
                 if port is None:
                     continue
                 server = await asyncio.start_server(
-                    self._connection, c.host, port, ssl=ssl_context, limit=READ_SIZE
-                )
+                    self._connection, c.host, port, ssl=ssl_context, limit=READ_SIZE,
+                    reuse_port=c.reuse_port or None,
+                )  # fmt: skip
                 self._servers.append(server)
                 self.ports[name] = server.sockets[0].getsockname()[1]
         except OSError as e:

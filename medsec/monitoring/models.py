@@ -127,3 +127,30 @@ class Alert(Base):
     notified: Mapped[list[str]] = mapped_column(JSON, default=list)
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class AlertDelivery(Base):
+    """One notification of one alert on one channel, and how its delivery went.
+
+    Written with the alert (an outbox): the listener tries it at once, after the commit;
+    a failure is retried by the worker (``monitoring.alert-deliveries``) with exponential
+    backoff until ``max_attempts`` (see :mod:`medsec.monitoring.delivery`).
+    """
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    #: ``email``, ``webhook`` or ``syslog``.
+    channel: Mapped[str] = mapped_column(String(16))
+    #: The recipients, the URL or ``collector``: where it goes (never a secret).
+    target: Mapped[str] = mapped_column(String(1000))
+    #: ``pending`` (not yet delivered, attempts left), ``delivered`` or ``failed`` (given up).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: When the next attempt is due; also the lease of an attempt in progress.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    delivered_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

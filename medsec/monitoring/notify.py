@@ -1,10 +1,12 @@
 """Alert notifications: email (SMTP), a signed webhook, and a syslog message to a SIEM.
 
-* Email: one plain-text message per alert through the configured SMTP server
-  (``smtplib``, STARTTLS when asked).
+* Email: one plain-text message per alert through the SMTP server of the settings
+  (``MEDSEC_SMTP_*``: STARTTLS by default, implicit TLS or plain; a login when given).
 * Webhook: ``POST`` of the alert as JSON; the header ``X-Medsec-Signature`` is
   ``sha256=<hex HMAC-SHA256 of the body with the rule's secret>`` and
   ``X-Medsec-Timestamp`` the send time, so the receiver can check origin and freshness.
+  The URL is checked again before each delivery (:mod:`medsec.monitoring.webhooks`), the
+  request goes to the address that was checked and no redirect is followed.
 * Syslog: one RFC 5424 message (MSGID ``medsec-alert``, the alert as JSON in MSG) to the
   collector, over TCP or TLS (:class:`~medsec.monitoring.syslog.transport.TcpSender`, as
   :mod:`medsec.monitoring.forward` uses).
@@ -18,15 +20,19 @@ import hmac
 import json
 import smtplib
 import socket
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 
+from medsec.errors import ConfigurationError, Error
 from medsec.monitoring.syslog import rfc5424
 from medsec.monitoring.syslog.message import SyslogMessage
 from medsec.monitoring.syslog.transport import TcpSender
+from medsec.monitoring.webhooks import WebhookPolicy
+from medsec.settings import Settings
 
 SIGNATURE_HEADER = "X-Medsec-Signature"
 TIMESTAMP_HEADER = "X-Medsec-Timestamp"
@@ -54,6 +60,12 @@ class AlertNotice:
         }  # fmt: skip
 
 
+class WebhookFailed(Error):
+    kind = "webhook-failed"
+    status = 502
+    title = "The webhook did not accept the alert"
+
+
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -62,12 +74,52 @@ def signature(secret: str, body: bytes) -> str:
 class NotifierConfig:
     smtp_host: str | None = None
     smtp_port: int = 25
-    smtp_starttls: bool = False
+    #: ``starttls``, ``tls`` (implicit, SMTPS) or ``none``.
+    smtp_security: str = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     mail_from: str = "medsec@localhost"
     syslog_host: str | None = None
     syslog_port: int = 6514
     syslog_tls: bool = True
     timeout: float = 10.0
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NotifierConfig:
+        password = settings.smtp_password
+        return cls(
+            smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+            smtp_security=settings.smtp_security, smtp_username=settings.smtp_username,
+            smtp_password=password.get_secret_value() if password is not None else None,
+            mail_from=settings.smtp_from, syslog_host=settings.alert_syslog_host,
+            syslog_port=settings.alert_syslog_port, syslog_tls=settings.alert_syslog_tls,
+            timeout=settings.smtp_timeout_seconds, webhooks=webhook_policy(settings),
+        )  # fmt: skip
+
+    def public(self) -> dict[str, str]:
+        """The effective configuration without secrets, for admins to check."""
+        login = f"as {self.smtp_username} (password set)" if self.smtp_username else "no login"
+        smtp = (f"{self.smtp_host}:{self.smtp_port}, {self.smtp_security}, {login}"
+                if self.smtp_host else "not configured (MEDSEC_SMTP_HOST)")  # fmt: skip
+        over = "TLS" if self.syslog_tls else "TCP"
+        syslog = (f"{self.syslog_host}:{self.syslog_port} over {over}"
+                  if self.syslog_host else "not configured (MEDSEC_ALERT_SYSLOG_HOST)")  # fmt: skip
+        allowed = [str(n) for n in self.webhooks.networks] + sorted(self.webhooks.hosts)
+        return {
+            "SMTP server": smtp,
+            "Sender (From)": self.mail_from,
+            "Alert syslog collector": syslog,
+            "Webhooks may also reach": ", ".join(allowed) or "public addresses only",
+            "http:// to loopback": "allowed" if self.webhooks.allow_http_loopback else "refused",
+        }
+
+
+def webhook_policy(settings: Settings) -> WebhookPolicy:
+    return WebhookPolicy.of(
+        settings.alert_webhook_allow,
+        allow_http_loopback=settings.alert_webhook_allow_http_loopback,
+    )
 
 
 class Notifier:
@@ -76,8 +128,10 @@ class Notifier:
 
     def email(self, to: list[str], notice: AlertNotice) -> None:
         c = self.config
-        if c.smtp_host is None or not to:
-            return
+        if c.smtp_host is None:
+            raise ConfigurationError(
+                "no SMTP server is configured for alert emails", hint="set MEDSEC_SMTP_HOST"
+            )
         message = EmailMessage()
         message["From"] = c.mail_from
         message["To"] = ", ".join(to)
@@ -88,10 +142,16 @@ class Notifier:
         if notice.recommended_action:
             lines += ["", "Recommended action:", notice.recommended_action]
         message.set_content("\n".join(lines) + "\n")
-        with smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout) as smtp:
-            if c.smtp_starttls:
-                smtp.starttls()
-            smtp.send_message(message)
+        context = ssl.create_default_context()
+        smtp = (smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=c.timeout, context=context)
+                if c.smtp_security == "tls"
+                else smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout))  # fmt: skip
+        with smtp:
+            if c.smtp_security == "starttls":
+                smtp.starttls(context=context)
+            if c.smtp_username:
+                smtp.login(c.smtp_username, c.smtp_password or "")
+            smtp.send_message(message, to_addrs=to)
 
     def webhook(self, url: str, secret: str, notice: AlertNotice) -> None:
         body = json.dumps(notice.as_json(), separators=(",", ":")).encode()
@@ -100,14 +160,26 @@ class Notifier:
             SIGNATURE_HEADER: signature(secret, body),
             TIMESTAMP_HEADER: dt.datetime.now(dt.UTC).isoformat(),
         }
-        httpx.post(
-            url, content=body, headers=headers, timeout=self.config.timeout
-        ).raise_for_status()
+        target = self.config.webhooks.target(url)  # again: DNS may have changed
+        headers["Host"] = target.host_header()
+        with httpx.Client(timeout=self.config.timeout, follow_redirects=False) as client:
+            response = client.post(
+                target.connect_url(), content=body, headers=headers,
+                extensions={"sni_hostname": target.host},
+            )  # fmt: skip
+        if response.is_redirect:
+            raise WebhookFailed(
+                f"the webhook answered {response.status_code} (a redirect, not followed)"
+            )
+        if not response.is_success:
+            raise WebhookFailed(f"the webhook answered {response.status_code}")
 
     def syslog(self, notice: AlertNotice) -> None:
         c = self.config
         if c.syslog_host is None:
-            return
+            raise ConfigurationError(
+                "no collector is configured for alerts", hint="set MEDSEC_ALERT_SYSLOG_HOST"
+            )
         body = json.dumps(notice.as_json(), ensure_ascii=True, separators=(",", ":"))
         message = rfc5424.format(SyslogMessage(
             raw=b"", format="rfc5424", facility=1,

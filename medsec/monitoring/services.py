@@ -2,8 +2,11 @@
 
 Reading needs ``inventory:read``, acknowledging alerts and writing rules
 ``inventory:write``, in a healthcare-provider organization (the checks of
-:func:`medsec.inventory.services.require`); another organization's alert or asset
-answers :class:`NotFound`.
+:func:`medsec.inventory.services.require`); another organization's alert, rule or asset
+answers :class:`NotFound`. Rule changes and acknowledgements are audit events
+(``monitoring:alert-rule:created|updated|deleted``, ``monitoring:alert:acknowledged``).
+A rule's webhook URL is checked against the :class:`~medsec.monitoring.webhooks.WebhookPolicy`
+of the instance when it is saved (and again at each delivery).
 """
 
 from __future__ import annotations
@@ -12,17 +15,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.roles import Permission
+from medsec.audit.services import record
+from medsec.audit.tags import Tag
 from medsec.errors import Conflict, NotFound
 from medsec.inventory import services as inventory
+from medsec.inventory.fields import InvalidValue
+from medsec.inventory.models import Asset
 from medsec.inventory.services import require
 from medsec.monitoring import alerts
-from medsec.monitoring.models import Alert, AlertRule, DeviceEvent
+from medsec.monitoring.models import Alert, AlertDelivery, AlertRule, DeviceEvent
 from medsec.monitoring.schemas import AlertRuleIn, UncataloguedOut
+from medsec.monitoring.webhooks import WebhookPolicy
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,28 @@ class EventFilter:
     uncatalogued: bool | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    #: The serial of the asset (exact).
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class AssetLabel:
+    serial: str
+    #: The host name, else vendor and model.
+    name: str
+
+
+def asset_labels(session: Session, actor: Actor, asset_ids: set[int]) -> dict[int, AssetLabel]:
+    """Serial and name of these assets (of the actor's organization)."""
+    ids = sorted(i for i in asset_ids if i is not None)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Asset.id, Asset.serial, Asset.hostname, Asset.vendor, Asset.model).where(
+            Asset.organization_id == actor.organization_id, Asset.id.in_(ids))
+    ).all()  # fmt: skip
+    return {i: AssetLabel(serial, host or f"{vendor} {model}".strip())
+            for i, serial, host, vendor, model in rows}  # fmt: skip
 
 
 def list_events(
@@ -45,6 +75,11 @@ def list_events(
     stmt = select(DeviceEvent).where(DeviceEvent.organization_id == actor.organization_id)
     if where.asset_id is not None:
         stmt = stmt.where(DeviceEvent.asset_id == where.asset_id)
+    if where.serial is not None:
+        stmt = stmt.where(DeviceEvent.asset_id.in_(
+            select(Asset.id).where(Asset.organization_id == actor.organization_id,
+                                   Asset.serial == where.serial)
+        ))  # fmt: skip
     if where.max_severity is not None:
         stmt = stmt.where(DeviceEvent.severity <= where.max_severity)
     if where.event_id is not None:
@@ -114,9 +149,19 @@ def get_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
 def acknowledge(session: Session, actor: Actor, alert_id: int) -> Alert:
     require(actor, Permission.INVENTORY_WRITE)
     alert = get_alert(session, actor, alert_id)
-    alerts.acknowledge(session, alert, actor.username)
-    session.flush()
+    if alert.status == "open":
+        alerts.acknowledge(session, alert, actor.username)
+        session.flush()
+        record(session, Tag.ALERT_ACKNOWLEDGED, actor.context, target=f"alert:{alert.id}",
+               organization_id=actor.organization_id,
+               details={"summary": alert.summary[:200]})  # fmt: skip
     return alert
+
+
+def deliveries(session: Session, alert_ids: Sequence[int]) -> dict[int, list[AlertDelivery]]:
+    from medsec.monitoring.delivery import of_alerts
+
+    return of_alerts(session, alert_ids)
 
 
 def list_rules(session: Session, actor: Actor) -> Sequence[AlertRule]:
@@ -125,19 +170,100 @@ def list_rules(session: Session, actor: Actor) -> Sequence[AlertRule]:
     return session.execute(stmt.order_by(AlertRule.name)).scalars().all()
 
 
-def create_rule(session: Session, actor: Actor, data: AlertRuleIn) -> AlertRule:
-    require(actor, Permission.INVENTORY_WRITE)
+def get_rule(session: Session, actor: Actor, rule_id: int) -> AlertRule:
+    require(actor, Permission.INVENTORY_READ)
+    rule = session.get(AlertRule, rule_id)
+    if rule is None or rule.organization_id != actor.organization_id:
+        raise NotFound(f"no alert rule {rule_id}")
+    return rule
+
+
+def _check(
+    session: Session, actor: Actor, data: AlertRuleIn, policy: WebhookPolicy,
+    rule: AlertRule | None = None,
+) -> str | None:  # fmt: skip
+    """Check references, name and webhook; the webhook secret to store."""
     if data.asset_id is not None:
         inventory.get_asset(session, actor, data.asset_id)
     clash = session.execute(
         select(AlertRule.id).where(AlertRule.organization_id == actor.organization_id,
                                    AlertRule.name == data.name)
-    ).first()  # fmt: skip
-    if clash is not None:
+    ).scalar()  # fmt: skip
+    if clash is not None and (rule is None or clash != rule.id):
         raise Conflict(f"an alert rule named '{data.name}' exists", hint="choose another name")
+    if data.webhook_url is None:
+        return None
+    policy.target(data.webhook_url)  # WebhookRefused (422) for a URL it may not reach
+    if data.webhook_secret:
+        return data.webhook_secret
+    if rule is not None and rule.webhook_url == data.webhook_url and rule.webhook_secret:
+        return rule.webhook_secret
+    raise InvalidValue(
+        "a webhook needs webhook_secret (the HMAC key, 16+ characters)",
+        hint="the receiver checks X-Medsec-Signature with it",
+    )
+
+
+def _values(data: AlertRuleIn, secret: str | None) -> dict[str, object]:
     values = data.model_dump()
-    values["webhook_url"] = str(data.webhook_url) if data.webhook_url else None
-    rule = AlertRule(organization_id=actor.organization_id, **values)
+    values["webhook_secret"] = secret
+    return values
+
+
+def _summary(rule: AlertRule) -> dict[str, object]:
+    return {"name": rule.name, "kind": rule.kind, "enabled": rule.enabled,
+            "email_to": list(rule.email_to), "webhook": rule.webhook_url,
+            "syslog": rule.syslog_forward}  # fmt: skip
+
+
+def create_rule(
+    session: Session, actor: Actor, data: AlertRuleIn, policy: WebhookPolicy | None = None
+) -> AlertRule:
+    require(actor, Permission.INVENTORY_WRITE)
+    secret = _check(session, actor, data, policy or WebhookPolicy())
+    rule = AlertRule(organization_id=actor.organization_id, **_values(data, secret))
     session.add(rule)
     session.flush()
+    record(session, Tag.ALERT_RULE_CREATED, actor.context, target=f"alert-rule:{rule.id}",
+           organization_id=actor.organization_id, details=_summary(rule))  # fmt: skip
     return rule
+
+
+def update_rule(
+    session: Session, actor: Actor, rule_id: int, data: AlertRuleIn,
+    policy: WebhookPolicy | None = None,
+) -> AlertRule:  # fmt: skip
+    """Replace the rule's settings (a webhook secret left out is kept for the same URL)."""
+    require(actor, Permission.INVENTORY_WRITE)
+    rule = get_rule(session, actor, rule_id)
+    secret = _check(session, actor, data, policy or WebhookPolicy(), rule)
+    for name, value in _values(data, secret).items():
+        setattr(rule, name, value)
+    session.flush()
+    record(session, Tag.ALERT_RULE_UPDATED, actor.context, target=f"alert-rule:{rule.id}",
+           organization_id=actor.organization_id, details=_summary(rule))  # fmt: skip
+    return rule
+
+
+def set_rule_enabled(session: Session, actor: Actor, rule_id: int, enabled: bool) -> AlertRule:
+    """Disable (the rule raises nothing, its open alerts stay) or enable a rule."""
+    require(actor, Permission.INVENTORY_WRITE)
+    rule = get_rule(session, actor, rule_id)
+    if rule.enabled != enabled:
+        rule.enabled = enabled
+        session.flush()
+        record(session, Tag.ALERT_RULE_UPDATED, actor.context, target=f"alert-rule:{rule.id}",
+               organization_id=actor.organization_id, details=_summary(rule))  # fmt: skip
+    return rule
+
+
+def delete_rule(session: Session, actor: Actor, rule_id: int) -> None:
+    """Delete the rule with its alerts (and their deliveries)."""
+    require(actor, Permission.INVENTORY_WRITE)
+    rule = get_rule(session, actor, rule_id)
+    details = _summary(rule)
+    session.execute(delete(Alert).where(Alert.rule_id == rule.id))
+    session.delete(rule)
+    session.flush()
+    record(session, Tag.ALERT_RULE_DELETED, actor.context, target=f"alert-rule:{rule_id}",
+           organization_id=actor.organization_id, details=details)  # fmt: skip

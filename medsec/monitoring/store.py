@@ -1,7 +1,10 @@
 """The database side of the intake: device events inserted in batches, idempotently.
 
-* :class:`DatabaseStore` inserts records with ``INSERT … ON CONFLICT (message_id) DO
-  NOTHING`` (PostgreSQL and SQLite), in one transaction per batch. In the same
+* :class:`DatabaseStore` inserts records idempotently (``ON CONFLICT (message_id) DO
+  NOTHING``), in one transaction per batch: on PostgreSQL the batch is ``COPY``-ed into a
+  temporary table and moved over with one ``INSERT … SELECT … RETURNING`` (a multi-row
+  ``INSERT`` costs a round trip and a statement per few rows); on SQLite it is one
+  ``executemany``. In the same
   transaction it applies the identity fields of ``medsec-identity@32473`` structured data
   to the inventory (:func:`medsec.inventory.identity.report_identity`, so a firmware
   change is an asset event and an audit event) and evaluates the alert rules
@@ -16,10 +19,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,6 +59,35 @@ def _insert(engine: Engine):  # type: ignore[no-untyped-def]
     if engine.dialect.name == "sqlite":
         return sqlite.insert(DeviceEvent).on_conflict_do_nothing(index_elements=["message_id"])
     return insert(DeviceEvent)  # pragma: no cover — only the two supported databases
+
+
+_COLUMNS = tuple(f.name for f in fields(DeviceEventRecord))
+_JSON_COLUMNS = frozenset({"structured_data", "captures"})
+_STAGING = "device_events_intake"
+
+
+def _copy_insert(session: Session, records: Sequence[DeviceEventRecord]) -> list[Any]:
+    """PostgreSQL: ``COPY`` into a session-local staging table, then one idempotent
+    ``INSERT … SELECT``; the new rows' (id, message_id)."""
+    driver: Any = session.connection().connection.driver_connection  # psycopg.Connection
+    columns = ", ".join(_COLUMNS)
+    json_at = [i for i, name in enumerate(_COLUMNS) if name in _JSON_COLUMNS]
+    with driver.cursor() as cursor:
+        staging = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "  # noqa: S608
+                   f"AS SELECT {columns} FROM device_events WITH NO DATA")  # fmt: skip
+        cursor.execute(staging)
+        with cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
+            for record in records:
+                values = [getattr(record, name) for name in _COLUMNS]
+                for i in json_at:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+                copy.write_row(values)
+        move = (f"INSERT INTO device_events ({columns}, stored_at) "  # noqa: S608
+                f"SELECT {columns}, now() FROM {_STAGING} "
+                "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id")  # fmt: skip
+        cursor.execute(move)
+        rows: list[Any] = cursor.fetchall()  # the staging rows go at commit
+    return rows
 
 
 def monitor_actor(session: Session, organization_id: int, source: str | None) -> Actor:
@@ -141,12 +175,16 @@ class DatabaseStore:
         """Insert ``records`` (those already stored are skipped); the new rows' ids."""
         if not records:
             return []
+        postgres = self.db.engine.dialect.name == "postgresql"
         statement = _insert(self.db.engine).returning(DeviceEvent.id, DeviceEvent.message_id)
         later: list[Callable[[], None]] = []
         with self.db.session() as session:
             records = _existing_links(session, records)
             by_id = {r.message_id: r for r in records}
-            rows = session.execute(statement, [r.row() for r in records]).all()
+            if postgres:
+                rows = _copy_insert(session, records)
+            else:
+                rows = list(session.execute(statement, [r.row() for r in records]).all())
             inserted = sorted((row_id, by_id[message_id]) for row_id, message_id in rows)
             for _, record in inserted:
                 self.stats.identities += apply_identity(session, record)

@@ -1,7 +1,9 @@
 """Device events and alerts in the browser: the "Device events" page (each event with
 its catalog meaning and recommended action, filters), the uncatalogued report to send
 back to manufacturers, and the alerts page with acknowledgement. The asset page shows
-the latest device events of the asset (``monitoring/_latest.html``)."""
+the latest device events of the asset (``monitoring/_latest.html``). Events and alerts
+name the asset by its serial and name; the events page filters by serial. Each alert
+shows the state of its notifications (attempts, last error, next attempt)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ def device_events(
     session: DbSession,
     viewer: Reader,
     asset: str | None = None,
+    serial: str | None = None,
     severity: str | None = None,
     event: str | None = None,
     status: str | None = None,
@@ -41,7 +44,11 @@ def device_events(
 ) -> Response:
     uncatalogued = {"uncatalogued": True, "catalogued": False}.get(status or "")
     where = services.EventFilter(
-        _int(asset), _int(severity, 7), (event or None) and event[:32], uncatalogued
+        _int(asset),
+        _int(severity, 7),
+        (event or None) and event[:32],
+        uncatalogued,
+        serial=(serial or "").strip()[:120] or None,
     )
     start = max(0, min(offset, 1_000_000))
     rows, total = services.list_events(session, viewer.actor, where, start, PAGE_SIZE)
@@ -50,12 +57,14 @@ def device_events(
         "monitoring/events.html",
         viewer=viewer,
         events=rows,
+        labels=services.asset_labels(session, viewer.actor,
+                                     {r.asset_id for r in rows if r.asset_id}),
         total=total,
         offset=start,
         page_size=PAGE_SIZE,
         severities=SEVERITIES,
-        query={"asset": asset or "", "severity": severity or "", "event": event or "",
-               "status": status or ""},
+        query={"asset": asset or "", "serial": serial or "", "severity": severity or "",
+               "event": event or "", "status": status or ""},
     )  # fmt: skip
 
 
@@ -67,11 +76,15 @@ def uncatalogued(request: Request, session: DbSession, viewer: Reader) -> Respon
 
 @router.get("/monitoring/alerts")
 def alerts(request: Request, session: DbSession, viewer: Reader) -> Response:
+    found = services.list_alerts(session, viewer.actor)
+    assets = {a.asset_id for a in found if a.asset_id is not None}
     return render(
         request,
         "monitoring/alerts.html",
         viewer=viewer,
-        alerts=services.list_alerts(session, viewer.actor),
+        alerts=found,
+        deliveries=services.deliveries(session, [a.id for a in found]),
+        labels=services.asset_labels(session, viewer.actor, assets),
         rules=services.list_rules(session, viewer.actor),
         severities=SEVERITIES,
         can_write=viewer.actor.can(Permission.INVENTORY_WRITE),

@@ -131,6 +131,11 @@ NOTICES: dict[str, str] = {
     "csaf-subscribed": "Subscribed; the key is pinned. Fetch now, or wait for the worker.",
     "csaf-fetched": "Fetched; the documents below show what was found.",
     "csaf-released": "The document was released and imported; the release is in the audit log.",
+    "rule-created": "The alert rule was created.",
+    "rule-saved": "The alert rule was saved.",
+    "rule-enabled": "The alert rule was enabled.",
+    "rule-disabled": "The alert rule was disabled: it raises no alerts until enabled again.",
+    "rule-deleted": "The alert rule and its alerts were deleted.",
 }
 
 

@@ -14,6 +14,8 @@
 - ``updates.reminders``: remind the planners of maintenance windows with planned updates
   starting within a day, and of tasks whose slot ended without an outcome, every 15
   minutes (:mod:`medsec.updates.reminders`; ``medsec updates remind`` by hand).
+- ``monitoring.alert-deliveries``: alert notifications due for a (re)try, every minute
+  (:mod:`medsec.monitoring.tasks`).
 - ``notifications.deliver``, ``escalation.overdue``, ``education.reminders``: see
   :mod:`medsec.notifications.tasks`.
 - ``feeds.poll``: fetch every feed subscription, every 15 minutes; see
@@ -46,6 +48,7 @@ from medsec.audit.services import Context
 from medsec.db.base import utcnow
 from medsec.errors import ConfigurationError
 from medsec.feeds import tasks as feed_tasks
+from medsec.monitoring import tasks as monitoring_tasks
 from medsec.notifications import tasks as notification_tasks
 from medsec.service import Instance
 from medsec.settings import Settings
@@ -183,6 +186,7 @@ def register(huey: Any, instance: Instance) -> Tasks:
     notification_tasks.register(huey, instance)
     feed_tasks.register(huey, instance)
     csaf_tasks.register(huey, instance)
+    monitoring_tasks.register(huey, instance)
     return Tasks(huey, on_demand, periodic, pruning, noticing, reminding)
 
 

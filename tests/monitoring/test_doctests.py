@@ -16,6 +16,7 @@ MODULES = [
     "medsec.monitoring.syslog.parser",
     "medsec.monitoring.syslog.rfc3164",
     "medsec.monitoring.syslog.rfc5424",
+    "medsec.monitoring.webhooks",
 ]
 
 

@@ -343,6 +343,17 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # monitoring-rest: alert rules (API and pages)
+    ("GET", "/api/v1/alert-rules/{rule_id}"): "permission:inventory:read",
+    ("PUT", "/api/v1/alert-rules/{rule_id}"): "permission:inventory:write",
+    ("DELETE", "/api/v1/alert-rules/{rule_id}"): "permission:inventory:write",
+    ("GET", "/monitoring/rules"): "permission:inventory:read",
+    ("GET", "/monitoring/rules/new"): "permission:inventory:write",
+    ("POST", "/monitoring/rules"): "permission:inventory:write",
+    ("GET", "/monitoring/rules/{rule_id}"): "permission:inventory:write",
+    ("POST", "/monitoring/rules/{rule_id}"): "permission:inventory:write",
+    ("POST", "/monitoring/rules/{rule_id}/enabled"): "permission:inventory:write",
+    ("POST", "/monitoring/rules/{rule_id}/delete"): "permission:inventory:write",
     # csaf-consumer: the hospital's CSAF subscriptions
     ("GET", "/api/v1/csaf/subscriptions"): "permission:inventory:read",
     ("POST", "/api/v1/csaf/subscriptions"): "permission:inventory:write",
@@ -814,6 +825,22 @@ def fresh_alert(w: World, own: bool) -> Call:
         session.add(alert)
         session.flush()
         return Call({"alert_id": alert.id})
+
+
+RULE = {"kind": "event", "event_ids": ["AUTH-FAIL"], "enabled": False}
+
+
+def fresh_rule(w: World, own: bool, json: Any = None) -> Call:
+    """A new alert rule of the caller's hospital, or of the other hospital."""
+    from medsec.monitoring.models import AlertRule
+
+    org = w.orgs["clinic" if own else "clinic2"]
+    with w.make.session() as session:
+        rule = AlertRule(organization_id=org.id, name=f"rule {next(w.counter)}", kind="event",
+                         event_ids=["AUTH-FAIL"])  # fmt: skip
+        session.add(rule)
+        session.flush()
+        return Call({"rule_id": rule.id}, json=json)
 
 
 def inventory_file(w: World, who: Who, own: bool) -> Call:
@@ -1487,6 +1514,18 @@ SPECS: dict[RouteKey, Spec] = {
         lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}, json={"owner": "o"}),
         tenancy=True,
         only=PROVIDER,
+    ),
+    # monitoring-rest: alert rules
+    ("GET", "/api/v1/alert-rules/{rule_id}"): Spec(
+        lambda w, who, own: fresh_rule(w, own), tenancy=True, only=PROVIDER
+    ),
+    ("PUT", "/api/v1/alert-rules/{rule_id}"): Spec(
+        lambda w, who, own: fresh_rule(w, own, json=RULE | {"name": f"rule {next(w.counter)}"}),
+        tenancy=True,
+        only=PROVIDER,
+    ),
+    ("DELETE", "/api/v1/alert-rules/{rule_id}"): Spec(
+        lambda w, who, own: fresh_rule(w, own), tenancy=True, only=PROVIDER
     ),
     ("DELETE", "/api/v1/assets/{asset_id}"): Spec(
         lambda w, who, own: fresh_asset(w, own), tenancy=True, only=PROVIDER
