@@ -19,6 +19,7 @@ from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
 from medsec.escalation import demo as recovery_demo
+from medsec.findings.demo import seed_findings
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
@@ -103,6 +104,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
         recovery_demo.seed(session, lambda name: _seed_actor(session, instance, users[name]))
+        seed_findings(session, psirt, analyst, biomed)
         hospital_id = orgs[HOSPITAL].id
     seed_device_events(instance.db, hospital_id)
     return logins

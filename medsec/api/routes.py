@@ -18,6 +18,7 @@ from medsec.audit import api as audit_api
 from medsec.disclosure import api as disclosure_api
 from medsec.education import api as education_api
 from medsec.escalation import api as escalation_api
+from medsec.findings import api as findings_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.monitoring import api as monitoring_api
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     escalation_api.router,
     education_api.router,
     notifications_api.router,
+    findings_api.router,
     *web_views.ROUTERS,
 ]
 

@@ -68,6 +68,8 @@ class Tag(enum.StrEnum):
     INVENTORY_IMPORTED = "inventory:import:completed"
     SBOM_ATTACHED = "sbom:sbom:attached"
     SBOM_REPLACED = "sbom:sbom:replaced"
+    VEX_ATTACHED = "findings:vex:attached"
+    FINDING_TRIAGED = "findings:triage:recorded"
     IDENTITY_REPORTED = "inventory:identity:reported"
     DISCLOSURE_PROGRAM_SAVED = "disclosure:program:saved"
     DISCLOSURE_REPORT_RECEIVED = "disclosure:report:received"

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from medsec.db.base import utcnow
 from medsec.vulns.matcher import Index, package_key
 from medsec.vulns.models import KevEntryRow, VulnAffected, VulnRecord
 from medsec.vulns.records import Record
@@ -75,6 +76,7 @@ def import_osv(session: Session, records: Sequence[Record]) -> ImportResult:
             added += 1
         else:
             row.affected.clear()
+            row.imported_at = utcnow()  # the findings cache notices updates by this
             updated += 1
         row.modified = record.modified
         row.withdrawn = record.withdrawn
@@ -109,6 +111,7 @@ def import_nvd(session: Session, cves: Sequence[NvdCve]) -> ImportResult:
             existing[cve.id] = row
             added += 1
         else:
+            row.imported_at = utcnow()
             updated += 1
         row.modified = modified
         row.withdrawn = modified if cve.is_withdrawn else None
