@@ -35,6 +35,7 @@ from medsec.web import (
     audit_views,
     auth_views,
     disclosure_views,
+    findings_views,
     inventory_views,
     mds2_views,
     mfa_views,
@@ -73,6 +74,7 @@ ROUTERS: list[APIRouter] = [
     monitoring_views.router,
     escalation_views.router,
     education_views.router,
+    findings_views.router,
 ]
 
 
