@@ -25,14 +25,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from medsec.findings.knowledge import Fingerprint, Knowledge
+from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
 from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
 from medsec.inventory.fields import Criticality
 from medsec.inventory.models import Asset
 from medsec.products.models import Product, ProfileVersion
 from medsec.sbom.model import NO_HASHES, Component, Sbom, SbomFormat
 from medsec.sbom.models import SbomComponent, StoredSbom
-from medsec.vulns.findings import Finding, package_of, scan
+from medsec.vulns.findings import Finding, scan
 from medsec.vulns.matcher import package_key
 from medsec.vulns.packages import Package
 from medsec.vulns.priority import AssetContext
@@ -284,7 +284,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
     found = Components(stamp, assets, boms, source_of)
     for bom in boms.values():
         for c in bom.sbom.components:
-            package = package_of(c)
+            package = package_identity(c.purl, c.cpe, c.name, c.version)
             if package is None or package.ecosystem is None:
                 continue
             key = package_key(package.ecosystem, package.name)

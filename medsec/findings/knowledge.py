@@ -14,6 +14,7 @@ the cache (:mod:`medsec.findings.cache`) compares it on every request, so an imp
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,18 @@ from medsec.vulns.sources.kev import KevCatalog
 from medsec.vulns.sources.nvd import NvdCve
 
 Fingerprint = tuple[Any, ...]
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def package_identity(
+    purl: str | None, cpe: str | None, name: str, version: str | None
+) -> Package | None:
+    """:func:`~medsec.vulns.findings.package_of` of a component with these identifiers,
+    remembered: parsing purls is most of the cost of a fleet re-match otherwise, and the
+    same components are asked about on every re-match."""
+    return package_of(
+        Component(ref=None, type=None, name=name, version=version, purl=purl, cpe=cpe)
+    )
 
 
 def fingerprint(session: Session) -> Fingerprint:
@@ -110,7 +123,9 @@ class Knowledge:
 
     def matcher(self, component: Component) -> list[Match]:
         """:func:`medsec.vulns.findings.scan`'s ``matcher``."""
-        return self.matches(package_of(component))
+        return self.matches(
+            package_identity(component.purl, component.cpe, component.name, component.version)
+        )
 
     @property
     def distinct_packages(self) -> int:

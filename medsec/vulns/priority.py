@@ -177,7 +177,51 @@ def prioritise(
     context: AssetContext | None = None,
     suppressed: str | None = None,
 ) -> Priority:
-    """The priority of one finding. ``suppressed`` (a reason) gives level none."""
+    """The priority of one finding. ``suppressed`` (a reason) gives level none.
+
+    Equal inputs give an equal (immutable) priority, computed once: a fleet repeats the
+    same record on many devices of the same criticality."""
+    try:
+        return _prioritise_once(tuple(vectors), kev, epss, manufacturer, context, suppressed)
+    except TypeError:  # an unhashable context (a manufacturer_priority dict)
+        return _prioritise(
+            vectors,
+            kev=kev,
+            epss=epss,
+            manufacturer=manufacturer,
+            context=context,
+            suppressed=suppressed,
+        )
+
+
+@functools.lru_cache(maxsize=65536)
+def _prioritise_once(
+    vectors: tuple[str, ...],
+    kev: bool,
+    epss: float | None,
+    manufacturer: Level | None,
+    context: AssetContext | None,
+    suppressed: str | None,
+) -> Priority:
+    return _prioritise(
+        vectors,
+        kev=kev,
+        epss=epss,
+        manufacturer=manufacturer,
+        context=context,
+        suppressed=suppressed,
+    )
+
+
+def _prioritise(
+    vectors: Iterable[str] = (),
+    *,
+    kev: bool = False,
+    epss: float | None = None,
+    manufacturer: Level | None = None,
+    context: AssetContext | None = None,
+    suppressed: str | None = None,
+) -> Priority:
     scores, bad = cvss_scores(vectors)
     factors: list[Factor] = []
     v4 = [s for s in scores if s.method == "CVSSv4"]
