@@ -2,10 +2,6 @@
 the open findings (affected or under investigation, after VEX and triage) of each asset,
 by id and alias, from the findings service — so "which open findings each update would
 close" and the end-of-support page use the real findings.
-
->>> from medsec.updates.findings import OpenFindings
->>> issubclass(ServiceFindings, object)
-True
 """
 
 from __future__ import annotations
