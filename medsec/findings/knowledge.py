@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from medsec.sbom.model import Component
+from medsec.vulns.errors import InvalidCpe
 from medsec.vulns.findings import matches_of, package_of
 from medsec.vulns.matcher import Index, Match
 from medsec.vulns.models import KevEntryRow, VulnRecord
@@ -116,7 +117,12 @@ class Knowledge:
         key = (package.ecosystem, package.name, package.version, package.cpe)
         found = self._memo.get(key)
         if found is None:
-            found = matches_of(self.index, self.cves, package)
+            try:
+                found = matches_of(self.index, self.cves, package)
+            except InvalidCpe:
+                # A component's CPE that does not parse must not fail the fleet: it is
+                # matched by its purl alone.
+                found = matches_of(self.index, self.cves, replace(package, cpe=None))
             with self._lock:
                 self._memo[key] = found
         return found
