@@ -34,6 +34,7 @@ PAGES: dict[str, Permission | None] = {
     "/training": Permission.TRAINING_ATTEST,
     "/training/report": Permission.TRAINING_READ,
     "/risk": Permission.RISK_READ,
+    "/findings": Permission.INVENTORY_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.
