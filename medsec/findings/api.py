@@ -22,6 +22,7 @@ from medsec.api.pagination import PageParams, page_params
 from medsec.api.params import ObjectId
 from medsec.findings import decisions, exports, services, vex
 from medsec.findings.schemas import (
+    AffectedOut,
     FindingOut,
     FindingsOut,
     TriageIn,
@@ -84,6 +85,24 @@ def fleet_export(
     """The fleet's findings (as filtered) as one CycloneDX VEX or OpenVEX document."""
     found = services.fleet_findings(session, actor, where, 0, ALL)
     return _document(list(found.items), format, actor)
+
+
+@router.get("/vulnerabilities/{record_id}/affected-assets")
+def affected_assets(
+    record_id: Vulnerability, actor: AssetReader, session: DbSession
+) -> list[AffectedOut]:
+    """The hospital's devices a stored OSV record concerns, by package (matching only:
+    the first answer to "are we affected?"; the findings apply VEX and triage)."""
+    return [
+        AffectedOut(
+            asset_id=a.asset.id,
+            asset_serial=a.asset.serial,
+            status=a.status.value,
+            component=a.component,
+            explanation=a.explanation,
+        )
+        for a in services.affected_by_stored(session, actor, record_id)
+    ]
 
 
 @router.get("/assets/{asset_id}/findings")

@@ -114,6 +114,15 @@ class TriageOut(BaseModel):
     component_version: str | None
 
 
+class AffectedOut(BaseModel):
+    asset_id: int
+    asset_serial: str
+    #: ``affected`` or ``unknown-version``.
+    status: str
+    component: str
+    explanation: str
+
+
 class VexDocumentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

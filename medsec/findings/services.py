@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
@@ -33,6 +34,7 @@ from medsec.sbom import services as sboms
 from medsec.sbom.model import Component
 from medsec.vulns.findings import Finding, FindingState
 from medsec.vulns.matcher import Index, MatchStatus, match, package_key
+from medsec.vulns.models import VulnRecord
 from medsec.vulns.priority import Level
 from medsec.vulns.records import Record
 
@@ -306,6 +308,22 @@ def affected_assets(session: Session, actor: Actor, record: Record) -> list[Affe
     inventory.require(actor, Permission.INVENTORY_READ)
     components = cache.current_components(session, actor.organization_id)
     return affected_in(components, record)
+
+
+def affected_by_stored(session: Session, actor: Actor, record_id: str) -> list[Affected]:
+    """:func:`affected_assets` for an OSV record of the store (NotFound if absent)."""
+    inventory.require(actor, Permission.INVENTORY_READ)
+    document = session.scalar(
+        select(VulnRecord.document).where(
+            VulnRecord.source == "osv", VulnRecord.record_id == record_id
+        )
+    )
+    if document is None:
+        raise NotFound(
+            f"no OSV record {record_id} in the vulnerability store",
+            hint="import it with `medsec vulns import osv PATH`",
+        )
+    return affected_assets(session, actor, Record.model_validate(document))
 
 
 def affected_in(components: fleet.Components, record: Record) -> list[Affected]:

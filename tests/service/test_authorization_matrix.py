@@ -367,6 +367,7 @@ EXPECTED: dict[RouteKey, str] = {
     ),
     ("GET", "/versions/{version_id}/findings"): "permission:products:read",
     ("POST", "/versions/{version_id}/vex"): "permission:products:write",
+    ("GET", "/api/v1/vulnerabilities/{record_id}/affected-assets"): "permission:inventory:read",
 }
 
 
@@ -1517,6 +1518,12 @@ def vex_upload(w: World, who: Who, own: bool) -> Call:
     return Call({"version_id": version}, files={"file": ("v.json", json.dumps(document).encode())})
 
 
+def stored_record(w: World, who: Who, own: bool) -> Call:
+    """The OSV record of :func:`matrix_finding` (imported on first use)."""
+    matrix_finding(w)
+    return Call({"record_id": FINDING_VULNERABILITY})
+
+
 def version_call(w: World, who: Who, own: bool) -> Call:
     return Call({"version_id": own_version(w, who, own)})
 
@@ -1556,6 +1563,9 @@ SPECS.update(
             vex_upload, tenancy=True, only="manufacturer"
         ),
         ("GET", "/api/v1/profile-versions/{version_id}/vex"): Spec(version_call, tenancy=True),
+        ("GET", "/api/v1/vulnerabilities/{record_id}/affected-assets"): Spec(
+            stored_record, only=PROVIDER
+        ),
     }
 )
 

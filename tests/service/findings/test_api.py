@@ -106,3 +106,18 @@ def test_exports_as_cyclonedx_vex_and_openvex(
     ).json()
     assert [s["vulnerability"]["name"] for s in ovx["statements"]] == ["PYSEC-T-3"]
     assert ovx["statements"][0]["status"] == "affected"
+
+
+def test_the_devices_a_stored_record_concerns(
+    world: World, client: TestClient, auth_header: Any
+) -> None:
+    h = headers(world, auth_header, world.analyst.username)
+    found = client.get("/api/v1/vulnerabilities/PYSEC-T-3/affected-assets", headers=h).json()
+    # Affected first, then by serial.
+    assert [(a["asset_serial"], a["status"]) for a in found] == [
+        ("LVP-OWN", "affected"),
+        ("LVP-1", "unknown-version"),
+        ("LVP-2", "unknown-version"),
+    ]
+    missing = client.get("/api/v1/vulnerabilities/NOPE-1/affected-assets", headers=h)
+    assert missing.status_code == 404
