@@ -21,6 +21,7 @@ from medsec.advisories.publishing import demo as advisories_demo
 from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.audit.services import Context
 from medsec.escalation import demo as recovery_demo
+from medsec.findings.demo import seed_findings
 from medsec.inventory import services as inventory
 from medsec.inventory.schemas import AssetPatch, SiteIn, ZoneIn
 from medsec.mds2 import derive
@@ -111,6 +112,7 @@ def seed(instance: Instance) -> list[DemoLogin]:
             ProviderTarget.from_settings(instance.settings),
             f"{MANUFACTURER} PSIRT <psirt@northwind.example>",
         )
+        seed_findings(session, psirt, analyst, biomed)
         hospital_id = orgs[HOSPITAL].id
     seed_device_events(instance.db, hospital_id)
     return logins

@@ -65,6 +65,8 @@ class Permission(enum.StrEnum):
     TOKENS_OWN = "tokens:own"
     REPORTS_SUBMIT = "reports:submit"
     DISCLOSURE_TRIAGE = "disclosure:triage"
+    #: Record a triage decision on a vulnerability finding of the hospital's devices.
+    FINDINGS_TRIAGE = "findings:triage"
 
 
 _READ_ONLY = frozenset(
@@ -101,7 +103,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | _INVENTORY
     | _CASES
     | _RISK
-    | {Permission.HOLDINGS_MANAGE, Permission.USERS_READ, Permission.TRAINING_ATTEST},
+    | {
+        Permission.HOLDINGS_MANAGE,
+        Permission.USERS_READ,
+        Permission.TRAINING_ATTEST,
+        Permission.FINDINGS_TRIAGE,
+    },
     Role.CLINICAL_ENGINEER: _READ_ONLY
     | _INVENTORY
     | _CASES
@@ -126,7 +133,7 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
         "end-of-support notices."
     ),
     Role.SECURITY_ANALYST: "Hospital: reviews profiles of held products, manages holdings "
-    "and the device inventory.",
+    "and the device inventory, triages vulnerability findings.",
     Role.CLINICAL_ENGINEER: "Hospital biomedical/clinical engineering: products it holds, "
     "the device inventory.",
     Role.AUDITOR: "Read-only, including the audit log and the user-access review.",

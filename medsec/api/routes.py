@@ -21,6 +21,7 @@ from medsec.disclosure import api as disclosure_api
 from medsec.education import api as education_api
 from medsec.escalation import api as escalation_api
 from medsec.feeds import api as feeds_api
+from medsec.findings import api as findings_api
 from medsec.inventory import api as inventory_api
 from medsec.mds2 import api as mds2_api
 from medsec.monitoring import api as monitoring_api
@@ -54,6 +55,7 @@ ROUTERS: list[APIRouter] = [
     feeds_api.public_router,
     advisories_api.router,
     csaf_consumer_api.router,
+    findings_api.router,
     *web_views.ROUTERS,
 ]
 

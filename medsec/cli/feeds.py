@@ -13,8 +13,8 @@ from rich.table import Table
 from medsec.cli.cases import OrganizationOption, operator
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
 from medsec.errors import Error
-from medsec.feeds import receiving, subscriptions, vex
-from medsec.feeds.schemas import SubscriptionOut, VexOut
+from medsec.feeds import receiving, subscriptions
+from medsec.feeds.schemas import SubscriptionOut
 from medsec.feeds.transport import HttpTransport
 from medsec.service import Instance
 from medsec.settings import Settings
@@ -139,29 +139,3 @@ def list_command(
             row["csaf_provider_url"] or "—",
         )
     console.print(table)
-
-
-@app.command("attach-vex")
-def attach_vex(
-    version_id: Annotated[int, typer.Argument(help="The profile version's id.")],
-    file: Annotated[Path, typer.Argument(help="CycloneDX, OpenVEX or CSAF VEX (JSON).")],
-    organization: OrganizationOption = None,
-    format: FormatOption = Format.TEXT,
-) -> None:
-    """Attach (or replace) a profile version's VEX; the feed lists it once published."""
-    from medsec.vulns.vex.documents import MAX_VEX_BYTES
-
-    data = _read(file, "a VEX document", MAX_VEX_BYTES)
-    instance = Instance.from_settings(Settings())
-    with instance.db.session() as session:
-        row = vex.attach(session, operator(session, organization), version_id, file.name, data)
-        out = VexOut.model_validate(row)
-    if format is Format.JSON:
-        print_json(out.model_dump(mode="json"))
-    else:
-        console.print(
-            f"attached {out.filename} ({out.format}, {out.statement_count} statements) "
-            f"to profile version {out.profile_version_id}",
-            markup=False,
-            highlight=False,
-        )

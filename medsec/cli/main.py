@@ -14,6 +14,7 @@ from medsec.cli import (
     csaf,
     disclosure,
     feeds,
+    findings,
     flows,
     inventory,
     mds2,
@@ -54,6 +55,8 @@ app.add_typer(updates.app, name="updates")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(sbom.app, name="sbom")
 app.add_typer(vulns.app, name="vulns")
+app.add_typer(findings.app, name="findings")
+app.add_typer(findings.vex_app, name="vex")
 app.add_typer(disclosure.app, name="disclosure")
 app.add_typer(cases.app, name="cases")
 app.add_typer(feeds.app, name="feeds")

@@ -20,7 +20,8 @@ from medsec.service import Instance
 from medsec.settings import Settings
 
 
-def _operator(organization: Organization) -> Actor:
+def manufacturer_operator(organization: Organization) -> Actor:
+    """The CLI acting as an admin of ``organization`` (the owner of a profile version)."""
     kind = OrganizationKind(organization.kind)
     return Actor(0, "cli", organization.id, kind, Role.ADMIN, ip="local")
 
@@ -45,7 +46,7 @@ def attach_file(
                 owner_org = session.get(Organization, row.product.organization_id)
                 assert owner_org is not None  # noqa: S101 (a foreign key)
                 sbom = services.attach_to_version(
-                    session, _operator(owner_org), version, source, document
+                    session, manufacturer_operator(owner_org), version, source, document
                 )
                 owner = f"profile version {version}"
             else:

@@ -9,6 +9,7 @@ from medsec.disclosure import models as disclosure_models
 from medsec.education import models as education_models
 from medsec.escalation import models as escalation_models
 from medsec.feeds import models as feeds_models
+from medsec.findings import models as findings_models
 from medsec.flows import models as flows_models
 from medsec.inventory import models as inventory_models
 from medsec.mds2 import models as mds2_models
@@ -32,6 +33,7 @@ __all__ = [
     "education_models",
     "escalation_models",
     "feeds_models",
+    "findings_models",
     "flows_models",
     "inventory_models",
     "mds2_models",

@@ -16,19 +16,18 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
-from medsec.feeds import publishing, receiving, subscriptions, vex
+from medsec.feeds import publishing, receiving, subscriptions
 from medsec.feeds.index import Kind, index_bytes
 from medsec.feeds.interfaces import Transport
-from medsec.feeds.schemas import EntryDetailOut, EntryOut, SubscribeIn, SubscriptionOut, VexOut
+from medsec.feeds.schemas import EntryDetailOut, EntryOut, SubscribeIn, SubscriptionOut
 from medsec.feeds.transport import HttpTransport
-from medsec.vulns.vex.documents import MAX_VEX_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["feeds"])
 public_router = APIRouter(prefix="/public/feeds", tags=["public documents"])
@@ -98,31 +97,6 @@ def feed_document(
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     return StreamingResponse(found.chunks, media_type=found.media_type, headers=headers)
-
-
-# --------------------------------------------------------------------------- VEX
-
-
-@router.post("/profile-versions/{version_id}/vex", status_code=201)
-async def attach_vex(
-    version_id: ObjectId,
-    file: UploadFile,
-    actor: Annotated[Actor, requires(Permission.PRODUCTS_WRITE)],
-    session: DbSession,
-) -> VexOut:
-    """Attach (or replace) the version's VEX: CycloneDX, OpenVEX or CSAF VEX JSON."""
-    content = await file.read(MAX_VEX_BYTES + 1)
-    row = vex.attach(session, actor, version_id, file.filename or "vex.json", content)
-    return VexOut.model_validate(row)
-
-
-@router.get("/profile-versions/{version_id}/vex")
-def get_vex(version_id: ObjectId, actor: Reader, session: DbSession) -> Response:
-    """The version's VEX document as attached."""
-    row = vex.visible(session, actor, version_id)
-    return Response(
-        row.document, media_type="application/json", headers={"ETag": f'"{row.sha256}"'}
-    )
 
 
 # --------------------------------------------------------------------------- subscriptions

@@ -51,6 +51,7 @@ from medsec.feeds.index import (
 from medsec.feeds.interfaces import FetchFailed, Transport
 from medsec.feeds.models import FeedEntry, FeedSubscription
 from medsec.feeds.subscriptions import check_url
+from medsec.findings import vex as findings_vex
 from medsec.inventory import matching
 from medsec.inventory.fields import EventKind
 from medsec.inventory.models import Asset, AssetEvent
@@ -337,6 +338,9 @@ def _attach(
         stored_vex = vex.current(session, version.id)
         if stored_vex is None or stored_vex.sha256 != entry.sha256:
             vex.store(session, version, entry.filename, content, source="feed", uploaded_by=by)
+        if not findings_vex.is_stored(session, version.id, content):
+            # the statements about this version annotate the hospital's findings
+            findings_vex.store_document(session, version, content, entry.filename, uploaded_by=by)
     return _Receipt(version=version)
 
 

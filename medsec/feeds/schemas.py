@@ -58,18 +58,3 @@ class EntryOut(BaseModel):
 class EntryDetailOut(EntryOut):
     #: The profile diff against the previous received version (profile entries).
     changes: list[dict[str, Any]] | None
-
-
-class VexOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    profile_version_id: int
-    format: str
-    filename: str
-    sha256: str
-    size_bytes: int
-    statement_count: int
-    source: str
-    uploaded_by: str | None
-    uploaded_at: dt.datetime

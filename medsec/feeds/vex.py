@@ -1,10 +1,11 @@
-"""VEX documents of profile versions.
+"""The VEX document a profile version's feed carries.
 
-A manufacturer's ``products:write`` holders attach one VEX document (CycloneDX, OpenVEX
-or CSAF VEX) to a profile version of their own — drafts and published versions alike,
-because VEX says what is known now and changes as analysis goes on; attaching again
-replaces it. Whoever sees the version sees its VEX. The feed carries it to subscribers,
-whose copy is stored with ``source="feed"`` (:func:`store`).
+A manufacturer attaches VEX through :func:`medsec.findings.vex.attach` (API, web page,
+``medsec vex attach``), which keeps its statements for the findings and stores the
+document here as the version's current VEX — the one the feed lists; a later document
+replaces it, because VEX says what is known now. A subscriber's copy is stored with
+``source="feed"`` (:func:`store`), and its statements go to the subscriber's findings the
+same way.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medsec.accounts.actor import Actor
-from medsec.accounts.roles import Permission
-from medsec.audit.services import record
-from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
-from medsec.errors import NotFound, PermissionDenied
 from medsec.feeds.models import ProductVex
-from medsec.products import services as products
 from medsec.products.models import ProfileVersion
 from medsec.vulns.vex import read_vex_bytes
 from medsec.vulns.vex.documents import detect, load_json
@@ -63,44 +58,4 @@ def store(
     row.uploaded_at = utcnow()
     session.add(row)
     session.flush()
-    return row
-
-
-def attach(
-    session: Session, actor: Actor, version_id: int, filename: str, content: bytes
-) -> ProductVex:
-    """Attach (or replace) the VEX of one of the actor's own profile versions."""
-    actor.require(Permission.PRODUCTS_WRITE)
-    if not actor.organization_kind.is_manufacturer:
-        raise PermissionDenied("only manufacturer organizations attach VEX to profile versions")
-    version = products.get_version(session, actor, version_id)
-    if version.product.organization_id != actor.organization_id:
-        raise NotFound(f"no profile version {version_id}")
-    old = current(session, version.id)
-    old_sha = old.sha256 if old is not None else None
-    row = store(session, version, filename, content, source="upload", uploaded_by=actor.username)
-    record(
-        session,
-        Tag.VEX_ATTACHED,
-        actor.context,
-        target=f"profile-version:{version.id}",
-        details={
-            "sha256": row.sha256,
-            "replaced_sha256": old_sha,
-            "format": row.format,
-            "statements": row.statement_count,
-        },
-    )
-    return row
-
-
-def visible(session: Session, actor: Actor, version_id: int) -> ProductVex:
-    """The VEX of a version the actor may see; NotFound when there is none."""
-    version = products.get_version(session, actor, version_id)
-    row = current(session, version.id)
-    if row is None:
-        raise NotFound(
-            f"profile version {version_id} has no VEX document",
-            hint="the manufacturer attaches one with POST /api/v1/profile-versions/{id}/vex",
-        )
     return row

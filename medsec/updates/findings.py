@@ -1,10 +1,11 @@
 """The port through which update planning learns an asset's open findings.
 
-The vulnerability matcher (``medsec.vulns``, being built) will provide an adapter; until
-then :class:`NoFindings` answers that no asset has an open finding, so applicability
-lists what each release fixes but closes nothing, and the end-of-support page shows no
-findings. An adapter answers, for the asset ids asked, the ids (CVE, OSV, GHSA…) of the
-findings still open on each; an asset without any may be left out of the answer.
+The service's adapter is :class:`medsec.findings.open_findings.ServiceFindings` (the
+open findings after VEX and triage), wired into the planning API and pages;
+:class:`NoFindings` (the default of the planning functions) answers that no asset has an
+open finding, so applicability lists what each release fixes but closes nothing. An
+adapter answers, for the asset ids asked, the ids (CVE, OSV, GHSA…) of the findings still
+open on each; an asset without any may be left out of the answer.
 
 >>> NoFindings().open_for([1, 2])
 {}

@@ -13,6 +13,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.findings.open_findings import ServiceFindings
 from medsec.updates import exposure, fleet, planning, planning_changes
 from medsec.updates.planning_models import UpdatePlan
 from medsec.updates.planning_schemas import (
@@ -84,7 +85,8 @@ def plan_out(found: UpdatePlan) -> PlanOut:
 @router.get("/assets/{asset_id}/updates")
 def asset_updates(asset_id: ObjectId, actor: Reader, session: DbSession) -> AssetStatusOut:
     """The published releases that apply to the asset, superseded ones marked, and why."""
-    return status_out(fleet.asset_updates(session, actor, asset_id))
+    found = fleet.asset_updates(session, actor, asset_id, ServiceFindings(session, actor))
+    return status_out(found)
 
 
 @router.get("/sites/{site_id}/updates")
@@ -93,7 +95,7 @@ def site_updates(
 ) -> list[AssetStatusOut]:
     """Every asset of the site with its applicable releases (``out_of_date=true``: only
     the devices that need one)."""
-    found = fleet.site_updates(session, actor, site_id)
+    found = fleet.site_updates(session, actor, site_id, ServiceFindings(session, actor))
     return [status_out(s) for s in found if s.out_of_date or not out_of_date]
 
 
@@ -175,7 +177,9 @@ def list_plans(site_id: ObjectId, actor: Reader, session: DbSession) -> list[Pla
 def make_plan(site_id: ObjectId, body: PlanIn, actor: Planner, session: DbSession) -> PlanOut:
     """Plan the chosen updates into the site's windows within the horizon; the assets that
     find no place are listed with the reason."""
-    return plan_out(planning.make_plan(session, actor, site_id, body))
+    return plan_out(
+        planning.make_plan(session, actor, site_id, body, findings=ServiceFindings(session, actor))
+    )
 
 
 @router.get("/update-plans/{plan_id}")
@@ -200,7 +204,14 @@ def end_of_support(
 ) -> list[ExposureOut]:
     """Assets past or within ``months`` of end of support, with their open findings."""
     today = dt.datetime.now(dt.UTC).date()
-    found = exposure.end_of_support(session, actor, site_id, months=months, today=today)
+    found = exposure.end_of_support(
+        session,
+        actor,
+        site_id,
+        months=months,
+        today=today,
+        findings=ServiceFindings(session, actor),
+    )
     return [
         ExposureOut(
             asset_id=e.asset_id,

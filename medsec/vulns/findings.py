@@ -29,7 +29,7 @@ factor that made it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from medsec.errors import Error
@@ -43,7 +43,11 @@ from medsec.vulns.triage import TriageRecord, carried_over
 from medsec.vulns.vex.model import Subject, VexStatement, VexStatus
 from medsec.vulns.vex.resolve import applies, ordered
 
-__all__ = ["Finding", "FindingState", "scan", "subject_of"]
+__all__ = ["Finding", "FindingState", "Matcher", "matches_of", "package_of", "scan", "subject_of"]
+
+
+#: The matches of one component (see :func:`scan`).
+Matcher = Callable[[Component], list[Match]]
 
 
 class FindingState(enum.StrEnum):
@@ -125,7 +129,8 @@ class Finding:
         return self.match.explanation
 
 
-def _package(c: Component) -> Package | None:
+def package_of(c: Component) -> Package | None:
+    """What the matcher is asked about a component (None: no purl of a known type, no CPE)."""
     if c.purl:
         try:
             p = Package.from_purl(c.purl, cpe=c.cpe)
@@ -139,8 +144,8 @@ def _package(c: Component) -> Package | None:
     return None
 
 
-def _matches(index: Index, cves: Sequence[NvdCve], c: Component) -> list[Match]:
-    package = _package(c)
+def matches_of(index: Index, cves: Sequence[NvdCve], package: Package | None) -> list[Match]:
+    """The records (OSV by package, NVD by CPE) that concern ``package``, one per record."""
     if package is None:
         return []
     found = match(index, package)
@@ -167,8 +172,13 @@ def scan(
     context: AssetContext | None = None,
     triage: Iterable[TriageRecord] = (),
     cves: Sequence[NvdCve] = (),
+    matcher: Matcher | None = None,
 ) -> list[Finding]:
-    """Every finding of ``sbom``, highest priority first."""
+    """Every finding of ``sbom``, highest priority first.
+
+    ``matcher`` answers the matches of one component in place of matching it against
+    ``index`` and ``cves`` (the service passes one that matches each distinct package of a
+    fleet once)."""
     document = sbom.serial_number
     product = subject_of(sbom.product, document) if sbom.product is not None else None
     statements = [*vex, *carried_over(triage, sbom)]
@@ -178,7 +188,7 @@ def scan(
             by_vuln.setdefault(i, []).append(s)
     out: list[Finding] = []
     for c in sbom.components:
-        matches = _matches(index, cves, c)
+        matches = matcher(c) if matcher is not None else matches_of(index, cves, package_of(c))
         if not matches:
             continue
         subject = subject_of(c, document)

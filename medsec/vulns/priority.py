@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,23 +131,33 @@ class AssetContext:
     manufacturer_priority: Mapping[str, Level] | None = None
 
 
+@functools.lru_cache(maxsize=65536)
+def _cvss_score(vector: str) -> CvssScore | None:
+    """The score of one vector, or None if the ``cvss`` library refuses it (a fleet
+    shares few vectors over many findings: each is computed once)."""
+    try:
+        if vector.startswith("CVSS:4.0/"):
+            c4 = CVSS4(vector)
+            return CvssScore("CVSSv4", vector, float(c4.base_score), str(c4.severity))
+        if vector.startswith("CVSS:3."):
+            c3 = CVSS3(vector)
+            method = "CVSSv31" if vector.startswith("CVSS:3.1/") else "CVSSv3"
+            return CvssScore(method, vector, float(c3.base_score), str(c3.severities()[0]))
+    except CVSSError:
+        return None
+    return None
+
+
 def cvss_scores(vectors: Iterable[str]) -> tuple[tuple[CvssScore, ...], list[str]]:
     """Scores of the vectors the ``cvss`` library can compute, and the ones it cannot."""
     out: list[CvssScore] = []
     bad: list[str] = []
     for vector in vectors:
-        try:
-            if vector.startswith("CVSS:4.0/"):
-                c4 = CVSS4(vector)
-                out.append(CvssScore("CVSSv4", vector, float(c4.base_score), str(c4.severity)))
-            elif vector.startswith("CVSS:3."):
-                c3 = CVSS3(vector)
-                method = "CVSSv31" if vector.startswith("CVSS:3.1/") else "CVSSv3"
-                out.append(CvssScore(method, vector, float(c3.base_score), str(c3.severities()[0])))
-            else:
-                bad.append(vector)
-        except CVSSError:
+        score = _cvss_score(vector)
+        if score is None:
             bad.append(vector)
+        else:
+            out.append(score)
     return tuple(out), bad
 
 
@@ -166,7 +177,51 @@ def prioritise(
     context: AssetContext | None = None,
     suppressed: str | None = None,
 ) -> Priority:
-    """The priority of one finding. ``suppressed`` (a reason) gives level none."""
+    """The priority of one finding. ``suppressed`` (a reason) gives level none.
+
+    Equal inputs give an equal (immutable) priority, computed once: a fleet repeats the
+    same record on many devices of the same criticality."""
+    try:
+        return _prioritise_once(tuple(vectors), kev, epss, manufacturer, context, suppressed)
+    except TypeError:  # an unhashable context (a manufacturer_priority dict)
+        return _prioritise(
+            vectors,
+            kev=kev,
+            epss=epss,
+            manufacturer=manufacturer,
+            context=context,
+            suppressed=suppressed,
+        )
+
+
+@functools.lru_cache(maxsize=65536)
+def _prioritise_once(
+    vectors: tuple[str, ...],
+    kev: bool,
+    epss: float | None,
+    manufacturer: Level | None,
+    context: AssetContext | None,
+    suppressed: str | None,
+) -> Priority:
+    return _prioritise(
+        vectors,
+        kev=kev,
+        epss=epss,
+        manufacturer=manufacturer,
+        context=context,
+        suppressed=suppressed,
+    )
+
+
+def _prioritise(
+    vectors: Iterable[str] = (),
+    *,
+    kev: bool = False,
+    epss: float | None = None,
+    manufacturer: Level | None = None,
+    context: AssetContext | None = None,
+    suppressed: str | None = None,
+) -> Priority:
     scores, bad = cvss_scores(vectors)
     factors: list[Factor] = []
     v4 = [s for s in scores if s.method == "CVSSv4"]

@@ -32,6 +32,7 @@ from packageurl import PackageURL
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from medsec.db.base import utcnow
 from medsec.errors import Error
 from medsec.vulns.cpe import parse_cpe
 from medsec.vulns.matcher import Index, package_key
@@ -89,6 +90,7 @@ def import_osv(session: Session, records: Sequence[Record]) -> ImportResult:
             added += 1
         else:
             row.affected.clear()
+            row.imported_at = utcnow()  # the findings cache notices updates by this
             updated += 1
         row.modified = record.modified
         row.withdrawn = record.withdrawn
@@ -123,6 +125,7 @@ def import_nvd(session: Session, cves: Sequence[NvdCve]) -> ImportResult:
             existing[cve.id] = row
             added += 1
         else:
+            row.imported_at = utcnow()
             updated += 1
         row.modified = modified
         row.withdrawn = modified if cve.is_withdrawn else None

@@ -49,6 +49,7 @@ def navigation(actor: Actor | None) -> list[NavItem]:
     if actor.can(Permission.INVENTORY_READ) and actor.organization_kind.is_provider:
         items.append(NavItem("/inventory", "Inventory"))
         items.append(NavItem("/inventory/update-dashboard", "Updates"))
+        items.append(NavItem("/findings", "Vulnerabilities"))
         items.append(NavItem("/monitoring/events", "Device events"))
         items.append(NavItem("/advisories/subscriptions", "Advisories"))
     if actor.can(Permission.CASES_READ):
@@ -97,6 +98,8 @@ NOTICES: dict[str, str] = {
     "policy-saved": "The MFA policy was saved.",
     "uploaded": "The profile was uploaded as a draft.",
     "sbom-attached": "The SBOM was attached.",
+    "triage-recorded": "The triage decision was recorded.",
+    "vex-attached": "The VEX document was attached.",
     "mds2-uploaded": "The MDS2 was read and added.",
     "mds2-deleted": "The MDS2 document was deleted.",
     "window-added": "The maintenance window was added.",

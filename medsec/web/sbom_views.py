@@ -44,6 +44,8 @@ class Section:
     upload_url: str | None
     api_url: str
     immutable_note: str | None = None
+    #: The page of the vulnerability findings of this version or asset.
+    findings_url: str | None = None
 
 
 def version_section(session: Session, viewer: Viewer, version: ProfileVersion) -> Section:
@@ -58,6 +60,7 @@ def version_section(session: Session, viewer: Viewer, version: ProfileVersion) -
         "The version is published: its SBOM is immutable (a correction is a new version)."
         if own and version.status == "published"
         else None,
+        findings_url=f"/versions/{version.id}/findings",
     )
 
 
@@ -70,6 +73,7 @@ def asset_section(session: Session, viewer: Viewer, asset: Asset) -> Section:
         url,
         url if can_upload else None,
         f"/api/v1/assets/{asset.id}/sbom",
+        findings_url=f"/inventory/assets/{asset.id}/findings",
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.errors import Error
+from medsec.findings.open_findings import ServiceFindings
 from medsec.inventory import services as inventory
 from medsec.inventory.models import Site
 from medsec.products import services as products
@@ -103,7 +104,7 @@ def _plan_page(
     tz = zone(site.timezone)
     windows = planning.windows(session, actor, site.id)
     names = {w.id: w.name for w in windows}
-    statuses = fleet.site_updates(session, actor, site.id)
+    statuses = fleet.site_updates(session, actor, site.id, ServiceFindings(session, actor))
     plans = planning.plans(session, actor, site.id)
     return render(
         request,
@@ -237,7 +238,8 @@ def make_plan(
             days=int(days) if days.isdigit() else 0,
             asset_ids=chosen or None,
         )
-        planning.make_plan(session, viewer.actor, site.id, data)
+        found = ServiceFindings(session, viewer.actor)
+        planning.make_plan(session, viewer.actor, site.id, data, findings=found)
     except ValueError as e:  # a bad date, or pydantic's ValidationError
         message = _validation(e) if isinstance(e, ValidationError) else "give the start as a date"
         return _failed(request, session, viewer, site_id, f"No plan made: {message}")
@@ -299,11 +301,22 @@ def dashboard(
         points = exposure.compliance(session, actor, chosen.id, weeks=weeks, today=today)
         context = {
             "statuses": sorted(
-                (s for s in fleet.site_updates(session, actor, chosen.id) if s.out_of_date),
+                (
+                    s
+                    for s in fleet.site_updates(
+                        session, actor, chosen.id, ServiceFindings(session, actor)
+                    )
+                    if s.out_of_date
+                ),
                 key=lambda s: (s.zone or "", s.serial),
             ),
             "exposed": exposure.end_of_support(
-                session, actor, chosen.id, months=months, today=today
+                session,
+                actor,
+                chosen.id,
+                months=months,
+                today=today,
+                findings=ServiceFindings(session, actor),
             ),
             "points": points,
             # Generated here from numbers and dates only, every text escaped.

@@ -39,6 +39,7 @@ from medsec.web import (
     csaf_consumer_views,
     disclosure_views,
     feed_views,
+    findings_views,
     inventory_views,
     mds2_views,
     mfa_views,
@@ -83,6 +84,7 @@ ROUTERS: list[APIRouter] = [
     feed_views.router,
     advisory_views.router,
     csaf_consumer_views.router,
+    findings_views.router,
 ]
 
 

@@ -343,6 +343,31 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/inventory/sites/{site_id}/plans"): "permission:inventory:write",
     ("POST", "/inventory/update-tasks/{task_id}/transition"): "permission:inventory:write",
     ("GET", "/inventory/update-dashboard"): "permission:inventory:read",
+    # Vulnerability findings, manufacturer VEX, hospital triage (capability: findings).
+    ("GET", "/api/v1/findings"): "permission:inventory:read",
+    ("GET", "/api/v1/findings/export"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/findings"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/findings/export"): "permission:inventory:read",
+    ("GET", "/api/v1/assets/{asset_id}/findings/{component_id}/{vulnerability}"): (
+        "permission:inventory:read"
+    ),
+    ("POST", "/api/v1/assets/{asset_id}/findings/{component_id}/{vulnerability}/triage"): (
+        "permission:findings:triage"
+    ),
+    ("GET", "/api/v1/profile-versions/{version_id}/findings"): "permission:products:read",
+    ("POST", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:write",
+    ("GET", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:read",
+    ("GET", "/findings"): "permission:inventory:read",
+    ("GET", "/inventory/assets/{asset_id}/findings"): "permission:inventory:read",
+    ("GET", "/inventory/assets/{asset_id}/findings/{component_id}/{vulnerability}"): (
+        "permission:inventory:read"
+    ),
+    ("POST", "/inventory/assets/{asset_id}/findings/{component_id}/{vulnerability}/triage"): (
+        "permission:findings:triage"
+    ),
+    ("GET", "/versions/{version_id}/findings"): "permission:products:read",
+    ("POST", "/versions/{version_id}/vex"): "permission:products:write",
+    ("GET", "/api/v1/vulnerabilities/{record_id}/affected-assets"): "permission:inventory:read",
     # monitoring-rest: alert rules (API and pages)
     ("GET", "/api/v1/alert-rules/{rule_id}"): "permission:inventory:read",
     ("PUT", "/api/v1/alert-rules/{rule_id}"): "permission:inventory:write",
@@ -401,8 +426,6 @@ EXPECTED: dict[RouteKey, str] = {
     ("GET", "/public/feeds/{slug}/index.json.asc"): "public",
     ("GET", "/public/feeds/{slug}/key.asc"): "public",
     ("GET", "/public/feeds/{slug}/versions/{version_id}/{kind}"): "public",
-    ("POST", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:write",
-    ("GET", "/api/v1/profile-versions/{version_id}/vex"): "permission:products:read",
     ("GET", "/api/v1/feed-subscriptions"): "permission:products:read",
     ("POST", "/api/v1/feed-subscriptions"): "permission:holdings:manage",
     ("GET", "/api/v1/feed-subscriptions/{subscription_id}"): "permission:products:read",
@@ -1112,18 +1135,6 @@ def feed_public(w: World, who: Who, own: bool) -> Call:
 def feed_document(w: World, who: Who, own: bool) -> Call:
     feed_key(w)
     return Call({"slug": "north", "version_id": w.ids["north-published"], "kind": "profile"})
-
-
-def feed_vex_version(w: World, who: Who, own: bool) -> Call:
-    """A version with VEX the caller may see (north's published one, held by Clinic), or
-    South's."""
-    from medsec.feeds import vex
-
-    if "north-vex" not in w.ids:
-        with w.make.session() as session:
-            vex.attach(session, w.psirt["north"], w.ids["north-published"], "v.json", FEED_VEX)
-        w.ids["north-vex"] = 1
-    return Call({"version_id": w.ids["north-published" if own else "south-published"]})
 
 
 def feed_subscription(w: World, own: bool) -> int:
@@ -1852,14 +1863,6 @@ SPECS: dict[RouteKey, Spec] = {
     ("GET", "/public/feeds/{slug}/index.json.asc"): Spec(feed_public),
     ("GET", "/public/feeds/{slug}/key.asc"): Spec(feed_public),
     ("GET", "/public/feeds/{slug}/versions/{version_id}/{kind}"): Spec(feed_document),
-    ("POST", "/api/v1/profile-versions/{version_id}/vex"): Spec(
-        lambda w, who, own: Call(
-            {"version_id": own_version(w, who, own)}, files={"file": ("v.json", FEED_VEX)}
-        ),
-        tenancy=True,
-        only="manufacturer",
-    ),
-    ("GET", "/api/v1/profile-versions/{version_id}/vex"): Spec(feed_vex_version, tenancy=True),
     ("GET", "/api/v1/feed-subscriptions"): Spec(only=PROVIDER),
     ("POST", "/api/v1/feed-subscriptions"): Spec(
         lambda w, who, own: Call(
@@ -1889,6 +1892,132 @@ SPECS: dict[RouteKey, Spec] = {
     ),
     ("GET", "/api/v1/feed-entries/{entry_id}"): Spec(feed_entry, tenancy=True, only=PROVIDER),
 }
+
+# --------------------------------------------------------------------------- findings
+
+FINDING_VULNERABILITY = "PYSEC-MATRIX-1"
+
+
+def matrix_finding(w: World) -> tuple[int, int]:
+    """A Clinic asset whose own SBOM has jinja2 2.10, and a record affecting it: (asset id,
+    component row id)."""
+    if "clinic-finding-asset" not in w.ids:
+        from medsec.findings import services as findings
+        from medsec.vulns.records import Record
+        from medsec.vulns.store import import_osv
+
+        data = (
+            b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": '
+            b'"library", "name": "jinja2", "version": "2.10", "purl": "pkg:pypi/jinja2@2.10"}]}'
+        )
+        asset = w.make.asset(keeper(w), w.ids["clinic-site"]).id
+        with w.make.session() as session:
+            source = sbom_importing.source_of_bytes(data, "f.json")
+            document = sbom_importing.document_of_bytes(data, "f.json")
+            sbom_services.attach_to_asset(session, keeper(w), asset, source, document)
+            import_osv(
+                session,
+                [
+                    Record.model_validate(
+                        {
+                            "id": FINDING_VULNERABILITY,
+                            "modified": "2026-01-01T00:00:00Z",
+                            "affected": [
+                                {"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                                 "versions": ["2.10"]}
+                            ],
+                        }
+                    )
+                ],
+            )  # fmt: skip
+        with w.make.session() as session:
+            [item] = findings.asset_findings(session, keeper(w), asset).items
+        w.ids["clinic-finding-asset"] = asset
+        w.ids["clinic-finding-component"] = item.component_id
+    return w.ids["clinic-finding-asset"], w.ids["clinic-finding-component"]
+
+
+def finding_call(w: World, who: Who, own: bool) -> Call:
+    if not own:
+        params = {"asset_id": clinic(w, False, "asset"), "component_id": 1}
+    else:
+        asset, component = matrix_finding(w)
+        params = {"asset_id": asset, "component_id": component}
+    return Call(params | {"vulnerability": FINDING_VULNERABILITY})
+
+
+def vex_upload(w: World, who: Who, own: bool) -> Call:
+    """An OpenVEX document about the example pump (a new vulnerability each time)."""
+    import json
+
+    document = {
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": f"https://north.example/vex/{next(w.counter)}",
+        "author": "North PSIRT",
+        "timestamp": "2026-02-01T00:00:00Z",
+        "version": 1,
+        "statements": [
+            {
+                "vulnerability": {"name": f"CVE-2026-{70000 + next(w.counter)}"},
+                "products": [{"@id": "pkg:generic/northwind/lvp-3000@4.2.1"}],
+                "status": "under_investigation",
+            }
+        ],
+    }
+    version = own_version(w, who, own)
+    return Call({"version_id": version}, files={"file": ("v.json", json.dumps(document).encode())})
+
+
+def stored_record(w: World, who: Who, own: bool) -> Call:
+    """The OSV record of :func:`matrix_finding` (imported on first use)."""
+    matrix_finding(w)
+    return Call({"record_id": FINDING_VULNERABILITY})
+
+
+def version_call(w: World, who: Who, own: bool) -> Call:
+    return Call({"version_id": own_version(w, who, own)})
+
+
+SPECS.update(
+    {
+        # Vulnerability findings, manufacturer VEX, hospital triage (capability: findings).
+        ("GET", "/api/v1/findings"): Spec(only=PROVIDER),
+        ("GET", "/api/v1/findings/export"): Spec(
+            lambda w, who, own: Call(query={"format": "openvex"}), only=PROVIDER
+        ),
+        ("GET", "/api/v1/assets/{asset_id}/findings"): Spec(
+            lambda w, who, own: Call({"asset_id": clinic(w, own, "asset")}),
+            tenancy=True,
+            only=PROVIDER,
+        ),
+        ("GET", "/api/v1/assets/{asset_id}/findings/export"): Spec(
+            lambda w, who, own: Call(
+                {"asset_id": matrix_finding(w)[0] if own else clinic(w, False, "asset")},
+                query={"format": "cyclonedx"},
+            ),
+            tenancy=True,
+            only=PROVIDER,
+        ),
+        ("GET", "/api/v1/assets/{asset_id}/findings/{component_id}/{vulnerability}"): Spec(
+            finding_call, tenancy=True, only=PROVIDER
+        ),
+        ("POST", "/api/v1/assets/{asset_id}/findings/{component_id}/{vulnerability}/triage"): Spec(
+            lambda w, who, own: Call(
+                finding_call(w, who, own).params, json={"status": "under_investigation"}
+            ),
+            tenancy=True,
+            only=PROVIDER,
+        ),
+        ("GET", "/api/v1/profile-versions/{version_id}/findings"): Spec(version_call, tenancy=True),
+        ("POST", "/api/v1/profile-versions/{version_id}/vex"): Spec(
+            vex_upload, tenancy=True, only="manufacturer"
+        ),
+        ("GET", "/api/v1/profile-versions/{version_id}/vex"): Spec(version_call, tenancy=True),
+        ("GET", "/api/v1/vulnerabilities/{record_id}/affected-assets"): Spec(
+            stored_record, only=PROVIDER
+        ),
+    }
+)
 
 
 def predict(key: RouteKey, who: Who | None, own: bool) -> Outcome:

@@ -38,6 +38,7 @@ PAGES: dict[str, Permission | None] = {
     # Advisory authoring and reaching customers.
     "/advisories": Permission.PRODUCTS_READ,
     "/advisories/received": Permission.PRODUCTS_READ,
+    "/findings": Permission.INVENTORY_READ,
 }
 
 #: Pages reached from their section's own links rather than the main navigation.

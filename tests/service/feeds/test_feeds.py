@@ -13,8 +13,10 @@ from sqlalchemy import select
 from medsec.accounts.models import Organization
 from medsec.advisories.signing.openpgp import load_certificate, verify_detached
 from medsec.errors import Error, NotFound, PermissionDenied
-from medsec.feeds import subscriptions, vex
+from medsec.feeds import subscriptions
 from medsec.feeds.models import FeedEntry, FeedSubscription, ProductVex
+from medsec.findings import vex
+from medsec.findings.models import VexStatementRow
 from medsec.inventory.models import Asset
 from medsec.notifications.models import Notification
 from medsec.products.models import Holding, Product, ProfileVersion
@@ -290,7 +292,7 @@ def test_an_index_signed_by_another_key_stores_nothing(world: World) -> None:
 def test_vex_is_carried_and_replaced(world: World) -> None:
     version_id = world.publish("4.2.1")
     with world.make.session() as session:
-        vex.attach(session, world.psirt, version_id, "lvp.vex.json", json.dumps(OPENVEX).encode())
+        vex.attach(session, world.psirt, version_id, json.dumps(OPENVEX).encode(), "lvp.vex.json")
     subscription_id = world.subscribe()
     assert world.fetch(subscription_id).stored[-1] == "Northwind LVP 3000/4.2.1/vex"
     revised = {
@@ -306,19 +308,26 @@ def test_vex_is_carried_and_replaced(world: World) -> None:
         ],
     }
     with world.make.session() as session:
-        vex.attach(session, world.psirt, version_id, "lvp.vex.json", json.dumps(revised).encode())
+        vex.attach(session, world.psirt, version_id, json.dumps(revised).encode(), "lvp.vex.json")
     assert world.fetch(subscription_id).stored == ["Northwind LVP 3000/4.2.1/vex"]
     with world.make.session() as session:
         received = session.execute(
             select(ProductVex).where(ProductVex.source == "feed")
         ).scalar_one()
         assert (received.format, received.statement_count) == ("openvex", 2)
+        # both documents' statements reach the subscriber's findings
+        statements = session.scalars(
+            select(VexStatementRow.vulnerability).where(
+                VexStatementRow.profile_version_id == received.profile_version_id
+            )
+        ).all()
+        assert sorted(statements) == ["CVE-2024-3596", "CVE-2024-3596", "CVE-2025-0001"]
 
 
 def test_an_invalid_vex_is_refused_with_its_place(world: World) -> None:
     version_id = world.publish("4.2.1")
     with world.make.session() as session, pytest.raises(Error) as caught:
-        vex.attach(session, world.psirt, version_id, "bad.json", b'{"statements": 1}')
+        vex.attach(session, world.psirt, version_id, b'{"statements": 1}', "bad.json")
     assert "bad.json" in caught.value.diagnostics()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from medsec.feeds import api as feeds_api
 
 from .conftest import World
-from .test_feeds import OPENVEX
 
 
 @pytest.fixture
@@ -79,19 +77,3 @@ def test_a_bad_subscription_is_a_problem_saying_why(
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
     assert says in response.text
-
-
-def test_vex_upload_and_read(world: World, api: Any) -> None:
-    version_id = world.publish("4.2.1")
-    maker = bearer(world, "psirt")
-    url = f"/api/v1/profile-versions/{version_id}/vex"
-    assert api.get(url, headers=maker).status_code == 404
-    uploaded = api.post(
-        url, headers=maker, files={"file": ("lvp.vex.json", json.dumps(OPENVEX).encode())}
-    )
-    assert uploaded.status_code == 201, uploaded.text
-    assert (uploaded.json()["format"], uploaded.json()["statement_count"]) == ("openvex", 1)
-    assert api.get(url, headers=maker).json()["statements"][0]["status"] == "not_affected"
-    bad = api.post(url, headers=maker, files={"file": ("x.json", b"[1, 2]")})
-    assert bad.status_code == 422
-    assert "not a VEX document" in bad.text

@@ -91,22 +91,3 @@ def test_a_missing_key_file_is_named(world: World, cli_env: str, tmp_path: Path)
     )
     assert isinstance(result.exception, Error), result.output
     assert "nope.asc" in result.exception.diagnostics()
-
-
-def test_attach_vex(world: World, cli_env: str, tmp_path: Path) -> None:
-    from .test_feeds import OPENVEX
-
-    version_id = world.publish("4.2.1")
-    with world.make.session() as session:
-        from medsec.accounts.models import Organization
-
-        org = session.get(Organization, world.psirt.organization_id)
-        assert org is not None
-        manufacturer = org.name
-    path = tmp_path / "lvp.vex.json"
-    path.write_text(json.dumps(OPENVEX))
-    result = CliRunner().invoke(
-        cli, ["feeds", "attach-vex", str(version_id), str(path), "--organization", manufacturer]
-    )
-    assert result.exit_code == 0, result.output
-    assert "openvex, 1 statements" in result.stdout

@@ -1,0 +1,415 @@
+"""A hospital's fleet in memory: which SBOM each asset is scanned with, the components of
+those SBOMs by package, and the findings of every asset.
+
+- :class:`Components` is built from the database (assets, their own SBOMs, the SBOMs of
+  the product versions they are linked to) and indexes every component by package
+  (OSV ecosystem and normalised name → package → the SBOMs holding it).
+- :class:`Decisions` holds what people said: the manufacturers' VEX statements per
+  product version and the hospital's triage records.
+- :func:`assess` scans each SBOM once per (product version, clinical criticality) with the
+  matches of :class:`~medsec.findings.knowledge.Knowledge` (each distinct package matched
+  once), so assets that share a product version's SBOM share their findings.
+
+An asset is scanned with **its own SBOM** when it has one, else with **the SBOM of its
+linked product version** (published, or its own organization's). Manufacturer VEX of
+that product version applies either way; a statement applies by product version +
+component + vulnerability (:mod:`medsec.vulns.vex.resolve`), never by CVE id alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
+from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
+from medsec.inventory.fields import Criticality
+from medsec.inventory.models import Asset
+from medsec.products.models import Product, ProfileVersion
+from medsec.sbom.model import NO_HASHES, Component, Sbom, SbomFormat
+from medsec.sbom.models import SbomComponent, StoredSbom
+from medsec.vulns.findings import Finding, scan
+from medsec.vulns.matcher import package_key
+from medsec.vulns.packages import Package
+from medsec.vulns.priority import AssetContext
+from medsec.vulns.triage import TriageRecord
+from medsec.vulns.vex.model import Justification, SourceKind, Subject, VexStatement, VexStatus
+
+
+def version_ref(profile_version_id: int) -> str:
+    """How the service names a product version as the subject of a VEX statement."""
+    return f"medsec:profile-version:{profile_version_id}"
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    id: int
+    serial: str
+    vendor: str
+    model: str
+    site_id: int
+    zone_id: int | None
+    criticality: str
+    profile_version_id: int | None
+    firmware_version: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.vendor} {self.model} ({self.serial})"
+
+
+@dataclass(frozen=True)
+class Bom:
+    """A stored SBOM as the scanner reads it; ``component_ids`` are the rows of
+    ``sbom.components``, in order."""
+
+    id: int
+    sbom: Sbom
+    component_ids: tuple[int, ...]
+    filename: str
+    asset_id: int | None = None
+    profile_version_id: int | None = None
+
+
+@dataclass
+class Components:
+    """The assets of one organization and the SBOMs they are scanned with."""
+
+    fingerprint: Fingerprint
+    assets: dict[int, AssetInfo]
+    boms: dict[int, Bom]
+    #: asset id → the id of the SBOM it is scanned with.
+    source_of: dict[int, int]
+    #: (ecosystem, name key) → package → ids of the SBOMs that hold it.
+    by_package: dict[tuple[str, str], dict[Package, set[int]]] = field(default_factory=dict)
+
+    def assets_scanned_with(self, sbom_ids: Iterable[int]) -> list[int]:
+        wanted = set(sbom_ids)
+        return sorted(a for a, s in self.source_of.items() if s in wanted)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    fingerprint: Fingerprint
+    vex: dict[int, tuple[VexStatement, ...]]
+    triage: tuple[TriageRecord, ...]
+
+
+#: The findings of one scanned SBOM: (component row id, finding), highest priority first.
+Scanned = tuple[tuple[int, Finding], ...]
+
+
+@dataclass
+class Assessment:
+    """Every asset's findings (assets without an SBOM are absent)."""
+
+    key: tuple[Fingerprint, Fingerprint, Fingerprint]
+    by_asset: dict[int, Scanned]
+    distinct_packages: int = 0
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def components_fingerprint(session: Session, organization_id: int) -> Fingerprint:
+    assets = session.execute(
+        select(func.count(Asset.id), func.sum(Asset.id), func.max(Asset.updated_at)).where(
+            Asset.organization_id == organization_id
+        )
+    ).one()
+    sboms = session.execute(
+        select(func.count(StoredSbom.id), func.sum(StoredSbom.id), func.max(StoredSbom.uploaded_at))
+    ).one()
+    versions = session.execute(
+        select(func.count(ProfileVersion.id), func.max(ProfileVersion.published_at))
+    ).one()
+    return (*assets, *sboms, *versions)
+
+
+def decisions_fingerprint(session: Session, organization_id: int) -> Fingerprint:
+    vex = session.execute(select(func.count(VexDocumentRow.id), func.max(VexDocumentRow.id))).one()
+    triage = session.execute(
+        select(
+            func.count(TriageRow.id), func.max(TriageRow.id), func.max(TriageRow.recorded_at)
+        ).where(TriageRow.organization_id == organization_id)
+    ).one()
+    return (*vex, *triage)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def component_rows(session: Session, sbom_ids: Sequence[int]) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {i: [] for i in sbom_ids}
+    if not sbom_ids:
+        return found
+    rows = session.execute(
+        select(
+            SbomComponent.sbom_id,
+            SbomComponent.id,
+            SbomComponent.bom_ref,
+            SbomComponent.type,
+            SbomComponent.name,
+            SbomComponent.version,
+            SbomComponent.namespace,
+            SbomComponent.purl,
+            SbomComponent.cpe,
+            SbomComponent.hashes,
+            SbomComponent.parent_ref,
+            SbomComponent.scope,
+        )
+        .where(SbomComponent.sbom_id.in_(list(sbom_ids)))
+        .order_by(SbomComponent.sbom_id, SbomComponent.position)
+    )
+    for row in rows:
+        found[row[0]].append(row)
+    return found
+
+
+def bom_of(row: Any, components: list[Any], product: Component, **owner: int | None) -> Bom:
+    built = tuple(
+        Component(
+            ref=c.bom_ref,
+            type=c.type,
+            name=c.name,
+            version=c.version,
+            group=c.namespace if not c.purl else None,
+            purl=c.purl,
+            cpe=c.cpe,
+            hashes=c.hashes or NO_HASHES,
+            parent=c.parent_ref,
+            scope=c.scope,
+        )
+        for c in components
+    )
+    sbom = Sbom(
+        format=SbomFormat(row.format),
+        spec_version=row.spec_version,
+        serial_number=row.serial_number,
+        product=product,
+        components=built,
+    )
+    return Bom(row.id, sbom, tuple(c.id for c in components), row.filename, **owner)
+
+
+_SBOM_COLUMNS = (
+    StoredSbom.id,
+    StoredSbom.format,
+    StoredSbom.spec_version,
+    StoredSbom.serial_number,
+    StoredSbom.filename,
+    StoredSbom.product_name,
+    StoredSbom.product_version,
+    StoredSbom.asset_id,
+    StoredSbom.profile_version_id,
+)
+
+
+def load_components(session: Session, organization_id: int, stamp: Fingerprint) -> Components:
+    """The organization's assets and the SBOMs each is scanned with, indexed by package."""
+    assets = {
+        a.id: AssetInfo(
+            a.id,
+            a.serial,
+            a.vendor,
+            a.model,
+            a.site_id,
+            a.zone_id,
+            a.criticality,
+            a.profile_version_id,
+            a.firmware_version,
+        )
+        for a in session.execute(
+            select(
+                Asset.id,
+                Asset.serial,
+                Asset.vendor,
+                Asset.model,
+                Asset.site_id,
+                Asset.zone_id,
+                Asset.criticality,
+                Asset.profile_version_id,
+                Asset.firmware_version,
+            ).where(Asset.organization_id == organization_id)
+        )
+    }
+    own = session.execute(
+        select(*_SBOM_COLUMNS).where(
+            StoredSbom.organization_id == organization_id, StoredSbom.asset_id.is_not(None)
+        )
+    ).all()
+    linked = {a.profile_version_id for a in assets.values() if a.profile_version_id}
+    shared = (
+        session.execute(
+            select(*_SBOM_COLUMNS, Product.name, ProfileVersion.version)
+            .join(ProfileVersion, ProfileVersion.id == StoredSbom.profile_version_id)
+            .join(Product, Product.id == ProfileVersion.product_id)
+            .where(
+                StoredSbom.profile_version_id.in_(list(linked)),
+                or_(
+                    ProfileVersion.status == "published",
+                    Product.organization_id == organization_id,
+                ),
+            )
+        ).all()
+        if linked
+        else []
+    )
+    rows = component_rows(session, [r.id for r in own] + [r.id for r in shared])
+    boms: dict[int, Bom] = {}
+    source_of: dict[int, int] = {}
+    by_version: dict[int, int] = {}
+    for v in shared:
+        name = str(v.product_name or v[-2])
+        version = str(v.product_version or v[-1])
+        product = Component(ref=None, type="device", name=name, version=version)
+        boms[v.id] = bom_of(v, rows[v.id], product, profile_version_id=v.profile_version_id)
+        by_version[v.profile_version_id] = v.id
+    for r in own:
+        asset = assets.get(r.asset_id)
+        if asset is None:
+            continue
+        name = r.product_name or f"{asset.vendor} {asset.model}"
+        firmware = r.product_version or asset.firmware_version
+        product = Component(ref=None, type="device", name=name, version=firmware)
+        boms[r.id] = bom_of(r, rows[r.id], product, asset_id=r.asset_id)
+        source_of[asset.id] = r.id
+    for asset in assets.values():
+        if asset.id not in source_of and asset.profile_version_id in by_version:
+            source_of[asset.id] = by_version[asset.profile_version_id]
+    found = Components(stamp, assets, boms, source_of)
+    for bom in boms.values():
+        for c in bom.sbom.components:
+            package = package_identity(c.purl, c.cpe, c.name, c.version)
+            if package is None or package.ecosystem is None:
+                continue
+            key = package_key(package.ecosystem, package.name)
+            found.by_package.setdefault(key, {}).setdefault(package, set()).add(bom.id)
+    return found
+
+
+def statement_of(row: VexStatementRow) -> VexStatement:
+    """A stored manufacturer statement, about its product version."""
+    component = Subject(**row.component) if row.component else None
+    return VexStatement(
+        vulnerability=row.vulnerability,
+        status=VexStatus(row.status),
+        source=row.source,
+        source_kind=SourceKind.MANUFACTURER,
+        product=Subject(ref=version_ref(row.profile_version_id)),
+        component=component,
+        aliases=tuple(row.aliases),
+        justification=Justification(row.justification) if row.justification else None,
+        impact_statement=row.impact_statement,
+        action_statement=row.action_statement,
+        timestamp=row.timestamp,
+        original_status=row.original_status,
+        original_justification=row.original_justification,
+        pointer=row.pointer,
+    )
+
+
+def triage_record(row: TriageRow) -> TriageRecord:
+    return TriageRecord(
+        product=row.product_key,
+        component=row.component_key,
+        vulnerability=row.vulnerability,
+        status=VexStatus(row.status),
+        analyst=row.analyst,
+        timestamp=row.recorded_at,
+        component_version=row.component_version,
+        component_hashes=dict(row.component_hashes or {}),
+        justification=Justification(row.justification) if row.justification else None,
+        note=row.note,
+    )
+
+
+def version_statements(
+    session: Session, version_ids: Iterable[int]
+) -> dict[int, tuple[VexStatement, ...]]:
+    ids = list(set(version_ids))
+    found: dict[int, list[VexStatement]] = {}
+    if ids:
+        rows = session.scalars(
+            select(VexStatementRow)
+            .where(VexStatementRow.profile_version_id.in_(ids))
+            .order_by(VexStatementRow.id)
+        )
+        for row in rows:
+            found.setdefault(row.profile_version_id, []).append(statement_of(row))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def organization_triage(session: Session, organization_id: int) -> tuple[TriageRecord, ...]:
+    rows = session.scalars(
+        select(TriageRow).where(TriageRow.organization_id == organization_id)
+    ).all()
+    return tuple(triage_record(r) for r in rows)
+
+
+def load_decisions(
+    session: Session, organization_id: int, components: Components, stamp: Fingerprint
+) -> Decisions:
+    versions = {a.profile_version_id for a in components.assets.values() if a.profile_version_id}
+    return Decisions(
+        stamp, version_statements(session, versions), organization_triage(session, organization_id)
+    )
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def scan_bom(
+    bom: Bom,
+    profile_version_id: int | None,
+    criticality: str | None,
+    knowledge: Knowledge,
+    vex: Sequence[VexStatement],
+    triage: Sequence[TriageRecord],
+) -> Scanned:
+    """The findings of one SBOM as the product version's and the hospital's decisions
+    leave them, prioritised for a device of ``criticality``."""
+    product = bom.sbom.product or Component(ref=None, type="device", name=bom.filename)
+    product = replace(
+        product, ref=version_ref(profile_version_id) if profile_version_id is not None else None
+    )
+    sbom = replace(bom.sbom, product=product)
+    try:
+        context = AssetContext(criticality=Criticality(criticality)) if criticality else None
+    except ValueError:
+        context = None
+    found = scan(
+        sbom,
+        knowledge.index,
+        vex=vex,
+        kev=knowledge.kev,
+        context=context,
+        triage=triage,
+        cves=knowledge.cves,
+        matcher=knowledge.matcher,
+    )
+    rows = {id(c): i for c, i in zip(sbom.components, bom.component_ids, strict=True)}
+    return tuple((rows[id(f.component)], f) for f in found)
+
+
+def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
+    """Every asset's findings; each (SBOM, product version, criticality) scanned once."""
+    memo: dict[tuple[int, int | None, str], Scanned] = {}
+    by_asset: dict[int, Scanned] = {}
+    for asset_id, sbom_id in components.source_of.items():
+        asset = components.assets[asset_id]
+        pv = asset.profile_version_id
+        key = (sbom_id, pv, asset.criticality)
+        scanned = memo.get(key)
+        if scanned is None:
+            vex = decisions.vex.get(pv, ()) if pv is not None else ()
+            scanned = memo[key] = scan_bom(
+                components.boms[sbom_id], pv, asset.criticality, knowledge, vex, decisions.triage
+            )
+        by_asset[asset_id] = scanned
+    stamp = (knowledge.fingerprint, components.fingerprint, decisions.fingerprint)
+    return Assessment(stamp, by_asset, knowledge.distinct_packages)

@@ -1,0 +1,131 @@
+"""Vulnerability findings in the browser: the fleet page (chart, table, filters), a
+finding's evidence page with the triage form, and a version's findings with the VEX
+upload."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from medsec.accounts.authentication import actor_for
+from medsec.accounts.models import User
+from medsec.accounts.roles import OrganizationKind, Role
+from medsec.audit.services import Context
+from medsec.findings import vex
+from medsec.findings.demo import PUMP_VEX, seed_store
+from medsec.inventory import services as inventory
+from medsec.inventory.schemas import SiteIn
+from medsec.products import services as products
+from medsec.sbom import services as sboms
+
+from .conftest import EXAMPLES, Browser, Site, csrf_of, text_of
+
+PUMP = EXAMPLES / "infusion-pump.yaml"
+PUMP_SBOM = EXAMPLES / "sbom" / "infusion-pump-4.2.1.cdx.json"
+
+
+@dataclasses.dataclass
+class Fleet:
+    site: Site
+    version: int
+    pump: int
+
+
+def _actor(site: Site, user_id: int) -> object:
+    with site.instance.db.session() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        actor = actor_for(session, user, None, site.instance.auth, Context())
+    return dataclasses.replace(actor, recently_authenticated=True)
+
+
+@pytest.fixture
+def fleet(site: Site) -> Fleet:
+    maker = site.organization("Northwind", OrganizationKind.MANUFACTURER)
+    psirt: object = _actor(site, site.user(maker, "psirt", Role.PRODUCT_SECURITY_OFFICER))
+    hospital = site.organization("Clinic", OrganizationKind.HEALTHCARE_PROVIDER)
+    analyst: object = _actor(site, site.user(hospital, "analyst", Role.SECURITY_ANALYST))
+    with site.instance.db.session() as session:
+        version = products.upload(session, psirt, PUMP.name, PUMP.read_bytes())  # type: ignore[arg-type]
+        source, document = sboms.read_file(PUMP_SBOM, PUMP_SBOM.name)
+        sboms.attach_to_version(session, psirt, version.id, source, document)  # type: ignore[arg-type]
+        products.publish(session, psirt, version.id)  # type: ignore[arg-type]
+        products.hold(session, analyst, version.product_id)  # type: ignore[arg-type]
+        place = inventory.create_site(session, analyst, SiteIn(name="Main"))  # type: ignore[arg-type]
+        fields = {
+            "serial": "LVP3-1",
+            "vendor": "Northwind Infusion Systems",
+            "model": "LVP-3000",
+            "firmware_version": "4.2.1",
+            "criticality": "high",
+        }
+        pump = inventory.create_asset(session, analyst, place.id, None, fields)  # type: ignore[arg-type]
+        seed_store(session)
+        vex.attach(session, psirt, version.id, PUMP_VEX.read_bytes(), PUMP_VEX.name)  # type: ignore[arg-type]
+        return Fleet(site, version.id, pump.id)
+
+
+def signed_in(fleet: Fleet, username: str) -> Browser:
+    browser = fleet.site.browser()
+    assert browser.login(username).status_code == 303
+    return browser
+
+
+def test_the_fleet_page_shows_counts_by_priority_and_the_findings(fleet: Fleet) -> None:
+    browser = signed_in(fleet, "analyst")
+    page = browser.follow("/findings").text
+    text = text_of(page)
+    assert '<a href="/findings" aria-current="page">Vulnerabilities</a>' in page
+    assert "<svg" in page and "Findings by priority, as a table" in text
+    assert "1 of 1 devices have an SBOM" in text
+    assert "CVE-2026-40010" in text and "not_affected" in text  # cleared by Northwind's VEX
+    assert "CVE-2026-40011" in text and "Install firmware 4.2.2" in text
+    affected = text_of(browser.follow("/findings?state=affected").text)
+    assert "CVE-2026-40011" in affected and "CVE-2026-40010" not in affected
+
+
+def test_a_finding_page_shows_the_evidence_and_records_a_triage(fleet: Fleet) -> None:
+    browser = signed_in(fleet, "analyst")
+    listing = browser.follow("/findings").text
+    link = re.search(r'href="(/inventory/assets/\d+/findings/\d+/CVE-2026-40011)"', listing)
+    assert link
+    page = browser.follow(link.group(1)).text
+    text = text_of(page)
+    assert "low confidence" in text and "versionEndExcluding" not in text
+    assert "cpe:2.3:a:zlib:zlib" in text and "with version < 1.3" in text
+    assert "manufacturer: Northwind Infusion Systems PSIRT" in text
+    assert "clinical criticality high: +1" in text
+    action = f"{link.group(1)}/triage"
+    refused = browser.post(action, {"csrf_token": csrf_of(page), "status": "not_affected"})
+    assert refused.status_code == 422 and "needs a justification" in text_of(refused.text)
+    done = browser.post(
+        action,
+        {
+            "csrf_token": csrf_of(page),
+            "status": "not_affected",
+            "justification": "inline_mitigations_already_exist",
+            "note": "pump server link filtered",
+        },
+    )
+    assert done.status_code == 303
+    after = text_of(browser.follow(done.headers["location"]).text)
+    assert "The triage decision was recorded." in after
+    assert "hospital: analyst" in after and "pump server link filtered" in after
+
+
+def test_the_manufacturer_sees_its_versions_findings_and_attaches_vex(fleet: Fleet) -> None:
+    browser = signed_in(fleet, "psirt")
+    url = f"/versions/{fleet.version}/findings"
+    page = browser.follow(url).text
+    text = text_of(page)
+    assert "2 statements about this version, 1 about other products left out" in text
+    again = browser.post(
+        f"/versions/{fleet.version}/vex",
+        {"csrf_token": csrf_of(page)},
+        files={"file": (PUMP_VEX.name, PUMP_VEX.read_bytes(), "application/json")},
+    )
+    assert again.status_code == 409 and "already attached" in text_of(again.text)
+    version_page = text_of(browser.follow(f"/versions/{fleet.version}").text)
+    assert "Vulnerability findings" in version_page
