@@ -8,6 +8,7 @@ hypothesis strategy is driven here directly; one test per operation.)
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,18 +28,22 @@ from medsec.settings import Settings
 EXAMPLES = 8
 
 
-def _operations() -> list[tuple[str, str]]:
-    """(path, method) of every operation in the OpenAPI document."""
+def _openapi() -> dict[str, Any]:
+    """The OpenAPI document, generated once: every app built by ``create_app`` has the same
+    routes, and generating it per test (schemathesis' ``from_asgi`` asks the app for it)
+    cost 2–3 s of each test's time."""
     settings_ = Settings(
         data_dir=Path(tempfile.gettempdir()) / "medsec-openapi",
         database_url="sqlite:///:memory:",
         secret_key=SecretStr("o" * 48),
     )
-    spec = create_app(settings_).openapi()
-    return sorted((path, method.upper()) for path, item in spec["paths"].items() for method in item)
+    return create_app(settings_).openapi()
 
 
-OPERATIONS = _operations()
+SPEC = _openapi()
+OPERATIONS = sorted(
+    (path, method.upper()) for path, item in SPEC["paths"].items() for method in item
+)
 
 
 @pytest.fixture
@@ -58,9 +63,8 @@ def test_no_server_error(
     instance: Instance, request: pytest.FixtureRequest, path: str, method: str, who: str
 ) -> None:
     headers = request.getfixturevalue("admin_headers") if who == "admin" else {}
-    schema = schemathesis.openapi.from_asgi(
-        "/api/openapi.json", create_app(instance.settings, instance)
-    )
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(SPEC))
+    schema.app = create_app(instance.settings, instance)  # calls go to this app, in process
     operation = schema[path][method]
 
     @given(
