@@ -178,10 +178,11 @@ def main() -> None:
                 str(args.workers),
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        wait_ready(f"{base}/readyz", time.monotonic() + 30)
+        # Importing the app takes seconds per worker, more on a loaded machine.
+        wait_ready(f"{base}/readyz", time.monotonic() + 120)
         guide = f"{base}/public/profiles/{version_id}/guide.html"
         txt = f"{base}/public/profiles/{version_id}/security.txt"
         for url in (guide, txt):  # warm the per-process caches of both workers
