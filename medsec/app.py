@@ -144,7 +144,7 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     app.add_exception_handler(Exception, on_error)
 
     @app.get("/healthz", tags=["health"], dependencies=[public()])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
