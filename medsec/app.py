@@ -179,8 +179,8 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     return app
 
 
-def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` worker processes: settings from ``MEDSEC_*``.
+def serving_app(settings: Settings) -> FastAPI:
+    """The app of a serving process (``medsec serve``), its start-up done.
 
     Everything built so far (modules, routes, templates, mappers: hundreds of thousands
     of objects that live as long as the process) is moved out of the garbage collector's
@@ -188,7 +188,12 @@ def app_from_environment() -> FastAPI:
     requests allocate: otherwise each one stalls every request in flight for tens of
     milliseconds, the tail of the latency distribution.
     """
-    app = create_app(Settings())
+    app = create_app(settings)
     gc.collect()
     gc.freeze()
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes: settings from ``MEDSEC_*``."""
+    return serving_app(Settings())
