@@ -145,6 +145,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
+    parser.add_argument(
+        "--ready-timeout", type=int, default=300, help="seconds to wait for the server to start"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -181,8 +184,8 @@ def main() -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        # Importing the app takes seconds per worker, more on a loaded machine.
-        wait_ready(f"{base}/readyz", time.monotonic() + 120)
+        # Importing the app takes seconds per worker, minutes on a heavily loaded machine.
+        wait_ready(f"{base}/readyz", time.monotonic() + args.ready_timeout)
         guide = f"{base}/public/profiles/{version_id}/guide.html"
         txt = f"{base}/public/profiles/{version_id}/security.txt"
         for url in (guide, txt):  # warm the per-process caches of both workers
