@@ -59,7 +59,10 @@ class Result:
     name: str
     requests_per_second: float
     p99_ms: float
-    errors: int
+    #: Answers other than 2xx/3xx (a failure of the service).
+    non_2xx: int
+    #: wrk's socket errors: connect, read, write, and requests unanswered after 2 s.
+    socket_errors: int
 
 
 def free_port() -> int:
@@ -130,14 +133,14 @@ def run_wrk(name: str, url: str, seconds: int, header: str | None = None) -> Res
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = parse_latency(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    errors = 0
+    non_2xx = socket_errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
-        errors += int(match.group(1))
+        non_2xx = int(match.group(1))
     if match := re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
-        errors += sum(int(g) for g in match.groups())
-    return Result(name, rps, p99, errors)
+        socket_errors = sum(int(g) for g in match.groups())
+    return Result(name, rps, p99, non_2xx, socket_errors)
 
 
 def main() -> None:
@@ -145,6 +148,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
+    parser.add_argument(
+        "--ready-timeout", type=int, default=300, help="seconds to wait for the server to start"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -178,10 +184,11 @@ def main() -> None:
                 str(args.workers),
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        wait_ready(f"{base}/readyz", time.monotonic() + 30)
+        # Importing the app takes seconds per worker, minutes on a heavily loaded machine.
+        wait_ready(f"{base}/readyz", time.monotonic() + args.ready_timeout)
         guide = f"{base}/public/profiles/{version_id}/guide.html"
         txt = f"{base}/public/profiles/{version_id}/security.txt"
         for url in (guide, txt):  # warm the per-process caches of both workers
@@ -212,7 +219,7 @@ def main() -> None:
 
     print(f"medsec serve --workers {args.workers} on PostgreSQL; wrk -t2 -c64 -d{args.seconds}s")
     print(
-        f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}{'sock/timeout':>14}"
         f"{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}"
     )
     for r in results:
@@ -220,7 +227,8 @@ def main() -> None:
         rps_ratio = f"{r.requests_per_second / goal_rps:.2f}" if goal_rps else "–"
         p99_ratio = f"{r.p99_ms / goal_p99:.2f}" if goal_p99 else "–"
         print(
-            f"{r.name:<22}{r.requests_per_second:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
+            f"{r.name:<22}{r.requests_per_second:>10.0f}{r.p99_ms:>10.1f}{r.non_2xx:>9}"
+            f"{r.socket_errors:>14}"
             f"{rps_ratio:>15}{p99_ratio:>12}"
         )
     if args.json:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -144,7 +145,7 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     app.add_exception_handler(Exception, on_error)
 
     @app.get("/healthz", tags=["health"], dependencies=[public()])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
@@ -178,6 +179,21 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     return app
 
 
+def serving_app(settings: Settings) -> FastAPI:
+    """The app of a serving process (``medsec serve``), its start-up done.
+
+    Everything built so far (modules, routes, templates, mappers: hundreds of thousands
+    of objects that live as long as the process) is moved out of the garbage collector's
+    sight with :func:`gc.freeze`, so that a full collection under load walks only what
+    requests allocate: otherwise each one stalls every request in flight for tens of
+    milliseconds, the tail of the latency distribution.
+    """
+    app = create_app(settings)
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` worker processes: settings from ``MEDSEC_*``."""
-    return create_app(Settings())
+    return serving_app(Settings())

@@ -12,8 +12,9 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from medsec.accounts import mfa, ratelimit
@@ -472,18 +473,24 @@ def login_redirected(
     return login_external(session, config, identity, mapping, context)
 
 
-def resolve_session(
-    session: Session, config: AuthConfig, token: str
-) -> tuple[User, LoginSession] | None:
-    """The live session for a cookie token, applying idle and absolute timeouts."""
-    # One query for the session, its user and the user's organization (every page view).
-    found = session.execute(
+@cache
+def _login_session_query() -> Select[LoginSession, User]:
+    """The session, its user and the user's organization in one query (every page view);
+    built once, like :func:`medsec.accounts.tokens._token_query`."""
+    return (
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
         .join(Organization, Organization.id == User.organization_id)
         .options(contains_eager(User.organization))
-        .where(LoginSession.token_hash == token_hash(token))
-    ).first()
+        .where(LoginSession.token_hash == bindparam("token_hash"))
+    )
+
+
+def resolve_session(
+    session: Session, config: AuthConfig, token: str
+) -> tuple[User, LoginSession] | None:
+    """The live session for a cookie token, applying idle and absolute timeouts."""
+    found = session.execute(_login_session_query(), {"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     login_session, user = found

@@ -9,11 +9,13 @@ without one fails the suite.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import SessionState, actor_for, resolve_session, session_state
@@ -37,10 +39,36 @@ def instance(request: Request) -> Instance:
     return found
 
 
-def db_session(request: Request) -> Iterator[Session]:
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def _end_off_loop(session: Session, *, commit: bool) -> None:
+    """End the request's transaction. A session that never began one holds no connection
+    and has nothing to write: it closes on the event loop. Otherwise the commit (or
+    rollback) talks to the database, so it runs in the thread pool — shielded from
+    cancellation, so that a client that hangs up still gets its connection returned."""
+    if not session.in_transaction():
+        session.close()
+        return
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_end, session, commit=commit)
+
+
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent on success,
     rolled back on failure (except errors marked ``keep_changes``, such as a failed login
     whose audit event must stay).
+
+    A coroutine, so that FastAPI does not run it in the thread pool: creating a session
+    does no I/O (its connection is checked out by the first query, in the route's or the
+    caller's thread), and the end of the transaction is one thread-pool call, not two.
 
     The teardown runs in a threadpool thread while the request still holds its pooled
     connection, so the app admits fewer requests at once than the pool has connections
@@ -51,18 +79,13 @@ def db_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     except Error as e:
-        if e.keep_changes:
-            session.commit()
-        else:
-            session.rollback()
+        await _end_off_loop(session, commit=e.keep_changes)
         raise
     except BaseException:
-        session.rollback()
+        await _end_off_loop(session, commit=False)
         raise
     else:
-        session.commit()
-    finally:
-        session.close()
+        await _end_off_loop(session, commit=True)
 
 
 # scope="function": the transaction commits before the response is sent. With FastAPI's
@@ -191,9 +214,13 @@ def authenticated() -> Any:
 
 
 def public() -> Any:
-    """Route dependency: no login needed (health, published documents, login and setup)."""
+    """Route dependency: no login needed (health, published documents, login and setup).
 
-    def dependency() -> None:
+    A coroutine, so that FastAPI calls it on the event loop: a plain function would cost
+    a thread-pool round trip on every public request, the most frequent ones.
+    """
+
+    async def dependency() -> None:
         return None
 
     dependency.medsec_policy = "public"  # type: ignore[attr-defined]

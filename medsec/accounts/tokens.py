@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
 from medsec.accounts.actor import Actor
@@ -96,18 +97,27 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> None:
         record(session, Tag.TOKEN_REVOKED, actor.context, target=f"api-token:{token.id}")
 
 
-def resolve_token(session: Session, value: str) -> tuple[User, ApiToken] | None:
-    if not value.startswith(PREFIX):
-        return None
-    # One query for the token, its user and the user's organization: the actor built next
-    # finds both in the session's identity map (this runs on every API request).
-    found = session.execute(
+@cache
+def _token_query() -> Select[ApiToken, User]:
+    """The token, its user and the user's organization in one query: the actor built next
+    finds both in the session's identity map. Built once (on first use, when the mappers
+    are configured): building the statement with its loader option cost more than
+    running the cached compiled SQL, and this runs on every API request."""
+    return (
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .join(Organization, Organization.id == User.organization_id)
         .options(contains_eager(User.organization))
-        .where(ApiToken.token_hash == token_hash(value))
-    ).first()
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
+
+
+def resolve_token(session: Session, value: str) -> tuple[User, ApiToken] | None:
+    """The live token ``value`` and its (active) owner, else None. Nothing is cached
+    between requests: a revoked or expired token, or a disabled owner, fails at once."""
+    if not value.startswith(PREFIX):
+        return None
+    found = session.execute(_token_query(), {"token_hash": token_hash(value)}).first()
     now = utcnow()
     if found is None:
         return None

@@ -13,10 +13,11 @@ class PageParams(BaseModel):
     limit: int = 50
 
 
-def page_params(
+async def page_params(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PageParams:
+    """The page asked for (a coroutine: FastAPI runs it on the event loop, no thread)."""
     return PageParams(offset=offset, limit=limit)
 
 

@@ -71,9 +71,9 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
             proxy_headers=False,
         )
         return
-    from medsec.app import create_app
+    from medsec.app import serving_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(serving_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def serve(

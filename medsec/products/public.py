@@ -21,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,6 +56,7 @@ class PublicDocuments:
         self._entries: OrderedDict[tuple[int, Artifact], tuple[float, PublicDocument]] = (
             OrderedDict()
         )
+        self._loading: dict[tuple[int, Artifact], Future[PublicDocument]] = {}
 
     def cached(self, version_id: int, name: str) -> PublicDocument | None:
         """The document if it is in memory and fresh; never touches the database.
@@ -63,24 +65,49 @@ class PublicDocuments:
         """
         key = (version_id, parse_artifact(name))
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] < time.monotonic():
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            return self._fresh(key)
+
+    def _fresh(self, key: tuple[int, Artifact]) -> PublicDocument | None:
+        """The entry for ``key`` if fresh (the caller holds the lock)."""
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
 
     def get(self, version_id: int, name: str) -> PublicDocument:
-        """The document, loading (and rendering) it when it is not cached; blocking."""
-        found = self.cached(version_id, name)
-        if found is not None:
-            return found
-        artifact = parse_artifact(name)
-        document = self._load(version_id, artifact)
+        """The document, loading (and rendering) it when it is not cached; blocking.
+
+        Concurrent misses for one document load it once: the first caller loads, the
+        others wait for its result (or its error). Without that, every request that
+        arrives while an entry is missing or just expired — all of them, under load —
+        queried the database and rendered the same document in parallel.
+        """
+        key = (version_id, parse_artifact(name))
         with self._lock:
-            self._entries[(version_id, artifact)] = (time.monotonic() + self._ttl, document)
-            self._entries.move_to_end((version_id, artifact))
+            found = self._fresh(key)
+            if found is not None:
+                return found
+            pending = self._loading.get(key)
+            leader = pending is None
+            if pending is None:
+                pending = self._loading[key] = Future()
+        if not leader:
+            return pending.result()
+        try:
+            document = self._load(*key)
+        except BaseException as e:
+            with self._lock:
+                del self._loading[key]
+            pending.set_exception(e)
+            raise
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self._ttl, document)
+            self._entries.move_to_end(key)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
+            del self._loading[key]
+        pending.set_result(document)
         return document
 
 

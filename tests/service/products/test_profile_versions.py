@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +305,45 @@ def test_cached_public_documents_expire() -> None:
     assert documents.cached(1, "security.txt") is None
     with pytest.raises(NotFound):
         documents.cached(1, "passwords.txt")
+
+
+def test_regression_concurrent_misses_load_a_public_document_once() -> None:
+    # Under load, every request arriving while an entry was missing or just expired
+    # queried the database and rendered the same document itself (a stampede).
+    loads: list[int] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def load(version_id: int, artifact: Any) -> PublicDocument:
+        loads.append(version_id)
+        entered.set()
+        release.wait(timeout=10)
+        return PublicDocument(b"body", "text/plain", '"e"')
+
+    documents = PublicDocuments(load)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = pool.submit(documents.get, 1, "security.txt")
+        assert entered.wait(timeout=10)
+        others = [pool.submit(documents.get, 1, "security.txt") for _ in range(7)]
+        time.sleep(0.2)  # let the others reach the cache while the first one loads
+        release.set()
+        bodies = [first.result().body, *(f.result().body for f in others)]
+    assert bodies == [b"body"] * 8
+    assert loads == [1]
+
+
+def test_a_failed_load_of_a_public_document_is_not_remembered() -> None:
+    outcomes = iter([NotFound("no published profile version 1"), None])
+
+    def load(version_id: int, artifact: Any) -> PublicDocument:
+        error = next(outcomes)
+        if error is not None:
+            raise error
+        return PublicDocument(b"body", "text/plain", '"e"')
+
+    documents = PublicDocuments(load)
+    with pytest.raises(NotFound):
+        documents.get(1, "security.txt")
+    assert documents.get(1, "security.txt").body == b"body"
 
 
 def _count_into(statements: list[str]) -> Any:
