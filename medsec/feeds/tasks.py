@@ -1,7 +1,8 @@
 """The worker's ``feeds.poll`` job: fetch every subscription every 15 minutes (registered
 by :func:`medsec.worker.tasks.register`). Each subscription is fetched in its own
 transaction, so one failing feed neither blocks nor undoes the others; the feed's ETag
-makes an unchanged feed cost one conditional request."""
+makes an unchanged feed cost one conditional request. A feed's CSAF provider is followed
+as well (:mod:`medsec.feeds.advisories`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 from huey import crontab
 from sqlalchemy import select
 
+from medsec.advisories.consumer.download import Downloader, http_client
+from medsec.advisories.validation import default_validator
 from medsec.audit.services import Context
 from medsec.feeds import receiving
+from medsec.feeds.advisories import AdvisoryLeg
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.models import FeedSubscription
 from medsec.feeds.transport import HttpTransport
@@ -29,12 +33,14 @@ def poll(instance: Instance, transport: Transport) -> list[receiving.FetchReport
         )
     context = Context(actor="worker", ip="local")
     reports = []
-    for subscription_id in ids:
-        with instance.db.session() as session:
-            found = session.get(FeedSubscription, subscription_id)
-            if found is None:  # removed meanwhile
-                continue
-            reports.append(receiving.fetch(session, found, transport, context))
+    with http_client(instance.http_transport) as client:
+        leg = AdvisoryLeg(Downloader(client), default_validator())
+        for subscription_id in ids:
+            with instance.db.session() as session:
+                found = session.get(FeedSubscription, subscription_id)
+                if found is None:  # removed meanwhile
+                    continue
+                reports.append(receiving.fetch(session, found, transport, context, leg))
     return reports
 
 
