@@ -1,6 +1,6 @@
 """The asset's context in a finding's priority: the zone exposure from the site model's
 zones and conduits, and the manufacturer's priority from the product's published update
-releases (docs/findings.md, "Priority")."""
+releases (docs/findings.md, "Priority: the device's context")."""
 
 from __future__ import annotations
 
