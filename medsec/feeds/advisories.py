@@ -25,15 +25,19 @@ feed fetch's report (``advisories.error``) and on the next fetch the leg is trie
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.orm import Session
 
 from medsec.advisories.consumer import services as csaf
 from medsec.advisories.consumer.discovery import discover, public_keys
-from medsec.advisories.consumer.download import Downloader, check_url
+from medsec.advisories.consumer.download import Downloader, check_url, http_client
 from medsec.advisories.consumer.pipeline import Fetcher
 from medsec.advisories.interfaces import CsafValidator
+from medsec.advisories.validation import default_validator
 from medsec.audit.services import Context
 from medsec.errors import Error
 from medsec.feeds.models import FeedSubscription
@@ -45,6 +49,15 @@ class AdvisoryLeg:
 
     downloader: Downloader
     validator: CsafValidator
+
+
+@contextmanager
+def advisory_leg(transport: httpx.BaseTransport | None = None) -> Iterator[AdvisoryLeg]:
+    """The advisory leg every feed fetch takes (API, web page, CLI, worker): the CSAF
+    consumer's downloader on one HTTP client (``transport`` replaces the network in
+    tests) and the default validator."""
+    with http_client(transport) as client:
+        yield AdvisoryLeg(Downloader(client), default_validator())
 
 
 @dataclass

@@ -22,11 +22,9 @@ from fastapi.responses import Response, StreamingResponse
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
-from medsec.advisories.consumer.download import Downloader, http_client
-from medsec.advisories.validation import default_validator
 from medsec.api.params import ObjectId
 from medsec.feeds import publishing, receiving, subscriptions
-from medsec.feeds.advisories import AdvisoryLeg
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.index import Kind, index_bytes
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.schemas import EntryDetailOut, EntryOut, SubscribeIn, SubscriptionOut
@@ -144,8 +142,7 @@ def fetch(
     """Fetch now: verify the index, store what is new, quarantine what fails a check;
     then follow the feed's CSAF provider (``advisories`` in the report)."""
     found = subscriptions.for_fetch(session, actor, subscription_id)
-    with http_client(instance(request).http_transport) as csaf_client:
-        leg = AdvisoryLeg(Downloader(csaf_client), default_validator())
+    with advisory_leg(instance(request).http_transport) as leg:
         return receiving.fetch(session, found, client, actor.context, leg).to_json()
 
 

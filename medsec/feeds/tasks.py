@@ -12,11 +12,9 @@ from typing import Any
 from huey import crontab
 from sqlalchemy import select
 
-from medsec.advisories.consumer.download import Downloader, http_client
-from medsec.advisories.validation import default_validator
 from medsec.audit.services import Context
 from medsec.feeds import receiving
-from medsec.feeds.advisories import AdvisoryLeg
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.models import FeedSubscription
 from medsec.feeds.transport import HttpTransport
@@ -33,8 +31,7 @@ def poll(instance: Instance, transport: Transport) -> list[receiving.FetchReport
         )
     context = Context(actor="worker", ip="local")
     reports = []
-    with http_client(instance.http_transport) as client:
-        leg = AdvisoryLeg(Downloader(client), default_validator())
+    with advisory_leg(instance.http_transport) as leg:
         for subscription_id in ids:
             with instance.db.session() as session:
                 found = session.get(FeedSubscription, subscription_id)
