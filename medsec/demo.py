@@ -103,6 +103,8 @@ def seed(instance: Instance) -> list[DemoLogin]:
         _seed_vendor_mds2(session, analyst)
         biomed = _seed_actor(session, instance, users["biomed"])
         seed_inventory(session, biomed)
+        # findings before the update plan: each planned task lists the findings it closes
+        seed_findings(session, psirt, analyst, biomed)
         seed_updates(session, psirt, biomed, DEMO_SITE)
         seed_network(session, biomed, DEMO_SITE)
         recovery_demo.seed(session, lambda name: _seed_actor(session, instance, users[name]))
@@ -112,7 +114,6 @@ def seed(instance: Instance) -> list[DemoLogin]:
             ProviderTarget.from_settings(instance.settings),
             f"{MANUFACTURER} PSIRT <psirt@northwind.example>",
         )
-        seed_findings(session, psirt, analyst, biomed)
         hospital_id = orgs[HOSPITAL].id
     seed_device_events(instance.db, hospital_id)
     return logins

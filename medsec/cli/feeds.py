@@ -14,6 +14,7 @@ from medsec.cli.cases import OrganizationOption, operator
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
 from medsec.errors import Error
 from medsec.feeds import receiving, subscriptions
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.schemas import SubscriptionOut
 from medsec.feeds.transport import HttpTransport
 from medsec.service import Instance
@@ -73,11 +74,12 @@ def fetch(
             if subscription_id is not None
             else [s.id for s in subscriptions.list_subscriptions(session, actor)]
         )
-    for one in ids:
-        with instance.db.session() as session:
-            actor = operator(session, organization)
-            found = subscriptions.for_fetch(session, actor, one)
-            reports.append(receiving.fetch(session, found, transport, actor.context))
+    with advisory_leg(instance.http_transport) as leg:
+        for one in ids:
+            with instance.db.session() as session:
+                actor = operator(session, organization)
+                found = subscriptions.for_fetch(session, actor, one)
+                reports.append(receiving.fetch(session, found, transport, actor.context, leg))
     if format is Format.JSON:
         print_json([r.to_json() for r in reports])
     else:

@@ -25,6 +25,7 @@ from medsec.cli.output import Format, FormatOption, console, print_json
 from medsec.cli.updates import UserOption, acting, product_by_name
 from medsec.db.base import utcnow
 from medsec.errors import Error, NotFound
+from medsec.findings.open_findings import ServiceFindings
 from medsec.inventory import services as inventory
 from medsec.inventory.models import Site
 from medsec.service import Instance
@@ -353,7 +354,8 @@ def plans_make(
             start=begin, days=days, release_ids=release or None,
             asset_ids=[_asset_id(session, actor, s) for s in asset] if asset else None,
         )  # fmt: skip
-        out = plan_out(planning.make_plan(session, actor, found.id, data))
+        open_findings = ServiceFindings(session, actor)
+        out = plan_out(planning.make_plan(session, actor, found.id, data, findings=open_findings))
         serials = {s.asset_id: s.serial for s in fleet.site_updates(session, actor, found.id)}
     if format is Format.JSON:
         print_json(out.model_dump(mode="json"))
@@ -465,8 +467,11 @@ def dashboard(
     with acting(user) as (session, actor):
         found = _site(session, actor, site)
         today = dt.datetime.now(zone(found.timezone)).date()
-        statuses = fleet.site_updates(session, actor, found.id)
-        exposed = exposure.end_of_support(session, actor, found.id, months=months, today=today)
+        open_findings = ServiceFindings(session, actor)
+        statuses = fleet.site_updates(session, actor, found.id, open_findings)
+        exposed = exposure.end_of_support(
+            session, actor, found.id, months=months, today=today, findings=open_findings
+        )
         points = exposure.compliance(session, actor, found.id, weeks=weeks, today=today)
     linked = [s for s in statuses if s.product_id is not None]
     behind = [status_out(s) for s in linked if s.out_of_date]

@@ -24,6 +24,7 @@ from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
 from medsec.feeds import publishing, receiving, subscriptions
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.index import Kind, index_bytes
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.schemas import EntryDetailOut, EntryOut, SubscribeIn, SubscriptionOut
@@ -136,10 +137,13 @@ def fetch(
     actor: Manager,
     session: DbSession,
     client: Annotated[Transport, Depends(transport)],
+    request: Request,
 ) -> dict[str, object]:
-    """Fetch now: verify the index, store what is new, quarantine what fails a check."""
+    """Fetch now: verify the index, store what is new, quarantine what fails a check;
+    then follow the feed's CSAF provider (``advisories`` in the report)."""
     found = subscriptions.for_fetch(session, actor, subscription_id)
-    return receiving.fetch(session, found, client, actor.context).to_json()
+    with advisory_leg(instance(request).http_transport) as leg:
+        return receiving.fetch(session, found, client, actor.context, leg).to_json()
 
 
 @router.get("/feed-subscriptions/{subscription_id}/entries")

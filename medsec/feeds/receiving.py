@@ -40,6 +40,7 @@ from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
 from medsec.errors import Error
 from medsec.feeds import vex
+from medsec.feeds.advisories import AdvisoryLeg, AdvisoryReport, follow
 from medsec.feeds.index import (
     KIND_ORDER,
     MAX_INDEX_BYTES,
@@ -86,6 +87,8 @@ class FetchReport:
     unchanged: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: The advisory leg (the feed's CSAF provider), None when not followed.
+    advisories: AdvisoryReport | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -95,6 +98,7 @@ class FetchReport:
             "unchanged": self.unchanged,
             "quarantined": [{"entry": k, "reason": r} for k, r in self.quarantined],
             "errors": self.errors,
+            "advisories": self.advisories.to_json() if self.advisories else None,
         }
 
 
@@ -479,9 +483,17 @@ def _notify(
 
 
 def fetch(
-    session: Session, subscription: FeedSubscription, transport: Transport, context: Context
+    session: Session,
+    subscription: FeedSubscription,
+    transport: Transport,
+    context: Context,
+    advisories: AdvisoryLeg | None = None,
 ) -> FetchReport:
-    """Fetch, verify and store what is new; the subscription's status says how it went."""
+    """Fetch, verify and store what is new; the subscription's status says how it went.
+
+    With ``advisories``, the CSAF provider the index names is followed too (subscribed to
+    with the feed's key on the first fetch, fetched when the feed brought something new):
+    :mod:`medsec.feeds.advisories`."""
     report = FetchReport(subscription.id)
     previous_etag = subscription.etag
     subscription.last_fetched_at = utcnow()
@@ -504,11 +516,15 @@ def fetch(
     if index is None:
         subscription.last_status, subscription.last_error = "unchanged", None
         report.status = "unchanged"
+        if advisories is not None:  # a provider not reached last time is tried again
+            report.advisories = follow(session, subscription, advisories, context, changed=False)
         return report
     subscription.publisher_name = index.publisher.name
     if index.publisher.csaf_provider:
         provider = urljoin(subscription.url, index.publisher.csaf_provider)
         subscription.csaf_provider_url = provider[:2000]
+    else:
+        subscription.csaf_provider_url = None  # no advisory leg (any longer)
     publisher = publisher_organization(session, subscription, index, context)
     ordered = sorted(
         index.entries, key=lambda e: (e.product, KIND_ORDER[e.kind], e.published or EARLIEST)
@@ -538,4 +554,7 @@ def fetch(
             "errors": len(report.errors),
         },
     )
+    if advisories is not None:
+        changed = bool(report.stored)
+        report.advisories = follow(session, subscription, advisories, context, changed=changed)
     return report

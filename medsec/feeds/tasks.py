@@ -1,7 +1,8 @@
 """The worker's ``feeds.poll`` job: fetch every subscription every 15 minutes (registered
 by :func:`medsec.worker.tasks.register`). Each subscription is fetched in its own
 transaction, so one failing feed neither blocks nor undoes the others; the feed's ETag
-makes an unchanged feed cost one conditional request."""
+makes an unchanged feed cost one conditional request. A feed's CSAF provider is followed
+as well (:mod:`medsec.feeds.advisories`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from medsec.audit.services import Context
 from medsec.feeds import receiving
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.models import FeedSubscription
 from medsec.feeds.transport import HttpTransport
@@ -29,12 +31,13 @@ def poll(instance: Instance, transport: Transport) -> list[receiving.FetchReport
         )
     context = Context(actor="worker", ip="local")
     reports = []
-    for subscription_id in ids:
-        with instance.db.session() as session:
-            found = session.get(FeedSubscription, subscription_id)
-            if found is None:  # removed meanwhile
-                continue
-            reports.append(receiving.fetch(session, found, transport, context))
+    with advisory_leg(instance.http_transport) as leg:
+        for subscription_id in ids:
+            with instance.db.session() as session:
+                found = session.get(FeedSubscription, subscription_id)
+                if found is None:  # removed meanwhile
+                    continue
+                reports.append(receiving.fetch(session, found, transport, context, leg))
     return reports
 
 

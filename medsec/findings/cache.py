@@ -1,10 +1,12 @@
 """The per-process cache of the findings service, invalidated by fingerprints.
 
 Each request compares three cheap fingerprints — the vulnerability store's, the
-organization's assets and SBOMs', its VEX and triage decisions' — with those the cached
-state was built from and rebuilds only what changed: a new advisory re-matches the
+organization's assets and SBOMs' (with its zones' exposures and the published update
+releases: :mod:`medsec.findings.context`), its VEX and triage decisions' — with those the
+cached state was built from and rebuilds only what changed: a new advisory re-matches the
 distinct packages (the component index stays); a triage decision re-applies decisions
-(the matches stay); a new SBOM reloads the components. Imports by another process (the
+(the matches stay); a new SBOM, a new conduit or a published release reloads the
+components. Imports by another process (the
 CLI) are seen on the next request, since the fingerprints are read from the database.
 
 The cache is keyed by database URL (tests run many databases in one process) and keeps a

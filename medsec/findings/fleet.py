@@ -6,9 +6,10 @@ those SBOMs by package, and the findings of every asset.
   (OSV ecosystem and normalised name → package → the SBOMs holding it).
 - :class:`Decisions` holds what people said: the manufacturers' VEX statements per
   product version and the hospital's triage records.
-- :func:`assess` scans each SBOM once per (product version, clinical criticality) with the
-  matches of :class:`~medsec.findings.knowledge.Knowledge` (each distinct package matched
-  once), so assets that share a product version's SBOM share their findings.
+- :func:`assess` scans each SBOM once per asset context (product version, clinical
+  criticality, zone exposure: :mod:`medsec.findings.context`) with the matches of
+  :class:`~medsec.findings.knowledge.Knowledge` (each distinct package matched once), so
+  assets that share a product version's SBOM share their findings.
 
 An asset is scanned with **its own SBOM** when it has one, else with **the SBOM of its
 linked product version** (published, or its own organization's). Manufacturer VEX of
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from medsec.findings import context as asset_context
 from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
 from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
 from medsec.inventory.fields import Criticality
@@ -35,7 +37,7 @@ from medsec.sbom.models import SbomComponent, StoredSbom
 from medsec.vulns.findings import Finding, scan
 from medsec.vulns.matcher import package_key
 from medsec.vulns.packages import Package
-from medsec.vulns.priority import AssetContext
+from medsec.vulns.priority import AssetContext, Exposure
 from medsec.vulns.triage import TriageRecord
 from medsec.vulns.vex.model import Justification, SourceKind, Subject, VexStatement, VexStatus
 
@@ -56,6 +58,8 @@ class AssetInfo:
     criticality: str
     profile_version_id: int | None
     firmware_version: str | None
+    #: From the zone and the site's conduits (None: no zone).
+    exposure: Exposure | None = None
 
     @property
     def label(self) -> str:
@@ -86,6 +90,9 @@ class Components:
     source_of: dict[int, int]
     #: (ecosystem, name key) → package → ids of the SBOMs that hold it.
     by_package: dict[tuple[str, str], dict[Package, set[int]]] = field(default_factory=dict)
+    #: profile version id → the manufacturer's priority by vulnerability id (its product's
+    #: published releases; versions without any are absent).
+    priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
 
     def assets_scanned_with(self, sbom_ids: Iterable[int]) -> list[int]:
         wanted = set(sbom_ids)
@@ -127,7 +134,7 @@ def components_fingerprint(session: Session, organization_id: int) -> Fingerprin
     versions = session.execute(
         select(func.count(ProfileVersion.id), func.max(ProfileVersion.published_at))
     ).one()
-    return (*assets, *sboms, *versions)
+    return (*assets, *sboms, *versions, asset_context.fingerprint(session, organization_id))
 
 
 def decisions_fingerprint(session: Session, organization_id: int) -> Fingerprint:
@@ -211,6 +218,7 @@ _SBOM_COLUMNS = (
 
 def load_components(session: Session, organization_id: int, stamp: Fingerprint) -> Components:
     """The organization's assets and the SBOMs each is scanned with, indexed by package."""
+    exposures = asset_context.zone_exposures(session, organization_id)
     assets = {
         a.id: AssetInfo(
             a.id,
@@ -222,6 +230,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
             a.criticality,
             a.profile_version_id,
             a.firmware_version,
+            exposures.get(a.zone_id) if a.zone_id is not None else None,
         )
         for a in session.execute(
             select(
@@ -282,6 +291,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
         if asset.id not in source_of and asset.profile_version_id in by_version:
             source_of[asset.id] = by_version[asset.profile_version_id]
     found = Components(stamp, assets, boms, source_of)
+    found.priorities = version_priorities(session, linked)
     for bom in boms.values():
         for c in bom.sbom.components:
             package = package_identity(c.purl, c.cpe, c.name, c.version)
@@ -290,6 +300,22 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
             key = package_key(package.ecosystem, package.name)
             found.by_package.setdefault(key, {}).setdefault(package, set()).add(bom.id)
     return found
+
+
+def version_priorities(
+    session: Session, version_ids: Iterable[int]
+) -> dict[int, asset_context.Priorities]:
+    """The manufacturer's priorities of each version's product (see
+    :func:`medsec.findings.context.release_priorities`)."""
+    ids = list(set(version_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ProfileVersion.id, ProfileVersion.product_id).where(ProfileVersion.id.in_(ids))
+    )
+    products = {row.id: row.product_id for row in rows}
+    by_product = asset_context.release_priorities(session, products.values())
+    return {v: by_product[p] for v, p in products.items() if p in by_product}
 
 
 def statement_of(row: VexStatementRow) -> VexStatement:
@@ -370,18 +396,26 @@ def scan_bom(
     knowledge: Knowledge,
     vex: Sequence[VexStatement],
     triage: Sequence[TriageRecord],
+    exposure: Exposure | None = None,
+    priorities: asset_context.Priorities | None = None,
 ) -> Scanned:
     """The findings of one SBOM as the product version's and the hospital's decisions
-    leave them, prioritised for a device of ``criticality``."""
+    leave them, prioritised for a device of ``criticality`` in a zone of ``exposure``, with
+    the manufacturer's ``priorities`` of the version's releases."""
     product = bom.sbom.product or Component(ref=None, type="device", name=bom.filename)
     product = replace(
         product, ref=version_ref(profile_version_id) if profile_version_id is not None else None
     )
     sbom = replace(bom.sbom, product=product)
     try:
-        context = AssetContext(criticality=Criticality(criticality)) if criticality else None
+        level = Criticality(criticality) if criticality else None
     except ValueError:
-        context = None
+        level = None
+    context = (
+        AssetContext(exposure, level, priorities or None)
+        if exposure or level or priorities
+        else None
+    )
     found = scan(
         sbom,
         knowledge.index,
@@ -397,18 +431,27 @@ def scan_bom(
 
 
 def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
-    """Every asset's findings; each (SBOM, product version, criticality) scanned once."""
-    memo: dict[tuple[int, int | None, str], Scanned] = {}
+    """Every asset's findings; each (SBOM, product version, criticality, exposure) scanned
+    once (the manufacturer's priorities follow from the product version)."""
+    memo: dict[tuple[int, int | None, str, Exposure | None], Scanned] = {}
     by_asset: dict[int, Scanned] = {}
     for asset_id, sbom_id in components.source_of.items():
         asset = components.assets[asset_id]
         pv = asset.profile_version_id
-        key = (sbom_id, pv, asset.criticality)
+        key = (sbom_id, pv, asset.criticality, asset.exposure)
         scanned = memo.get(key)
         if scanned is None:
             vex = decisions.vex.get(pv, ()) if pv is not None else ()
+            priorities = components.priorities.get(pv) if pv is not None else None
             scanned = memo[key] = scan_bom(
-                components.boms[sbom_id], pv, asset.criticality, knowledge, vex, decisions.triage
+                components.boms[sbom_id],
+                pv,
+                asset.criticality,
+                knowledge,
+                vex,
+                decisions.triage,
+                asset.exposure,
+                priorities,
             )
         by_asset[asset_id] = scanned
     stamp = (knowledge.fingerprint, components.fingerprint, decisions.fingerprint)

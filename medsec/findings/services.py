@@ -277,7 +277,8 @@ def version_findings(
         )
         vex = fleet.version_statements(session, [version_id]).get(version_id, ())
         known = cache.current_knowledge(session)
-        scanned = fleet.scan_bom(bom, version_id, None, known, vex, triage)
+        priorities = fleet.version_priorities(session, [version_id]).get(version_id)
+        scanned = fleet.scan_bom(bom, version_id, None, known, vex, triage, None, priorities)
         items = [(cid, f) for cid, f in scanned if where.accepts(None, f)]
     levels, states, open_levels = _tally(f for _, f in items)
     return VersionFindings(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
 from medsec.db.base import utcnow
+from medsec.findings.open_findings import ServiceFindings
 from medsec.inventory import services as inventory
 from medsec.products.models import Product, ProfileVersion
 from medsec.updates import planning
@@ -79,4 +80,6 @@ def seed_updates(session: Session, psirt: Actor, engineer: Actor, site_name: str
             name=name, zone_id=zones[zone], product_id=pump.product_id, max_concurrent=limit
         )
         planning.add_group(session, engineer, site.id, data_group)
-    planning.make_plan(session, engineer, site.id, PlanIn(days=28))
+    planning.make_plan(
+        session, engineer, site.id, PlanIn(days=28), findings=ServiceFindings(session, engineer)
+    )

@@ -20,6 +20,7 @@ from medsec.accounts.models import Organization
 from medsec.accounts.roles import Permission
 from medsec.errors import Error
 from medsec.feeds import publishing, receiving, subscriptions
+from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.api import transport
 from medsec.feeds.interfaces import Transport
 from medsec.feeds.models import FeedEntry, FeedSubscription
@@ -121,6 +122,7 @@ def subscribe(
 
 @router.post("/feeds/subscriptions/{subscription_id}/fetch")
 def fetch(
+    request: Request,
     session: DbSession,
     viewer: Manager,
     subscription_id: int,
@@ -128,7 +130,8 @@ def fetch(
 ) -> Response:
     """Fetch now; the subscription's row then shows how it went."""
     found: FeedSubscription = subscriptions.for_fetch(session, viewer.actor, subscription_id)
-    receiving.fetch(session, found, client, viewer.actor.context)
+    with advisory_leg(instance(request).http_transport) as leg:
+        receiving.fetch(session, found, client, viewer.actor.context, leg)
     return see_other(f"/feeds#subscription-{subscription_id}", "feed-fetched")
 
 

@@ -82,8 +82,9 @@ ROUTERS: list[APIRouter] = [
     escalation_views.router,
     education_views.router,
     feed_views.router,
-    advisory_views.router,
+    # before advisory_views: its /advisories/{advisory_id} would take /advisories/subscriptions
     csaf_consumer_views.router,
+    advisory_views.router,
     findings_views.router,
 ]
 

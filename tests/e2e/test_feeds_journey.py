@@ -3,11 +3,14 @@ serve`` in its own process with its own SQLite data directory — and the signed
 between them (issue 7 §6):
 
 the manufacturer publishes a profile (examples/infusion-pump.yaml) with its SBOM and a
-CSAF advisory → the hospital subscribes with the feed's key, fetches: the index's
-signature and every document's SHA-256 verify, the version and its SBOM are stored, its
-pump is linked and its staff notified → a second version arrives with the diff → a
+CSAF advisory about it (written over the API, published into its instance's CSAF
+provider) → the hospital subscribes with the feed's key, fetches: the index's signature
+and every document's SHA-256 verify, the version and its SBOM are stored, its pump is
+linked; the index names the CSAF provider, so the same fetch subscribes the hospital to
+it pinned to the feed's key, imports the advisory (hash, signature, validation), matches
+the pump and notifies the staff of both → a second version arrives with the diff → a
 document altered on the manufacturer's server after publication is quarantined, never
-stored → the feed's CSAF provider URL answers the provider metadata, for the consumer.
+stored → the CSAF subscription is not duplicated by later fetches.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import Organization, User
 from medsec.accounts.roles import ROLE_PERMISSIONS, OrganizationKind, Role
+from medsec.advisories.publishing import publish as advisory_publishing
+from medsec.advisories.publishing.demo import example_input
+from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.advisories.signing.openpgp import KeyStore
 from medsec.audit.services import Context
 from medsec.cli.main import app as cli
@@ -50,13 +56,11 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "examples" / "infusion-pump.yaml"
 SBOM = REPO / "examples" / "sbom" / "infusion-pump-4.2.1.cdx.json"
-ADVISORY = REPO / "examples" / "advisories" / "nwis-2026-004.yaml"
 MANUFACTURER = "Northwind Infusion Systems"
 HOSPITAL = "St. Example Hospital"
 PASSWORD = "marble orchard lighthouse sparrow"
 PRODUCT = "Northwind LVP 3000"
-#: The provider's public site (CSAF needs https://); the instance serves its files.
-CSAF_SITE = "https://psirt.northwind-infusion.example"
+TRACKING_ID = "NWIS-2026-004"
 
 
 def _free_port() -> int:
@@ -164,20 +168,19 @@ def _publish(side: Side, text: str) -> int:
     return version_id
 
 
-def _csaf_provider(side: Side, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The manufacturer's advisory, built and published as a CSAF provider of its instance."""
-    monkeypatch.setenv("MEDSEC_DATA_DIR", str(side.settings.data_dir))
-    monkeypatch.delenv("MEDSEC_SECRET_KEY", raising=False)
-    monkeypatch.delenv("MEDSEC_DATABASE_URL", raising=False)
-    documents = tmp_path / "advisories"
-    documents.mkdir()
-    runner = CliRunner()
-    built = runner.invoke(cli, ["csaf", "new", str(ADVISORY), "-o", str(documents / "a.json")])
-    assert built.exit_code == 0, built.output
-    provider = runner.invoke(
-        cli, ["csaf", "provider", "build", str(documents), "--base-url", CSAF_SITE]
+def _advisory(side: Side) -> None:
+    """The example advisory (examples/advisories/nwis-2026-004.yaml) about the published
+    product, written over the API and published into the instance's CSAF provider (at its
+    loopback address; a recent login is needed: done in-process, as after re-login)."""
+    created = httpx.post(
+        side.url + "/api/v1/advisories", headers=side.headers(), json=example_input(PRODUCT)
     )
-    assert provider.exit_code == 0, provider.output
+    assert created.status_code == 201, created.text
+    with side.instance.db.session() as session:
+        recent = dataclasses.replace(side.actor, recently_authenticated=True)
+        advisory_publishing.publish(
+            session, recent, int(created.json()["id"]), ProviderTarget.from_settings(side.settings)
+        )
 
 
 def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
@@ -200,7 +203,6 @@ def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
     KeyStore(maker.settings.data_dir, maker.settings.resolved_secret_key()).create(
         "Northwind PSIRT <psirt@northwind-infusion.example>"
     )
-    _csaf_provider(maker, tmp_path, monkeypatch)
     with hospital.instance.db.session() as session:
         site = inventory.create_site(session, hospital.actor, SiteIn(name="Main campus"))
         pump = inventory.create_asset(
@@ -219,9 +221,10 @@ def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
     serve(maker, tmp_path / "manufacturer.log")
     serve(hospital, tmp_path / "hospital.log")
 
-    # The manufacturer publishes version 4.2.1 with its SBOM.
+    # The manufacturer publishes version 4.2.1 with its SBOM, and an advisory about it.
     first_text = PROFILE.read_text(encoding="utf-8")
     _publish(maker, first_text)
+    _advisory(maker)
     feed = f"{maker.url}/public/feeds/northwind-infusion-systems/index.json"
     key = httpx.get(feed.replace("index.json", "key.asc"))
     assert key.status_code == 200 and "PGP PUBLIC KEY" in key.text
@@ -238,6 +241,16 @@ def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
     report = httpx.post(fetch_url, headers=hospital.headers(), timeout=60).json()
     assert report["status"] == "ok", report
     assert report["stored"] == [f"{PRODUCT}/4.2.1/profile", f"{PRODUCT}/4.2.1/sbom"]
+    # ... and the advisory leg: the provider the index names, followed with the feed's key
+    provider_url = f"{maker.url}/.well-known/csaf/provider-metadata.json"
+    leg = report["advisories"]
+    assert (leg["provider_url"], leg["created"], leg["error"]) == (provider_url, True, None)
+    assert (leg["counts"]["imported"], leg["counts"]["newMatches"]) == (1, 1), leg
+    followed = httpx.get(hospital.url + "/api/v1/csaf/subscriptions", headers=hospital.headers())
+    [csaf] = followed.json()
+    assert (csaf["id"], csaf["metadata_url"]) == (leg["csaf_subscription_id"], provider_url)
+    assert csaf["key_fingerprint"] == subscription["fingerprint"], "pinned to the feed's key"
+    assert csaf["created_by"] == f"feed:{subscription['id']}"
 
     asset = httpx.get(f"{hospital.url}/api/v1/assets/{pump_id}", headers=hospital.headers()).json()
     assert asset["profile_version_id"] is not None, asset
@@ -249,7 +262,14 @@ def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
     with hospital.instance.db.session() as session:
         notifications.deliver_pending(session)  # the worker's notifications.deliver
     inbox = httpx.get(hospital.url + "/api/v1/notifications", headers=hospital.headers()).json()
-    assert [n["subject"] for n in inbox] == [f"New version 4.2.1 of {PRODUCT}: 1 of your devices"]
+    assert sorted(n["subject"] for n in inbox) == [
+        f"{TRACKING_ID}: {example_input()['title']} concerns 1 device(s) of your inventory",
+        f"New version 4.2.1 of {PRODUCT}: 1 of your devices",
+    ], "the version and the advisory, one notification each"
+    matches = httpx.get(hospital.url + "/api/v1/csaf/matches", headers=hospital.headers()).json()
+    assert [(m["asset_id"], m["tracking_id"], m["status"]) for m in matches] == [
+        (pump_id, TRACKING_ID, "affected")
+    ]
 
     # A second version, fetched with the CLI as the operator would from cron.
     second_text = first_text.replace('version: "4.2.1"', 'version: "4.2.2"', 1).replace(
@@ -303,12 +323,11 @@ def test_a_manufacturer_feed_reaches_a_hospital_verified_diffed_and_matched(
             is None
         ), "the publisher has no users"
 
-    # The advisory leg: the subscription knows where the manufacturer's CSAF provider is
-    # (its canonical URL), and the manufacturer's instance serves that metadata.
+    # The advisory leg is followed once: later fetches found the same CSAF subscription.
     kept = httpx.get(
         f"{hospital.url}/api/v1/feed-subscriptions/{subscription['id']}", headers=hospital.headers()
     ).json()
-    assert kept["csaf_provider_url"] == f"{CSAF_SITE}/.well-known/csaf/provider-metadata.json"
-    metadata = httpx.get(f"{maker.url}/.well-known/csaf/provider-metadata.json")
-    assert metadata.status_code == 200
-    assert metadata.json()["canonical_url"] == kept["csaf_provider_url"]
+    assert kept["csaf_provider_url"] == provider_url
+    assert report["advisories"]["created"] is False
+    followed = httpx.get(hospital.url + "/api/v1/csaf/subscriptions", headers=hospital.headers())
+    assert [s["id"] for s in followed.json()] == [csaf["id"]]

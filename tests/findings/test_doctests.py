@@ -9,7 +9,13 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["medsec.findings.chart", "medsec.findings.vex", "medsec.findings.exports"]
+    "module",
+    [
+        "medsec.findings.chart",
+        "medsec.findings.vex",
+        "medsec.findings.exports",
+        "medsec.findings.context",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

@@ -22,7 +22,12 @@ BASE = "version: 4.2\nreleased_on: 2026-06-01\nkind: firmware\napply_mode: shutd
 
 def test_the_examples_load() -> None:
     release = load_release(RELEASE)
-    assert release.fixes == ["CVE-2026-21001", "CVE-2026-21002", "GHSA-4x5p-9q2r-8m7c"]
+    assert release.fixes == [
+        "CVE-2026-21001",
+        "CVE-2026-21002",
+        "GHSA-4x5p-9q2r-8m7c",
+        "CVE-2026-40011",
+    ]
     assert release.expected_minutes == 25 and release.reboot is True
     assert load_patches(PATCHES).patches[0].identifier == "KB5034441"
 

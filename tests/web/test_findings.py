@@ -13,10 +13,13 @@ from medsec.accounts.authentication import actor_for
 from medsec.accounts.models import User
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.audit.services import Context
+from medsec.db.base import utcnow
 from medsec.findings import vex
 from medsec.findings.demo import PUMP_VEX, seed_store
 from medsec.inventory import services as inventory
+from medsec.inventory.models import Asset, Zone
 from medsec.inventory.schemas import SiteIn
+from medsec.network.models import Conduit, ZoneNetwork
 from medsec.products import services as products
 from medsec.sbom import services as sboms
 
@@ -129,3 +132,29 @@ def test_the_manufacturer_sees_its_versions_findings_and_attaches_vex(fleet: Fle
     assert again.status_code == 409 and "already attached" in text_of(again.text)
     version_page = text_of(browser.follow(f"/versions/{fleet.version}").text)
     assert "Vulnerability findings" in version_page
+
+
+def test_a_finding_page_lists_the_zone_exposure_among_the_priority_factors(
+    fleet: Fleet,
+) -> None:
+    with fleet.site.instance.db.session() as session:
+        pump = session.get(Asset, fleet.pump)
+        assert pump is not None
+        internet = Zone(site_id=pump.site_id, name="Internet")
+        dmz = Zone(site_id=pump.site_id, name="DMZ")
+        session.add_all([internet, dmz])
+        session.flush()
+        session.add(ZoneNetwork(zone_id=internet.id, internet=True))
+        https = [{"protocol": "tcp", "ports": [443]}]
+        session.add(
+            Conduit(site_id=pump.site_id, name="in", from_zone_id=internet.id, to_zone_id=dmz.id,
+                    services=https)
+        )  # fmt: skip
+        pump.zone_id, pump.updated_at = dmz.id, utcnow()
+        session.commit()
+    browser = signed_in(fleet, "analyst")
+    listing = browser.follow("/findings").text
+    link = re.search(r'href="(/inventory/assets/\d+/findings/\d+/CVE-2026-40011)"', listing)
+    assert link
+    text = text_of(browser.follow(link.group(1)).text)
+    assert "zone exposure internet: +1.5" in text and "clinical criticality high: +1" in text

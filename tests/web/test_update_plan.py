@@ -45,7 +45,10 @@ def test_the_plan_page_says_which_device_needs_which_update_and_why(site: Site, 
     page = signed_in(site, "planner").follow(f"/inventory/sites/{demo}/updates").text
     text = text_of(page)
     assert "LVP3-00004" in text and "4.2.2 (security-patch)" in text
-    assert "fixes CVE-2026-21001, CVE-2026-21002, GHSA-4x5p-9q2r-8m7c; priority high" in text
+    fixes = "fixes CVE-2026-21001, CVE-2026-21002, GHSA-4x5p-9q2r-8m7c, CVE-2026-40011"
+    assert f"{fixes}; priority high" in text
+    # the demo's findings: the update closes the open zlib finding of LVP3-00006
+    assert f"closes CVE-2026-40011; {fixes}" in text
     assert "ICU night" in text and "Ward 4B pumps: at most 2 at once" in text
     # The demo plan: occurrences in Berlin time, then UTC.
     assert re.search(r"Tue \d{4}-\d\d-\d\d 01:00 CE[S]?T – 05:00 CE[S]?T", text)

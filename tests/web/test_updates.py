@@ -64,7 +64,7 @@ def test_a_manufacturer_imports_and_publishes_a_release(site: Site, psirt: Brows
     page = psirt.follow(location).text
     text = text_of(page)
     assert "The update release was saved as a draft." in text
-    assert "CVE-2026-21001, CVE-2026-21002, GHSA-4x5p-9q2r-8m7c" in text
+    assert "CVE-2026-21001, CVE-2026-21002, GHSA-4x5p-9q2r-8m7c, CVE-2026-40011" in text
     assert "vers:generic/>=4.0.0|<4.2.2" in text
     assert "planned-downtime, about 25 minutes, reboots" in text
     assert f'href="/api/v1/updates/{release}/sbom"' in page

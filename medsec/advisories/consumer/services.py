@@ -145,6 +145,55 @@ def subscribe(
     return row
 
 
+def subscription_for(
+    session: Session, organization_id: int, metadata_url: str
+) -> CsafSubscription | None:
+    """The organization's subscription to the provider at ``metadata_url``, if any."""
+    return session.scalar(
+        select(CsafSubscription).where(
+            CsafSubscription.organization_id == organization_id,
+            CsafSubscription.metadata_url == metadata_url,
+        )
+    )
+
+
+def subscribe_pinned(
+    session: Session,
+    organization_id: int,
+    provider: Provider,
+    certificate: str,
+    context: Context,
+    *,
+    created_by: str,
+) -> CsafSubscription:
+    """Subscribe ``organization_id`` to ``provider`` with a key pinned elsewhere already
+    (the key of a feed subscription to the same manufacturer instance: the feed and the
+    CSAF provider of an instance are signed with one key). Audited like :func:`subscribe`;
+    the caller has checked the organization may subscribe and is not subscribed yet."""
+    fingerprint = key_info(load_certificate(certificate.encode(), "the pinned key")).fingerprint
+    row = CsafSubscription(
+        organization_id=organization_id,
+        requested=provider.metadata_url[:500],
+        discovered_via=provider.via[:40],
+        metadata_url=provider.metadata_url,
+        publisher=provider.metadata.publisher.name[:300],
+        key_fingerprint=fingerprint,
+        public_key=certificate,
+        created_by=created_by[:200],
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        Tag.CSAF_SUBSCRIPTION_ADDED,
+        context,
+        target=f"csaf-subscription:{row.id}",
+        organization_id=organization_id,
+        details={"url": row.metadata_url, "via": row.discovered_via, "fingerprint": fingerprint},
+    )
+    return row
+
+
 def list_subscriptions(session: Session, actor: Actor) -> Sequence[CsafSubscription]:
     require(actor, Permission.INVENTORY_READ)
     return session.scalars(
