@@ -214,7 +214,7 @@ class AlertEngine:
                 ).group_by(DeviceEvent.asset_id)  # fmt: skip
                 if rule.asset_id is not None:
                     stmt = stmt.where(DeviceEvent.asset_id == rule.asset_id)
-                last = dict(session.execute(stmt).tuples().all())
+                last = dict(session.execute(stmt).all())
                 if rule.asset_id is not None and rule.asset_id not in last:
                     last[rule.asset_id] = rule.created_at
                 limit = dt.timedelta(minutes=rule.window_minutes or 1)

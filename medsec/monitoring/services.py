@@ -119,7 +119,7 @@ def uncatalogued(session: Session, actor: Actor) -> list[UncataloguedOut]:
     ).all()  # fmt: skip
     examples = dict(session.execute(
         select(DeviceEvent.id, DeviceEvent.raw).where(DeviceEvent.id.in_([r[5] for r in rows]))
-    ).tuples().all()) if rows else {}  # fmt: skip
+    ).all()) if rows else {}  # fmt: skip
     report = [
         UncataloguedOut(product=p, app_name=a, msgid=m, reason=r or "", count=c,
                         example=examples.get(first, ""))
