@@ -112,37 +112,22 @@ def subscribe(
     require(actor, Permission.INVENTORY_WRITE)
     wanted = _fingerprint(fingerprint)
     provider = discover(downloader, requested)
-    duplicate = session.scalar(
-        select(CsafSubscription).where(
-            CsafSubscription.organization_id == actor.organization_id,
-            CsafSubscription.metadata_url == provider.metadata_url,
-        )
-    )
+    duplicate = subscription_for(session, actor.organization_id, provider.metadata_url)
     if duplicate is not None:
         raise Conflict(
             f"already subscribed to {provider.metadata_url} (subscription {duplicate.id})"
         )
     armored = _pin(downloader, provider, wanted, public_key)
-    row = CsafSubscription(
-        organization_id=actor.organization_id,
-        requested=requested.strip()[:500],
-        discovered_via=provider.via,
-        metadata_url=provider.metadata_url,
-        publisher=provider.metadata.publisher.name[:300],
-        key_fingerprint=wanted,
-        public_key=armored,
+    return _add(
+        session,
+        actor.organization_id,
+        provider,
+        requested,
+        wanted,
+        armored,
+        actor.context,
         created_by=actor.username,
     )
-    session.add(row)
-    session.flush()
-    record(
-        session,
-        Tag.CSAF_SUBSCRIPTION_ADDED,
-        actor.context,
-        target=f"csaf-subscription:{row.id}",
-        details={"url": row.metadata_url, "via": row.discovered_via, "fingerprint": wanted},
-    )
-    return row
 
 
 def subscription_for(
@@ -171,9 +156,33 @@ def subscribe_pinned(
     CSAF provider of an instance are signed with one key). Audited like :func:`subscribe`;
     the caller has checked the organization may subscribe and is not subscribed yet."""
     fingerprint = key_info(load_certificate(certificate.encode(), "the pinned key")).fingerprint
+    return _add(
+        session,
+        organization_id,
+        provider,
+        provider.metadata_url,
+        fingerprint,
+        certificate,
+        context,
+        created_by=created_by,
+    )
+
+
+def _add(
+    session: Session,
+    organization_id: int,
+    provider: Provider,
+    requested: str,
+    fingerprint: str,
+    certificate: str,
+    context: Context,
+    *,
+    created_by: str,
+) -> CsafSubscription:
+    """Store a subscription with its pinned key, audited."""
     row = CsafSubscription(
         organization_id=organization_id,
-        requested=provider.metadata_url[:500],
+        requested=requested.strip()[:500],
         discovered_via=provider.via[:40],
         metadata_url=provider.metadata_url,
         publisher=provider.metadata.publisher.name[:300],
