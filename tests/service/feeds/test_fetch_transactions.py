@@ -5,15 +5,14 @@ is written in one short transaction, all of it or nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event, select
 
-from medsec.db.engine import make_engine
+from medsec.feeds import receiving, subscriptions
 from medsec.feeds.interfaces import Fetched
 from medsec.feeds.models import FeedEntry, FeedSubscription
 from medsec.findings import vex
@@ -26,37 +25,16 @@ from .test_feeds import OPENVEX
 
 @dataclass
 class LockProbe:
-    """Before each answer, another connection writes the subscription's row with a short
-    lock timeout: it fails while the fetch holds a write lock."""
+    """Before each answer, asks whether a write lock is held on the database."""
 
     inner: AppTransport
-    engine: Engine
-    subscription_id: int
+    write_locked: Callable[[], bool]
     locked: list[str] = field(default_factory=list)
 
     def get(self, url: str, *, max_bytes: int, etag: str | None = None) -> Fetched:
-        with self.engine.connect() as c:
-            if c.dialect.name == "sqlite":
-                c.exec_driver_sql("PRAGMA busy_timeout = 100")
-            else:
-                c.exec_driver_sql("SET lock_timeout = '100ms'")
-            try:
-                c.execute(
-                    text("UPDATE feed_subscriptions SET last_error = last_error WHERE id = :id"),
-                    {"id": self.subscription_id},
-                )
-            except OperationalError:
-                self.locked.append(url)
-            finally:
-                c.rollback()
+        if self.write_locked():
+            self.locked.append(url)
         return self.inner.get(url, max_bytes=max_bytes, etag=etag)
-
-
-@pytest.fixture
-def probe_engine(world: World) -> Iterator[Engine]:
-    engine = make_engine(world.instance.db.url)
-    yield engine
-    engine.dispose()
 
 
 def _publish_with_documents(world: World) -> None:
@@ -66,13 +44,16 @@ def _publish_with_documents(world: World) -> None:
 
 
 def test_no_write_lock_is_held_while_the_feed_is_downloaded(
-    world: World, probe_engine: Engine
+    world: World, write_locked: Callable[[], bool]
 ) -> None:
     _publish_with_documents(world)
     subscription_id = world.subscribe()
-    probe = LockProbe(world.transport, probe_engine, subscription_id)
-    world.transport = probe  # type: ignore[assignment]
-    report = world.fetch(subscription_id)
+    probe = LockProbe(world.transport, write_locked)
+    with world.make.session() as session:
+        found = subscriptions.for_fetch(session, world.analyst, subscription_id)
+        found.last_error = "a write of the caller's (as an API token's last use is)"
+        session.flush()
+        report = receiving.fetch(session, found, probe, world.analyst.context)
     assert len(report.stored) == 3, report.to_json()
     assert len(probe.inner.requested) == 5  # index, signature, profile, SBOM, VEX
     assert probe.locked == []
