@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from sqlalchemy import select
@@ -431,19 +432,25 @@ def _notify(
     )
 
 
-def _failed(
-    session: Session, subscription: FeedSubscription, error: Error, context: Context
-) -> FetchReport:
-    subscription.last_fetched_at = utcnow()
-    subscription.last_status, subscription.last_error = "failed", error.diagnostics()
+def _audit_fetch(
+    session: Session, subscription: FeedSubscription, context: Context, details: dict[str, Any]
+) -> None:
     record(
         session,
         Tag.FEED_FETCHED,
         context,
         target=f"feed-subscription:{subscription.id}",
         organization_id=subscription.organization_id,
-        details={"status": "failed", "error": error.message},
+        details=details,
     )
+
+
+def _failed(
+    session: Session, subscription: FeedSubscription, error: Error, context: Context
+) -> FetchReport:
+    subscription.last_fetched_at = utcnow()
+    subscription.last_status, subscription.last_error = "failed", error.diagnostics()
+    _audit_fetch(session, subscription, context, {"status": "failed", "error": error.message})
     return FetchReport(subscription.id, status="failed", errors=[error.diagnostics()])
 
 
@@ -549,13 +556,11 @@ def fetch(
             batch = []
     _store(session, subscription, verified, batch, context, report)
     _finish(session, subscription, verified.etag, report)
-    record(
+    _audit_fetch(
         session,
-        Tag.FEED_FETCHED,
+        subscription,
         context,
-        target=f"feed-subscription:{subscription.id}",
-        organization_id=subscription.organization_id,
-        details={
+        {
             "status": report.status,
             "stored": len(report.stored),
             "quarantined": len(report.quarantined),

@@ -97,3 +97,21 @@ def test_a_write_that_fails_leaves_nothing_of_the_fetch(world: World) -> None:
     assert len(world.fetch(subscription_id).stored) == 3
     with world.make.session() as session:
         assert session.scalar(select(Product.id).where(Product.name == "Northwind LVP 3000"))
+
+
+def test_a_large_first_fetch_is_written_in_batches_each_complete(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction per batch of downloaded bytes (here: each document); the ETag is
+    kept by the last, so an interrupted fetch would be resumed in full."""
+    _publish_with_documents(world)
+    subscription_id = world.subscribe()
+    monkeypatch.setattr(receiving, "BATCH_BYTES", 1)
+    report = world.fetch(subscription_id)
+    assert (report.status, len(report.stored)) == ("ok", 3)
+    with world.make.session() as session:
+        subscription = session.get(FeedSubscription, subscription_id)
+        assert subscription is not None and subscription.etag is not None
+        states = session.scalars(select(FeedEntry.state)).all()
+        assert states == ["stored"] * 3
+    assert world.fetch(subscription_id).status == "unchanged"
