@@ -1,5 +1,5 @@
 """``medsec csaf key`` (the instance's OpenPGP signing key) and ``medsec csaf provider``
-(build and check a CSAF 2.0 provider directory).
+(build and check a CSAF 2.0 provider directory; sync the service's own).
 
 Registered in :mod:`medsec.cli.csaf` with ``app.add_typer(...)``.
 """
@@ -17,10 +17,13 @@ from medsec.advisories.provider.api import provider_dir
 from medsec.advisories.provider.build import build_provider
 from medsec.advisories.provider.check import check_provider
 from medsec.advisories.provider.report import CheckReport, Status
+from medsec.advisories.publishing import publish
+from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.advisories.signing.interfaces import KeyInfo
 from medsec.advisories.signing.openpgp import KeyStore
 from medsec.advisories.validation import default_validator
 from medsec.cli.output import Format, FormatOption, console, errors, print_json
+from medsec.service import Instance
 from medsec.settings import Settings
 
 key_app = typer.Typer(
@@ -203,3 +206,17 @@ def provider_check(
         _print_check(report)
     if not report.passed:
         raise typer.Exit(1)
+
+
+@provider_app.command("sync")
+def provider_sync(format: FormatOption = Format.TEXT) -> None:
+    """Write every published advisory's latest revision that the service's provider
+    (DATA_DIR/csaf/provider) lacks, and rebuild it — after a write that failed once its
+    publication was committed (every publication does this first too)."""
+    instance = Instance.from_settings(Settings())
+    with instance.db.session() as session:
+        written = publish.sync(session, ProviderTarget.from_settings(instance.settings))
+    if format is Format.JSON:
+        print_json({"rebuilt": written})
+    else:
+        console.print("rebuilt the provider" if written else "the provider is up to date")

@@ -1,45 +1,17 @@
-"""Tables of the feeds domain: VEX documents of profile versions (both sides), feed
-subscriptions and the state of each entry received (hospital side)."""
+"""Tables of the feeds domain (hospital side): feed subscriptions and the state of each
+entry received. A version's VEX document is kept by the findings domain
+(``vex_documents``, :mod:`medsec.feeds.vex`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from medsec.db.base import Base, utcnow
 from medsec.products.models import ProfileVersion
-
-
-class ProductVex(Base):
-    """The VEX document of a profile version (CycloneDX, OpenVEX or CSAF VEX).
-
-    Unlike the profile and the SBOM it may change after publication — a VEX statement
-    says what is known *now* — so attaching again replaces it. ``source`` is ``upload``
-    (the manufacturer's) or ``feed`` (received from a subscription).
-    """
-
-    __tablename__ = "product_vex"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    profile_version_id: Mapped[int] = mapped_column(
-        ForeignKey("profile_versions.id", ondelete="CASCADE"), unique=True
-    )
-    #: ``cyclonedx``, ``openvex`` or ``csaf``.
-    format: Mapped[str] = mapped_column(String(16))
-    filename: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    statement_count: Mapped[int] = mapped_column(Integer, default=0)
-    source: Mapped[str] = mapped_column(String(16), default="upload")
-    uploaded_by: Mapped[str | None] = mapped_column(String(200))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    profile_version: Mapped[ProfileVersion] = relationship()
 
 
 class FeedSubscription(Base):

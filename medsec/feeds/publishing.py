@@ -29,15 +29,15 @@ from medsec.advisories.provider.api import provider_dir
 from medsec.advisories.provider.layout import METADATA, PUBLIC
 from medsec.advisories.signing.openpgp import KeyStore, OpenPgpSigner
 from medsec.errors import ConfigurationError, NotFound
+from medsec.feeds import vex as feed_vex
 from medsec.feeds.index import KIND_ORDER, FeedEntryDoc, FeedIndex, Kind, Publisher
-from medsec.feeds.models import FeedSubscription, ProductVex
+from medsec.feeds.models import FeedSubscription
 from medsec.products.models import Product, ProfileVersion
 from medsec.sbom import services as sboms
 from medsec.sbom.models import StoredSbom
 from medsec.settings import Settings
 
 PROFILE_TYPES = {".json": "application/json", ".yaml": "application/yaml"}
-VEX_TYPE = "application/json"
 
 
 def slug_of(name: str) -> str:
@@ -107,12 +107,7 @@ def build_index(
             )
         ).scalars()
     }
-    vex_of = {
-        v.profile_version_id: v
-        for v in session.execute(
-            select(ProductVex).where(ProductVex.profile_version_id.in_(ids))
-        ).scalars()
-    }
+    vex_of = feed_vex.current_of(session, ids)
     entries: list[FeedEntryDoc] = []
     for version, product in rows:
         common = {
@@ -153,9 +148,9 @@ def build_index(
                     kind=Kind.VEX,
                     url=_document_url(slug, version.id, Kind.VEX),
                     sha256=vex.sha256,
-                    size=vex.size_bytes,
+                    size=vex.size_bytes or 0,
                     filename=vex.filename,
-                    media_type=VEX_TYPE,
+                    media_type=feed_vex.MEDIA_TYPE,
                     published=vex.uploaded_at,
                 )
             )
@@ -207,12 +202,10 @@ def document(
             media_type = sboms.DOCUMENT_TYPES.get(sbom.format, "application/octet-stream")
             return FeedDocument(sboms.document_chunks(sbom), media_type, sbom.sha256, sbom.filename)
         case Kind.VEX:
-            vex = session.execute(
-                select(ProductVex).where(ProductVex.profile_version_id == version.id)
-            ).scalar_one_or_none()
-            if vex is None:
+            vex = feed_vex.current(session, version.id)
+            if vex is None or vex.document is None:
                 raise missing
-            return FeedDocument(iter([vex.document]), VEX_TYPE, vex.sha256, vex.filename)
+            return FeedDocument(iter([vex.document]), feed_vex.MEDIA_TYPE, vex.sha256, vex.filename)
 
 
 # --------------------------------------------------------------------------- signing

@@ -16,6 +16,13 @@ Order of checks (nothing is stored before its check passes):
    the organization are counted and unlinked ones on that firmware linked; staff who
    read the inventory are notified. An SBOM or VEX attaches to its version.
 
+Steps 1 and 2 are the network's (:mod:`medsec.feeds.download`) and only read the
+database; steps 3 and 4 write what was downloaded in **one short transaction**, so no
+write lock is held while a server answers (SQLite has one writer for the whole
+instance). Each document is stored in a savepoint: one that fails is quarantined and
+leaves nothing behind. Documents are written in batches of at most
+:data:`BATCH_BYTES` downloaded bytes, each batch its own transaction.
+
 A quarantined entry is tried again on the next fetch (the ETag is kept only when every
 entry was stored), so a publisher that fixes its server needs no action here. Network
 failures of single entries leave them for the next fetch as well.
@@ -26,7 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urljoin
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,24 +42,21 @@ from sqlalchemy.orm import Session
 from medsec.accounts import services as accounts
 from medsec.accounts.models import Organization
 from medsec.accounts.roles import OrganizationKind, Permission
-from medsec.advisories.signing.openpgp import load_certificate, verify_detached
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
 from medsec.errors import Error
-from medsec.feeds import vex
 from medsec.feeds.advisories import AdvisoryLeg, AdvisoryReport, follow
-from medsec.feeds.index import (
-    KIND_ORDER,
-    MAX_INDEX_BYTES,
-    FeedEntryDoc,
-    FeedIndex,
-    Kind,
-    parse_index,
+from medsec.feeds.download import (
+    Downloaded,
+    Quarantined,
+    VerifiedIndex,
+    download,
+    verified_index,
 )
-from medsec.feeds.interfaces import FetchFailed, Transport
+from medsec.feeds.index import KIND_ORDER, FeedEntryDoc, FeedIndex, Kind
+from medsec.feeds.interfaces import Transport
 from medsec.feeds.models import FeedEntry, FeedSubscription
-from medsec.feeds.subscriptions import check_url
 from medsec.findings import vex as findings_vex
 from medsec.inventory import matching
 from medsec.inventory.fields import EventKind
@@ -63,20 +68,13 @@ from medsec.profiles.diff import diff_profiles
 from medsec.profiles.lint import lint
 from medsec.sbom import importing as sbom_importing
 from medsec.sbom import services as sboms
-from medsec.vulns.vex.documents import MAX_VEX_BYTES
 
-LIMITS = {
-    Kind.PROFILE: products.MAX_UPLOAD_BYTES,
-    Kind.SBOM: sbom_importing.MAX_SBOM_BYTES,
-    Kind.VEX: MAX_VEX_BYTES,
-}
 EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+#: Downloaded bytes written per transaction (a first fetch of a large feed is written in
+#: several, each complete; the ETag is kept by the last).
+BATCH_BYTES = 64 * 1024 * 1024
 #: Changes listed in a notification's text (the page lists them all).
 NOTIFIED_CHANGES = 15
-
-
-class Quarantined(Error):
-    """An entry failed a check; ``message`` is the reason kept with it."""
 
 
 @dataclass
@@ -100,35 +98,6 @@ class FetchReport:
             "errors": self.errors,
             "advisories": self.advisories.to_json() if self.advisories else None,
         }
-
-
-def _same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return (x.scheme, x.hostname, x.port) == (y.scheme, y.hostname, y.port)
-
-
-def signature_url(url: str) -> str:
-    """``…/index.json.asc`` beside ``…/index.json`` (a query string stays at the end)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=parts.path + ".asc"))
-
-
-def verified_index(subscription: FeedSubscription, transport: Transport) -> FeedIndex | None:
-    """The index, its signature verified with the pinned key; None when not modified."""
-    check_url(subscription.url)
-    fetched = transport.get(subscription.url, max_bytes=MAX_INDEX_BYTES, etag=subscription.etag)
-    if fetched.status == 304:
-        return None
-    signature = transport.get(signature_url(subscription.url), max_bytes=64 * 1024)
-    certificate = load_certificate(subscription.certificate.encode(), "the pinned key")
-    signed_by = verify_detached(fetched.body, signature.body, [certificate])
-    if signed_by != subscription.fingerprint:
-        raise Error(
-            f"the index is signed by {signed_by}, not by the pinned {subscription.fingerprint}"
-        )
-    index = parse_index(fetched.body, subscription.url)
-    subscription.etag = fetched.etag
-    return index
 
 
 def publisher_organization(
@@ -338,27 +307,11 @@ def _attach(
             source = sbom_importing.source_of_bytes(content, entry.filename)
             document = sbom_importing.document_of_bytes(content, entry.filename)
             sboms.store(session, owner, source, document, uploaded_by=by, origin="feed")
-    else:
-        stored_vex = vex.current(session, version.id)
-        if stored_vex is None or stored_vex.sha256 != entry.sha256:
-            vex.store(session, version, entry.filename, content, source="feed", uploaded_by=by)
-        if not findings_vex.is_stored(session, version.id, content):
-            # the statements about this version annotate the hospital's findings
-            findings_vex.store_document(session, version, content, entry.filename, uploaded_by=by)
+    elif not findings_vex.is_stored(session, version.id, content):
+        # kept as the manufacturer's are: the statements annotate the hospital's findings,
+        # the bytes are the version's VEX here too
+        findings_vex.store_document(session, version, content, entry.filename, uploaded_by=by)
     return _Receipt(version=version)
-
-
-def _download(transport: Transport, url: str, entry: FeedEntryDoc) -> bytes:
-    limit = LIMITS[entry.kind]
-    if entry.size > limit:
-        raise Quarantined(f"the index declares {entry.size} bytes, more than the {limit} allowed")
-    body = transport.get(url, max_bytes=limit).body
-    if len(body) != entry.size:
-        raise Quarantined(f"the document has {len(body)} bytes, the index says {entry.size}")
-    digest = hashlib.sha256(body).hexdigest()
-    if digest != entry.sha256:
-        raise Quarantined(f"the document's SHA-256 is {digest}, the index says {entry.sha256}")
-    return body
 
 
 def _row(session: Session, subscription: FeedSubscription, entry: FeedEntryDoc) -> FeedEntry | None:
@@ -375,32 +328,29 @@ def _receive(
     session: Session,
     subscription: FeedSubscription,
     publisher: Organization,
-    entry: FeedEntryDoc,
-    transport: Transport,
+    got: Downloaded,
     context: Context,
     report: FetchReport,
 ) -> None:
-    row = _row(session, subscription, entry)
-    if row is not None and row.state == "stored":
-        report.unchanged += 1
+    """Store one downloaded entry in a savepoint, or record why it is quarantined."""
+    entry, url = got.entry, got.url
+    if got.error is not None:
+        report.errors.append(f"{entry.key}: {got.error}")
         return
-    url = urljoin(subscription.url, entry.url)
     receipt: _Receipt | None = None
-    reason: str | None = None
-    try:
-        if not _same_origin(url, subscription.url):
-            raise Quarantined(f"{url} is not on the feed's origin")
-        content = _download(transport, url, entry)
-        with session.begin_nested():
-            if entry.kind is Kind.PROFILE:
-                receipt = _store_profile(session, subscription, publisher, entry, content, context)
-            else:
-                receipt = _attach(session, subscription, publisher, entry, content)
-    except FetchFailed as e:
-        report.errors.append(f"{entry.key}: {e.message}")
-        return
-    except Error as e:
-        reason = e.diagnostics()
+    reason = got.reason
+    if got.content is not None:
+        try:
+            with session.begin_nested():
+                if entry.kind is Kind.PROFILE:
+                    receipt = _store_profile(
+                        session, subscription, publisher, entry, got.content, context
+                    )
+                else:
+                    receipt = _attach(session, subscription, publisher, entry, got.content)
+        except Error as e:
+            reason = e.diagnostics()
+    row = _row(session, subscription, entry)
     if row is None:
         row = FeedEntry(
             subscription_id=subscription.id, entry_key=entry.key[:700], sha256=entry.sha256
@@ -482,6 +432,88 @@ def _notify(
     )
 
 
+def _audit_fetch(
+    session: Session, subscription: FeedSubscription, context: Context, details: dict[str, Any]
+) -> None:
+    record(
+        session,
+        Tag.FEED_FETCHED,
+        context,
+        target=f"feed-subscription:{subscription.id}",
+        organization_id=subscription.organization_id,
+        details=details,
+    )
+
+
+def _failed(
+    session: Session, subscription: FeedSubscription, error: Error, context: Context
+) -> FetchReport:
+    subscription.last_fetched_at = utcnow()
+    subscription.last_status, subscription.last_error = "failed", error.diagnostics()
+    _audit_fetch(session, subscription, context, {"status": "failed", "error": error.message})
+    return FetchReport(subscription.id, status="failed", errors=[error.diagnostics()])
+
+
+def _pending(
+    session: Session, subscription: FeedSubscription, index: FeedIndex, report: FetchReport
+) -> list[FeedEntryDoc]:
+    """The entries not stored yet, profiles before the documents of their version."""
+    ordered = sorted(
+        index.entries, key=lambda e: (e.product, KIND_ORDER[e.kind], e.published or EARLIEST)
+    )
+    stored = {
+        (key, sha256)
+        for key, sha256 in session.execute(
+            select(FeedEntry.entry_key, FeedEntry.sha256).where(
+                FeedEntry.subscription_id == subscription.id, FeedEntry.state == "stored"
+            )
+        )
+    }
+    pending = [e for e in ordered if (e.key[:700], e.sha256) not in stored]
+    report.unchanged = len(ordered) - len(pending)
+    return pending
+
+
+def _store(
+    session: Session,
+    subscription: FeedSubscription,
+    verified: VerifiedIndex,
+    batch: list[Downloaded],
+    context: Context,
+    report: FetchReport,
+) -> None:
+    """One write transaction: the downloaded documents and the subscription's state."""
+    index = verified.index
+    subscription.last_fetched_at = utcnow()
+    subscription.publisher_name = index.publisher.name
+    if index.publisher.csaf_provider:
+        provider = urljoin(subscription.url, index.publisher.csaf_provider)
+        subscription.csaf_provider_url = provider[:2000]
+    else:
+        subscription.csaf_provider_url = None  # no advisory leg (any longer)
+    session.flush()  # the write transaction starts here, before any savepoint
+    publisher = publisher_organization(session, subscription, index, context)
+    for got in batch:
+        _receive(session, subscription, publisher, got, context, report)
+    session.flush()
+
+
+def _finish(
+    session: Session, subscription: FeedSubscription, etag: str | None, report: FetchReport
+) -> None:
+    if report.quarantined or report.errors:
+        subscription.etag = None  # try those again next time, even if the index is unchanged
+        report.status = "partial"
+        subscription.last_error = "; ".join(
+            [f"{k}: quarantined" for k, _ in report.quarantined] + report.errors
+        )
+    else:
+        subscription.etag = etag
+        subscription.last_error = None
+    subscription.last_status = report.status
+    session.flush()
+
+
 def fetch(
     session: Session,
     subscription: FeedSubscription,
@@ -491,69 +523,51 @@ def fetch(
 ) -> FetchReport:
     """Fetch, verify and store what is new; the subscription's status says how it went.
 
+    The fetch runs its own transactions in ``session``: it commits what the caller did
+    before, downloads and checks with nothing written, then stores in one short
+    transaction (a batch of :data:`BATCH_BYTES` each) that it commits. An error
+    while storing propagates with that transaction rolled back: nothing of it is kept.
+
     With ``advisories``, the CSAF provider the index names is followed too (subscribed to
     with the feed's key on the first fetch, fetched when the feed brought something new):
-    :mod:`medsec.feeds.advisories`."""
+    :mod:`medsec.feeds.advisories`, after the feed's documents are committed."""
+    session.commit()  # no write of the caller's is held while servers answer
     report = FetchReport(subscription.id)
-    previous_etag = subscription.etag
-    subscription.last_fetched_at = utcnow()
     try:
-        index = verified_index(subscription, transport)
+        verified = verified_index(subscription, transport)
     except Error as e:
-        subscription.etag = previous_etag
-        subscription.last_status, subscription.last_error = "failed", e.diagnostics()
-        report.status = "failed"
-        report.errors.append(e.diagnostics())
-        record(
-            session,
-            Tag.FEED_FETCHED,
-            context,
-            target=f"feed-subscription:{subscription.id}",
-            organization_id=subscription.organization_id,
-            details={"status": "failed", "error": e.message},
-        )
+        report = _failed(session, subscription, e, context)
+        session.commit()
         return report
-    if index is None:
+    if verified is None:
+        subscription.last_fetched_at = utcnow()
         subscription.last_status, subscription.last_error = "unchanged", None
         report.status = "unchanged"
+        session.commit()
         if advisories is not None:  # a provider not reached last time is tried again
             report.advisories = follow(session, subscription, advisories, context, changed=False)
         return report
-    subscription.publisher_name = index.publisher.name
-    if index.publisher.csaf_provider:
-        provider = urljoin(subscription.url, index.publisher.csaf_provider)
-        subscription.csaf_provider_url = provider[:2000]
-    else:
-        subscription.csaf_provider_url = None  # no advisory leg (any longer)
-    publisher = publisher_organization(session, subscription, index, context)
-    ordered = sorted(
-        index.entries, key=lambda e: (e.product, KIND_ORDER[e.kind], e.published or EARLIEST)
-    )
-    for entry in ordered:
-        _receive(session, subscription, publisher, entry, transport, context, report)
-    if report.quarantined or report.errors:
-        subscription.etag = None  # try those again next time, even if the index is unchanged
-        report.status = "partial"
-        subscription.last_error = "; ".join(
-            [f"{k}: quarantined" for k, _ in report.quarantined] + report.errors
-        )
-    else:
-        subscription.last_error = None
-    subscription.last_status = report.status
-    session.flush()
-    record(
+    batch: list[Downloaded] = []
+    for entry in _pending(session, subscription, verified.index, report):
+        batch.append(download(subscription, entry, transport))
+        if sum(d.size for d in batch) >= BATCH_BYTES:
+            _store(session, subscription, verified, batch, context, report)
+            session.commit()
+            batch = []
+    _store(session, subscription, verified, batch, context, report)
+    _finish(session, subscription, verified.etag, report)
+    _audit_fetch(
         session,
-        Tag.FEED_FETCHED,
+        subscription,
         context,
-        target=f"feed-subscription:{subscription.id}",
-        organization_id=subscription.organization_id,
-        details={
+        {
             "status": report.status,
             "stored": len(report.stored),
             "quarantined": len(report.quarantined),
             "errors": len(report.errors),
         },
     )
+    session.commit()
     if advisories is not None:
         changed = bool(report.stored)
         report.advisories = follow(session, subscription, advisories, context, changed=changed)

@@ -1,61 +1,49 @@
-"""The VEX document a profile version's feed carries.
+"""The VEX document a profile version's feed carries: the newest VEX document kept with
+its bytes for the version (:class:`medsec.findings.models.VexDocumentRow`).
 
-A manufacturer attaches VEX through :func:`medsec.findings.vex.attach` (API, web page,
-``medsec vex attach``), which keeps its statements for the findings and stores the
-document here as the version's current VEX — the one the feed lists; a later document
-replaces it, because VEX says what is known now. A subscriber's copy is stored with
-``source="feed"`` (:func:`store`), and its statements go to the subscriber's findings the
-same way.
+There is one store, :func:`medsec.findings.vex.store_document`: a manufacturer's upload
+(:func:`medsec.findings.vex.attach`: API, web page, ``medsec vex attach``) and a copy a
+subscriber receives from a feed both keep the statements and the bytes in one row. A
+later document takes over the feed's entry, because VEX says what is known now; the
+earlier documents' statements stay with the findings.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Collection
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, undefer
 
-from medsec.db.base import utcnow
-from medsec.feeds.models import ProductVex
-from medsec.products.models import ProfileVersion
-from medsec.vulns.vex import read_vex_bytes
-from medsec.vulns.vex.documents import detect, load_json
+from medsec.findings.models import VexDocumentRow
 
-
-def current(session: Session, version_id: int) -> ProductVex | None:
-    return session.execute(
-        select(ProductVex).where(ProductVex.profile_version_id == version_id)
-    ).scalar_one_or_none()
+#: Every VEX format the findings read (CycloneDX, OpenVEX, CSAF) is JSON.
+MEDIA_TYPE = "application/json"
 
 
-def store(
-    session: Session,
-    version: ProfileVersion,
-    filename: str,
-    content: bytes,
-    *,
-    source: str,
-    uploaded_by: str | None,
-) -> ProductVex:
-    """Validate ``content`` as VEX and make it the version's VEX (no permission check).
-
-    :class:`~medsec.vulns.vex.InvalidVex` names the file and the place when it is not a
-    readable CycloneDX, OpenVEX or CSAF VEX document.
-    """
-    statements = read_vex_bytes(content, filename)
-    fmt = detect(load_json(content, filename)) or "unknown"
-    row = current(session, version.id) or ProductVex(
-        organization_id=version.product.organization_id, profile_version_id=version.id
+def _newest_first() -> Select[VexDocumentRow]:
+    return (
+        select(VexDocumentRow)
+        .where(VexDocumentRow.document.is_not(None))
+        .order_by(VexDocumentRow.uploaded_at.desc(), VexDocumentRow.id.desc())
     )
-    row.format = fmt
-    row.filename = filename[:200]
-    row.sha256 = hashlib.sha256(content).hexdigest()
-    row.size_bytes = len(content)
-    row.document = content
-    row.statement_count = len(statements)
-    row.source = source
-    row.uploaded_by = uploaded_by
-    row.uploaded_at = utcnow()
-    session.add(row)
-    session.flush()
-    return row
+
+
+def current(session: Session, version_id: int) -> VexDocumentRow | None:
+    """The version's feed VEX, with its bytes loaded."""
+    return session.scalars(
+        _newest_first()
+        .where(VexDocumentRow.profile_version_id == version_id)
+        .options(undefer(VexDocumentRow.document))
+        .limit(1)
+    ).first()
+
+
+def current_of(session: Session, version_ids: Collection[int]) -> dict[int, VexDocumentRow]:
+    """The feed VEX of each of the versions that has one (bytes not loaded)."""
+    found: dict[int, VexDocumentRow] = {}
+    for row in session.scalars(
+        _newest_first().where(VexDocumentRow.profile_version_id.in_(version_ids))
+    ):
+        found.setdefault(row.profile_version_id, row)
+    return found

@@ -2,8 +2,9 @@
 product versions, and the hospital's triage decisions.
 
 A manufacturer's VEX document is kept as a ``vex_documents`` row (who, when, the file's
-digest) and one ``vex_statements`` row per statement that is about the product version
-it was attached to. A statement names a vulnerability (with its aliases) and, unless it
+digest and bytes: the newest one of a version is what its feed serves, migration ``0024``)
+and one ``vex_statements`` row per statement that is about the product version it was
+attached to. A statement names a vulnerability (with its aliases) and, unless it
 is about the whole product, a component (the subject as the document named it, JSON);
 it never applies by a bare CVE id.
 
@@ -17,14 +18,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from medsec.db.base import Base, utcnow
 
 
 class VexDocumentRow(Base):
-    """One VEX document a manufacturer attached to one of its product versions."""
+    """One VEX document a manufacturer attached to one of its product versions (or a
+    subscriber received from its feed: ``uploaded_by`` is then ``feed:<subscription id>``).
+
+    ``document`` holds the exact bytes (``None`` only for a document attached before
+    migration ``0024`` whose bytes were not kept); the newest document of a version with
+    bytes is the one the version's feed carries.
+    """
 
     __tablename__ = "vex_documents"
     __table_args__ = (UniqueConstraint("profile_version_id", "sha256"),)
@@ -38,6 +45,8 @@ class VexDocumentRow(Base):
     format: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     statement_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Statements of the document about other products (not stored).
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,7 +7,9 @@ profile's product purl or CPE, the product name and version, or the BOM serial n
 the version's SBOM), or it names no product beyond a component (an OpenVEX statement about
 ``pkg:deb/debian/openssl@…``: the component in this version). Statements about other
 products are counted and left out; a document with none about the version is refused.
-The whole document is stored or nothing is (the caller's transaction).
+The whole document is stored or nothing is (the caller's transaction): its statements and
+its bytes, in one row — the newest document of a version is what the version's feed
+serves (:mod:`medsec.feeds.vex`).
 
 >>> from medsec.vulns.vex.model import Subject
 >>> pump = Subject(purl="pkg:generic/acme/pump@2.0")
@@ -29,7 +31,6 @@ from medsec.accounts.roles import Permission
 from medsec.audit.services import record
 from medsec.audit.tags import Tag
 from medsec.errors import Conflict, Error, NotFound, PermissionDenied
-from medsec.feeds import vex as feed_vex
 from medsec.findings.errors import VexNotAboutVersion
 from medsec.findings.models import VexDocumentRow, VexStatementRow
 from medsec.products import services as products
@@ -105,13 +106,10 @@ def check_attachable(session: Session, actor: Actor, version_id: int) -> None:
 def attach(
     session: Session, actor: Actor, version_id: int, data: bytes, filename: str
 ) -> VexDocumentRow:
-    """Store the statements of a VEX document that are about the version, and make the
-    document the one the version's feed carries (:mod:`medsec.feeds.vex`)."""
+    """Store a VEX document (its statements about the version, its bytes) as the one the
+    version's feed carries from now on (:mod:`medsec.feeds.vex`)."""
     version = _own_version(session, actor, version_id)
     row = store_document(session, version, data, filename, uploaded_by=actor.username)
-    feed_vex.store(
-        session, version, row.filename, data, source="upload", uploaded_by=actor.username
-    )
     record(
         session,
         Tag.VEX_ATTACHED,
@@ -148,8 +146,9 @@ def store_document(
     *,
     uploaded_by: str | None,
 ) -> VexDocumentRow:
-    """Read, scope and store a VEX document's statements about ``version`` (no permission
-    check: :func:`attach` for a manufacturer's upload, the feed receiver for a copy)."""
+    """Read, scope and store a VEX document about ``version``: its statements and its
+    bytes (no permission check: :func:`attach` for a manufacturer's upload, the feed
+    receiver for a copy). The only place a VEX document is stored."""
     name = (filename or "vex.json")[:200]
     if len(data) > MAX_VEX_BYTES:
         raise Error(
@@ -190,6 +189,8 @@ def store_document(
         format=fmt,
         filename=name,
         sha256=digest,
+        size_bytes=len(data),
+        document=data,
         statement_count=len(kept),
         skipped_count=len(statements) - len(kept),
         uploaded_by=uploaded_by,

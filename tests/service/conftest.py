@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from medsec.accounts import services, tokens
 from medsec.accounts.actor import Actor
@@ -226,6 +229,34 @@ def build_instance(data_dir: Path, url: str, **overrides: Any) -> Iterator[Insta
 def instance(database_url: str, tmp_path: Path) -> Iterator[Instance]:
     with build_instance(tmp_path, database_url) as inst:
         yield inst
+
+
+@pytest.fixture
+def write_locked(instance: Instance) -> Iterator[Callable[[], bool]]:
+    """Whether another connection holds a write transaction on the instance's database
+    now (SQLite: the one writer's lock, tried with a short timeout; PostgreSQL: a
+    transaction of another session that wrote): for "no lock is held while …" tests."""
+    engine = create_engine(instance.db.url, poolclass=NullPool)
+
+    def locked() -> bool:
+        with engine.connect() as c:
+            if c.dialect.name == "sqlite":
+                c.exec_driver_sql("PRAGMA busy_timeout = 50")
+                try:
+                    c.exec_driver_sql("BEGIN IMMEDIATE")
+                except OperationalError:
+                    return True
+                c.exec_driver_sql("ROLLBACK")
+                return False
+            return bool(
+                c.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                ).scalar()
+            )
+
+    yield locked
+    engine.dispose()
 
 
 @pytest.fixture

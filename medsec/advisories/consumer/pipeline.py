@@ -2,11 +2,17 @@
 download (conditional GET) → hash → signature (pinned key) → read → mandatory tests →
 import into the vulnerability store → match to the inventory → notify new matches.
 
-Everything happens in the caller's transaction. A document that fails a check is
-quarantined (with the reason, and the findings for a failed mandatory test) and never
-imported; the rest of the fetch goes on. A quarantined document is downloaded again at the
-next fetch (its validators are not kept), so a transient tampering in transit heals; the
-same bytes are not quarantined twice.
+The network and the authenticity checks come first, with nothing written: documents are
+taken in batches of :data:`WRITE_BATCH`, downloaded (in threads) and their hash and
+signature checked; then the batch is written — read, tested, imported, matched,
+quarantined — in one short transaction that the fetch commits, while the next batch
+downloads. So no database write lock is held while a provider answers (SQLite has one
+writer for the whole instance). The fetch commits what its session held before, too.
+
+A document that fails a check is quarantined (with the reason, and the findings for a
+failed mandatory test) and never imported; the rest of the fetch goes on. A quarantined
+document is downloaded again at the next fetch (its validators are not kept), so a
+transient tampering in transit heals; the same bytes are not quarantined twice.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -60,6 +65,8 @@ MATCH_TOPIC = "advisory-match"
 DOWNLOAD_THREADS = 4
 #: Advisories written to the vulnerability store per query.
 STORE_BATCH = 200
+#: Documents downloaded and checked before each write transaction.
+WRITE_BATCH = 32
 
 
 class Status(enum.StrEnum):
@@ -128,6 +135,7 @@ class Fetcher:
     # -- one subscription ---------------------------------------------------------------
     def fetch(self, subscription: CsafSubscription) -> FetchReport:
         started = time.perf_counter()
+        self.session.commit()  # no write of the caller's is held while the provider answers
         try:
             provider = read_metadata(self.downloader, subscription.metadata_url, "url")
             refs, problems = list_documents(self.downloader, provider)
@@ -139,28 +147,37 @@ class Fetcher:
         states = {r.url: r for r in subscription.documents}
         validators = {url: (r.etag, r.last_modified) for url, r in states.items()}
         outcomes = []
-        # Downloads (document, hash, signature) run ahead in threads; the checks, the
-        # import and the matching run here, in order, in the caller's transaction.
+        # Downloads (document, hash, signature) run in threads, a batch ahead; the
+        # authenticity checks follow with nothing written; then the batch is read,
+        # tested, imported and matched here, in order, in one transaction.
         with ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="csaf-download") as pool:
-            pending: deque[tuple[DocumentRef, Future[Downloaded]]] = deque()
-            queue = iter(refs)
-            while True:
-                # a bounded window: at most 2 × DOWNLOAD_THREADS documents held in memory
-                while len(pending) < 2 * DOWNLOAD_THREADS and (ref := next(queue, None)):
-                    etag, modified = validators.get(ref.url, (None, None))
-                    pending.append(
-                        (ref, pool.submit(download, self.downloader, ref, etag, modified))
+
+            def submit(batch: list[DocumentRef]) -> list[tuple[DocumentRef, Future[Downloaded]]]:
+                return [
+                    (
+                        ref,
+                        pool.submit(
+                            download, self.downloader, ref, *validators.get(ref.url, (None, None))
+                        ),
                     )
-                if not pending:
-                    break
-                ref, future = pending.popleft()
-                outcome = self.document(
-                    subscription, ref, states.get(ref.url), pinned, future.result()
-                )
-                outcomes.append(outcome)
-                if self.progress:
-                    self.progress(outcome)
-        self.store()
+                    for ref in batch
+                ]
+
+            batches = (refs[i : i + WRITE_BATCH] for i in range(0, len(refs), WRITE_BATCH))
+            pending = submit(next(batches, []))
+            while pending:
+                checked = [
+                    (ref, got, verified(ref, states.get(ref.url), pinned, got))
+                    for ref, got in ((ref, future.result()) for ref, future in pending)
+                ]
+                pending = submit(next(batches, []))  # downloads while this batch is written
+                for ref, got, tampered in checked:
+                    outcome = self.document(subscription, ref, states.get(ref.url), got, tampered)
+                    outcomes.append(outcome)
+                    if self.progress:
+                        self.progress(outcome)
+                self.store()
+                self.session.commit()
         report = FetchReport(subscription.id, tuple(outcomes), tuple(problems))
         return self._finish(subscription, report, started)
 
@@ -195,9 +212,11 @@ class Fetcher:
         subscription: CsafSubscription,
         ref: DocumentRef,
         state: CsafReceived | None,
-        pinned: pysequoia.Cert,
         got: Downloaded,
+        tampered: Tampered | None,
     ) -> DocumentOutcome:
+        """Write what one downloaded document means; ``tampered``: why its hash or
+        signature failed (:func:`verified`, checked before the write)."""
         fetched = got.document
         if fetched is None:
             return DocumentOutcome(ref.url, Status.FAILED, detail=got.error)
@@ -217,10 +236,8 @@ class Fetcher:
             self.session.add(state)
             subscription.documents.append(state)
         state.sha256, state.changed_at = sha256, utcnow()
-        try:
-            authentic(ref, data, pinned, got)
-        except Tampered as e:
-            return self.quarantine(subscription, state, data, e.reason, e.message)
+        if tampered is not None:
+            return self.quarantine(subscription, state, data, tampered.reason, tampered.message)
         try:
             document = parse_csaf_text(data.decode("utf-8").removeprefix("\ufeff"), ref.url)
         except UnicodeDecodeError as e:
@@ -347,6 +364,23 @@ def download(
     except DownloadError as e:
         return Downloaded(fetched, hash_file=hash_file, signature_error=e.message)
     return Downloaded(fetched, hash_file=hash_file, signature=signature)
+
+
+def verified(
+    ref: DocumentRef, state: CsafReceived | None, pinned: pysequoia.Cert, got: Downloaded
+) -> Tampered | None:
+    """Why a changed document is not authentic (None when it is, or has not changed):
+    :func:`authentic`, before anything is written."""
+    fetched = got.document
+    if fetched is None or fetched.not_modified:
+        return None
+    if state is not None and state.sha256 == hashlib.sha256(fetched.content).hexdigest():
+        return None
+    try:
+        authentic(ref, fetched.content, pinned, got)
+    except Tampered as e:
+        return e
+    return None
 
 
 def authentic(ref: DocumentRef, data: bytes, pinned: pysequoia.Cert, got: Downloaded) -> None:

@@ -160,9 +160,7 @@ def provider_base_url(base_url: str) -> str:
     return url + "/"
 
 
-def _read(path: Path, docs_dir: Path, validator: CsafValidator) -> _Doc | Refused:
-    source = str(path.relative_to(docs_dir))
-    data = path.read_bytes()
+def _read(source: str, data: bytes, validator: CsafValidator) -> _Doc | Refused:
     try:
         document = parse_csaf_text(data.decode("utf-8"), source)
     except UnicodeDecodeError:
@@ -267,22 +265,8 @@ def build_provider(
     if not docs_dir.is_dir():
         raise Error(f"{docs_dir}: not a directory", hint="give the folder of CSAF JSON files")
     _check_replaceable(out_dir)
-    docs: list[_Doc] = []
-    refused: list[Refused] = []
-    for path in sorted(docs_dir.rglob("*.json")):
-        if progress:
-            progress(str(path))
-        outcome = _read(path, docs_dir, validator)
-        (refused if isinstance(outcome, Refused) else docs).append(outcome)  # type: ignore[arg-type]
-    docs, clashes = _without_clashes(docs)
-    refused += clashes
-    if not docs:
-        raise Error(
-            f"{docs_dir}: no document can be published ({len(refused)} refused)",
-            hint="\n".join(f"{r.source}: {r.reason}" for r in refused) or "add CSAF JSON files",
-        )
-    publisher, docs, others = _one_publisher(docs)
-    refused += others
+    chosen = select_documents(docs_dir, validator, progress=progress)
+    publisher, docs, refused = chosen.publisher, chosen.docs, chosen.refused
     tmp = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -299,6 +283,55 @@ def build_provider(
         published=tuple(published),
         refused=tuple(sorted(refused, key=lambda r: r.source)),
     )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a build of a folder publishes (``docs``, of ``publisher``) and refuses."""
+
+    publisher: dict[str, Any]
+    docs: list[_Doc]
+    refused: list[Refused]
+
+    def accepts(self, source: str) -> Refused | None:
+        """None when ``source`` is published, else why it is refused."""
+        if any(d.source == source for d in self.docs):
+            return None
+        found = [r for r in self.refused if r.source == source]
+        return found[0] if found else Refused(source, "the provider did not list it")
+
+
+def select_documents(
+    docs_dir: Path,
+    validator: CsafValidator,
+    *,
+    extra: dict[str, bytes] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Selection:
+    """The documents a build of ``docs_dir`` publishes and refuses, with nothing written
+    or signed. ``extra`` maps source names (relative to ``docs_dir``) to bytes that replace
+    or join the folder's files: what a build would do with them, before they are written."""
+    if not docs_dir.is_dir():
+        raise Error(f"{docs_dir}: not a directory", hint="give the folder of CSAF JSON files")
+    files = {str(p.relative_to(docs_dir)): p for p in sorted(docs_dir.rglob("*.json"))}
+    extra = extra or {}
+    docs: list[_Doc] = []
+    refused: list[Refused] = []
+    for source in sorted(files.keys() | extra.keys()):
+        if progress:
+            progress(str(files.get(source, docs_dir / source)))
+        data = extra[source] if source in extra else files[source].read_bytes()
+        outcome = _read(source, data, validator)
+        (refused if isinstance(outcome, Refused) else docs).append(outcome)  # type: ignore[arg-type]
+    docs, clashes = _without_clashes(docs)
+    refused += clashes
+    if not docs:
+        raise Error(
+            f"{docs_dir}: no document can be published ({len(refused)} refused)",
+            hint="\n".join(f"{r.source}: {r.reason}" for r in refused) or "add CSAF JSON files",
+        )
+    publisher, docs, others = _one_publisher(docs)
+    return Selection(publisher, docs, refused + others)
 
 
 def _check_replaceable(out_dir: Path) -> None:

@@ -7,15 +7,22 @@ The service keeps the current revision of every published advisory as a file in
 ``medsec csaf provider build DATA_DIR/csaf/documents``, so documents an operator puts there
 by hand are published alongside. TLP:AMBER and RED land in the restricted tree.
 
-A publication is all or nothing: if the build refuses the new document (another publisher's
-provider, a tracking ID whose file name clashes), the previous file is put back, the
-provider is rebuilt as it was, and :class:`ProviderRefused` says why. Builds are serialised
-with a lock file, so two publications never build at once.
+A publication is all or nothing, and the database is its record: :meth:`ProviderTarget.check`
+refuses first what the build would refuse (another publisher's provider, a tracking ID
+whose file name clashes, an invalid document: :class:`ProviderRefused`), with nothing
+written; the revision is stored; only **after its commit** does
+:meth:`ProviderTarget.write` put the file into ``documents/`` and rebuild. A failed commit
+leaves no file; a failed write (after the commit) is logged and repaired from the
+database by the next publication or ``medsec csaf provider sync``
+(:func:`medsec.advisories.publishing.publish.sync`). Builds are serialised with a lock
+file, so two never run at once.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,12 +31,19 @@ from pathlib import Path
 from typing import Final
 
 from medsec.advisories.provider.api import provider_dir
-from medsec.advisories.provider.build import BuildReport, build_provider, provider_base_url
+from medsec.advisories.provider.build import (
+    BuildReport,
+    build_provider,
+    provider_base_url,
+    select_documents,
+)
 from medsec.advisories.provider.layout import Tlp, csaf_file_name
 from medsec.advisories.signing.openpgp import KeyStore
 from medsec.advisories.validation import default_validator
 from medsec.errors import Conflict, Error
 from medsec.settings import Settings
+
+logger = logging.getLogger("medsec.advisories")
 
 #: The folder of documents the provider is built from, under the data directory.
 DOCUMENTS_DIR: Final = Path("csaf") / "documents"
@@ -91,9 +105,11 @@ class ProviderTarget:
             validator=default_validator(),
         )
 
-    def publish(self, name: str, data: bytes) -> str:
-        """Write ``data`` as ``documents/<name>`` and rebuild; the document's URL."""
-        self.base_url  # noqa: B018 - refuse a non-TLS site before writing anything
+    def check(self, name: str, data: bytes) -> None:
+        """Refuse, before anything is stored or written, what the build would refuse:
+        a site without TLS, no signing key, a document the provider would not list
+        (:class:`ProviderRefused`)."""
+        self.base_url  # noqa: B018 - refuses a non-TLS site
         if not KeyStore(self.data_dir, self.instance_secret).exists():
             raise Conflict(
                 "this instance has no CSAF signing key, so it cannot publish advisories",
@@ -101,26 +117,53 @@ class ProviderTarget:
                 "'NAME PSIRT <psirt@example.com>'",
             )
         with self._locked():
-            path = self.documents / name
-            previous = path.read_bytes() if path.is_file() else None
-            _write(path, data)
-            try:
-                report = self._build()
-            except Error:
-                _restore(path, previous)
-                raise
-            mine = next((p for p in report.published if p.source == name), None)
-            if mine is not None:
-                return mine.url
-            reasons = [r for r in report.refused if r.source == name]
-            _restore(path, previous)
-            if any(self.documents.glob("**/*.json")):
-                self._build()
-            reason = reasons[0].reason if reasons else "the provider did not list it"
+            selection = select_documents(self.documents, default_validator(), extra={name: data})
+        refused = selection.accepts(name)
+        if refused is not None:
             raise ProviderRefused(
-                f"the CSAF provider refused the document: {reason}",
+                f"the CSAF provider refused the document: {refused.reason}",
                 hint="nothing was published; correct the advisory and publish again",
             )
+
+    def write(self, documents: dict[str, bytes]) -> bool:
+        """Write committed documents as ``documents/<name>`` and rebuild the provider;
+        whether anything changed. A file holding a later revision is kept (two
+        publications whose commits and writes crossed)."""
+        with self._locked():
+            replaced: dict[Path, bytes | None] = {}
+            for name, data in documents.items():
+                path = self.documents / name
+                current = path.read_bytes() if path.is_file() else None
+                if current == data or (current and _revisions(current) > _revisions(data)):
+                    continue
+                _write(path, data)
+                replaced[path] = current
+            if replaced:
+                try:
+                    self._build()
+                except BaseException:  # documents/ stays what the provider was built from
+                    for path, previous in replaced.items():
+                        _restore(path, previous)
+                    raise
+            return bool(replaced)
+
+    def write_committed(self, documents: dict[str, bytes]) -> None:
+        """:meth:`write`, run after the commit that recorded the documents
+        (:func:`medsec.db.on_commit.on_commit`). Never raises — the publication stands:
+        a failure is logged, and the next publication or ``medsec csaf provider sync``
+        writes the documents from the database."""
+        try:
+            self.write(documents)
+        except Exception:  # the provider catches up from the database later
+            logger.exception("the CSAF provider could not be written: %s", sorted(documents))
+
+
+def _revisions(data: bytes) -> int:
+    """How many revisions a CSAF document lists (-1 when it cannot be read)."""
+    try:
+        return len(json.loads(data)["document"]["tracking"]["revision_history"])
+    except (ValueError, KeyError, TypeError):
+        return -1
 
 
 def _write(path: Path, data: bytes) -> None:

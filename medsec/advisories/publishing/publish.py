@@ -1,9 +1,10 @@
 """Publishing a revision of an advisory, and reaching every affected customer (§8).
 
 :func:`publish` builds the draft as :func:`~medsec.advisories.publishing.services.check`
-does, writes the CSAF JSON into the provider (signed there, served at
-``/.well-known/csaf/``), keeps the revision — JSON, HTML page and field safety notice —
-unchangeable, and then tells the customers:
+does, checks that the provider accepts it, keeps the revision — JSON, HTML page and field
+safety notice — unchangeable, tells the customers, and once all that is committed writes
+the CSAF JSON into the provider (signed there, served at ``/.well-known/csaf/``). The
+customers it tells:
 
 - every hospital organization that **holds** one of the advisory's products, and
 - every one with **assets linked** to a profile version of a product version the advisory
@@ -38,6 +39,7 @@ from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.audit.services import record
 from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
+from medsec.db.on_commit import on_commit
 from medsec.errors import AuthenticationRequired, NotFound, PermissionDenied
 from medsec.inventory.models import Asset
 from medsec.notifications.services import notify_users
@@ -72,14 +74,16 @@ def publish(
     built = build_advisory(ready, base=profiles, file=advisory.tracking_id, generated=now)
     text = json.dumps(built.document, indent=2, ensure_ascii=False) + "\n"
     tracking = built.document["document"]["tracking"]
-    url = target.publish(
-        f"{advisory.organization_id}-{csaf_file_name(advisory.tracking_id)}", text.encode()
-    )
+    tlp = built.document["document"]["distribution"]["tlp"]["label"]
+    name = _file_name(advisory.organization_id, advisory.tracking_id)
+    sync(session, target)  # what an earlier write missed, before this one is checked
+    target.check(name, text.encode())  # nothing is stored when the provider would refuse it
+    url = target.document_url(advisory.tracking_id, tlp, int(tracking["initial_release_date"][:4]))
     revision = AdvisoryRevision(
         advisory_id=advisory.id,
         version=tracking["version"],
         status=tracking["status"],
-        tlp=built.document["document"]["distribution"]["tlp"]["label"],
+        tlp=tlp,
         summary=tracking["revision_history"][-1]["summary"],
         document=text,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
@@ -124,8 +128,30 @@ def publish(
             "users": sum(r.users_notified for r in told),
         },
     )
+    # The provider is written once the revision is committed, never before: a failed
+    # commit leaves no published file.
+    on_commit(session, lambda: target.write_committed({name: text.encode()}))
     session.refresh(advisory)
     return revision
+
+
+def _file_name(organization_id: int, tracking_id: str) -> str:
+    """The advisory's file in the provider's documents folder."""
+    return f"{organization_id}-{csaf_file_name(tracking_id)}"
+
+
+def sync(session: Session, target: ProviderTarget) -> bool:
+    """Write into the provider the latest revision of every published advisory it lacks
+    (a write that failed after its commit) and rebuild; whether anything was written.
+    Run before every publication and by ``medsec csaf provider sync``."""
+    latest = select(func.max(AdvisoryRevision.id)).group_by(AdvisoryRevision.advisory_id)
+    rows = session.execute(
+        select(Advisory.organization_id, Advisory.tracking_id, AdvisoryRevision.document)
+        .join(AdvisoryRevision, AdvisoryRevision.advisory_id == Advisory.id)
+        .where(AdvisoryRevision.id.in_(latest))
+    ).all()
+    documents = {_file_name(org, tracking): doc.encode() for org, tracking, doc in rows}
+    return bool(documents) and target.write(documents)
 
 
 @dataclass

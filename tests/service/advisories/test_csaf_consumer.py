@@ -366,3 +366,35 @@ def test_a_quarantined_document_is_superseded_when_an_authentic_version_arrives(
         assert consumer.quarantined(s, hospital.actor) == []
         (row,) = consumer.quarantined(s, hospital.actor, include_released=True)
         assert row.superseded_at is not None and not consumer.releasable(row)
+
+
+class LockProbe(httpx.BaseTransport):
+    """Forwards to the manufacturer, noting each URL asked while a write lock is held."""
+
+    def __init__(self, inner: httpx.BaseTransport, write_locked: Any) -> None:
+        self.inner, self.write_locked = inner, write_locked
+        self.asked: list[str] = []
+        self.locked: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(str(request.url))
+        if self.write_locked():
+            self.locked.append(str(request.url))
+        return self.inner.handle_request(request)
+
+
+def test_no_write_lock_is_held_while_the_provider_answers(
+    hospital: Hospital, manufacturer: Manufacturer, write_locked: Any
+) -> None:
+    """The caller's own writes are committed first; the documents are downloaded and
+    checked before the write transaction (SQLite has one writer for the whole instance)."""
+    subscription = subscribe(hospital, manufacturer)
+    probe = LockProbe(manufacturer.transport, write_locked)
+    with http_client(probe) as client, hospital.make.session() as s:
+        row = consumer.get_subscription(s, hospital.actor, subscription)
+        row.last_error = "a write of the caller's (as an API token's last use is)"
+        s.flush()
+        report = consumer.fetch(s, hospital.actor, Downloader(client), default_validator(), row.id)
+    assert report.counts["imported"] == 1
+    assert len(probe.asked) >= 4  # metadata, listing, document, hash, signature
+    assert probe.locked == []

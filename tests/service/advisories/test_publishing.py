@@ -8,11 +8,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from medsec.accounts.roles import OrganizationKind, Role
 from medsec.advisories.authoring.input import AdvisoryInput
@@ -335,3 +338,80 @@ def test_two_publications_of_one_advisory_run_one_after_the_other(
         outcomes = sorted(pool.map(lambda _: attempt(), range(2)))
     assert outcomes[0] == "1.0.0"
     assert "adds no revision" in outcomes[1]
+
+
+# --------------------------------------------------------------------------- provider order
+# The database is the record of a publication, and the CSAF provider follows it: the
+# document reaches the provider only after the revision is committed; a commit that fails
+# leaves no file; a write that fails after the commit is caught up from the database.
+
+NAME = "nwis-2026-004.json"
+
+
+def _published_files(instance: Instance) -> list[Path]:
+    root = provider_dir(instance.settings.data_dir)
+    return sorted(root.rglob(NAME)) if root.exists() else []
+
+
+def test_a_commit_that_fails_leaves_no_file_in_the_provider(
+    world: World, instance: Instance
+) -> None:
+    advisory_id = draft(world)
+
+    def fail(_session: Session) -> None:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"), world.make.session() as session:
+        event.listen(session, "before_commit", fail)
+        publish.publish(session, world.psirt, advisory_id, world.target)
+    assert _published_files(instance) == []
+    assert list(world.target.documents.glob("*.json")) == []
+    with world.make.session() as session:
+        advisory = services.own_advisory(session, world.psirt, advisory_id)
+        assert (advisory.state, advisory.revisions) == ("draft", [])
+    # publishing again works, and writes the file once committed
+    revision = publish_now(world, advisory_id)
+    assert [p.read_bytes() for p in _published_files(instance)] == [revision.document.encode()]
+
+
+def test_a_write_that_fails_after_the_commit_is_caught_up_from_the_database(
+    world: World, instance: Instance, client: TestClient, caplog: Any
+) -> None:
+    advisory_id = draft(world)
+    key = KeyStore(instance.settings.data_dir, instance.settings.resolved_secret_key())
+    aside = key.secret_path.with_name("aside")
+    with world.make.session() as session:
+        revision = publish.publish(session, world.psirt, advisory_id, world.target)
+        shutil.move(key.secret_path, aside)  # the build after the commit cannot sign
+    shutil.move(aside, key.secret_path)
+    assert "could not be written" in caplog.text
+    with world.make.session() as session:  # the publication stands
+        assert services.own_advisory(session, world.psirt, advisory_id).state == "published"
+    assert _published_files(instance) == []
+    assert list(world.target.documents.glob("*.json")) == []  # as the provider was built
+
+    with world.make.session() as session:
+        assert publish.sync(session, world.target) is True
+        assert publish.sync(session, world.target) is False  # nothing left to write
+    year = json.loads(revision.document)["document"]["tracking"]["initial_release_date"][:4]
+    served = client.get(f"/.well-known/csaf/white/{year}/{NAME}")
+    assert served.status_code == 200 and served.content == revision.document.encode()
+
+
+def test_a_later_revision_written_first_is_not_replaced_by_an_earlier_one(
+    world: World, instance: Instance
+) -> None:
+    """Two publications whose commits and writes crossed: the later revision stays."""
+    advisory_id = draft(world)
+    first = publish_now(world, advisory_id)
+    with world.make.session() as session:
+        advisory = services.own_advisory(session, world.psirt, advisory_id)
+        data = services.to_json(services.draft_of(advisory))
+        data["revisions"].append(
+            {"date": "2030-01-01T00:00:00Z", "summary": "Added controls.", "change": "minor"}
+        )
+        services.update(session, world.psirt, advisory_id, AdvisoryInput.model_validate(data))
+    second = publish_now(world, advisory_id)
+    name = next(world.target.documents.glob("*.json")).name
+    assert world.target.write({name: first.document.encode()}) is False
+    assert [p.read_bytes() for p in _published_files(instance)] == [second.document.encode()]

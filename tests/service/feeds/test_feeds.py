@@ -14,9 +14,10 @@ from medsec.accounts.models import Organization
 from medsec.advisories.signing.openpgp import load_certificate, verify_detached
 from medsec.errors import Error, NotFound, PermissionDenied
 from medsec.feeds import subscriptions
-from medsec.feeds.models import FeedEntry, FeedSubscription, ProductVex
+from medsec.feeds import vex as feed_vex
+from medsec.feeds.models import FeedEntry, FeedSubscription
 from medsec.findings import vex
-from medsec.findings.models import VexStatementRow
+from medsec.findings.models import VexDocumentRow, VexStatementRow
 from medsec.inventory.models import Asset
 from medsec.notifications.models import Notification
 from medsec.products.models import Holding, Product, ProfileVersion
@@ -311,10 +312,17 @@ def test_vex_is_carried_and_replaced(world: World) -> None:
         vex.attach(session, world.psirt, version_id, json.dumps(revised).encode(), "lvp.vex.json")
     assert world.fetch(subscription_id).stored == ["Northwind LVP 3000/4.2.1/vex"]
     with world.make.session() as session:
-        received = session.execute(
-            select(ProductVex).where(ProductVex.source == "feed")
-        ).scalar_one()
-        assert (received.format, received.statement_count) == ("openvex", 2)
+        copies = session.scalars(
+            select(VexDocumentRow)
+            .where(VexDocumentRow.uploaded_by == f"feed:{subscription_id}")
+            .order_by(VexDocumentRow.id)
+        ).all()
+        assert [c.statement_count for c in copies] == [1, 2]
+        # one row per document keeps statements and bytes; the newest is the version's VEX
+        received = feed_vex.current(session, copies[-1].profile_version_id)
+        assert received is not None and received.id == copies[-1].id
+        assert received.format == "openvex"
+        assert received.document == json.dumps(revised).encode()
         # both documents' statements reach the subscriber's findings
         statements = session.scalars(
             select(VexStatementRow.vulnerability).where(
@@ -432,7 +440,7 @@ def test_what_a_hospital_received_is_not_republished_as_its_own_feed(world: Worl
 
 
 def test_the_signature_is_fetched_beside_the_index_even_with_a_query_string() -> None:
-    from medsec.feeds.receiving import signature_url
+    from medsec.feeds.download import signature_url
 
     assert signature_url("https://a.example/f/index.json?x=1") == (
         "https://a.example/f/index.json.asc?x=1"
