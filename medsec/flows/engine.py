@@ -400,7 +400,6 @@ class Session:
         out = []
         parsed: dict[str, tuple[ViolationClass, ...]] = {}
         split: dict[str | None, tuple[str, ...]] = {None: (), "": ()}
-        make = Violation.from_fields
         for (asset, direction, peer, peer_asset, peer_zone, internet, proto, port, services,
              cls, flows, nbytes, big_bytes, first, last) in rows:  # fmt: skip
             found = parsed.get(cls)
@@ -410,12 +409,24 @@ class Session:
             if seen is None:
                 seen = split[services] = tuple(services.split(","))
             out.append(
-                make(
-                    asset, direction, peer, peer_asset, peer_zone, bool(internet), proto, port,
-                    seen, found[0], found, flows, _bytes(nbytes, big_bytes), float(first),
-                    float(last),
+                Violation(
+                    asset=asset,
+                    direction=direction,
+                    peer=peer,
+                    peer_asset=peer_asset,
+                    peer_zone=peer_zone,
+                    peer_internet=bool(internet),
+                    protocol=proto,
+                    port=port,
+                    services=seen,
+                    cls=found[0],
+                    classes=found,
+                    flows=flows,
+                    bytes=_bytes(nbytes, big_bytes),
+                    first_seen=float(first),
+                    last_seen=float(last),
                 )
-            )  # fmt: skip
+            )
         return out
 
     def uninventoried(self) -> list[Uninventoried]:
