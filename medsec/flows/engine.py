@@ -123,6 +123,8 @@ class Session:
                 f"--memory-limit {memory_limit!r}: {e}", hint="give a size such as 1GB or 512MB"
             ) from e
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB draws its own bar on stdout for queries over 2 s: that broke `--format json`.
+        self.con.execute("SET enable_progress_bar = false")
         scan.create_obs(self.con)
         self.reports: list[ReadReport] = []
         self._prepared = False
