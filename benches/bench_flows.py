@@ -12,7 +12,12 @@ is per step:
 Goal: (b) ≤ 1.5 × (a) and peak RSS ≤ 2 GB at 10M rows.
 
     python3 -m uv run python benches/bench_flows.py [--sizes 100000,1000000,10000000]
-        [--workdir DIR] [--keep]
+        [--workdir DIR] [--keep] [--reuse]
+
+Besides wall-clock seconds each step reports its CPU seconds (user + system, all DuckDB
+threads), which a machine shared with other work disturbs far less; ``--reuse`` measures
+a ``conn-ROWS.log`` kept in ``--workdir`` by an earlier ``--keep`` run instead of
+generating a new one.
 
 The traffic model: device activity is skewed (device = ⌊10,000·u²⌋), 35 % of rows the
 device's main clinical service (HL7 2575 to the EMR, DICOM 104 to the PACS), then DNS,
