@@ -104,42 +104,23 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
 
     Per row, only the canonical forms Zeek writes are accepted without doubt: a time or
     interval exactly as ``%.6f`` prints it, a count or port in plain decimal (checked by
-    a cast and back, which is far cheaper than a regular expression per value). The
-    group-key columns (addresses, protocol, responder port, service) are checked once per
-    distinct value after aggregation. Anything else — a form the Python reader might still
-    accept, or a malformed line — sends the file to the Python reader.
+    a cast and back, which is far cheaper than a regular expression per value), none of
+    them negative and no count above 18 digits, as the Python reader requires. Each value
+    is parsed once: the parsed count is what is summed, the parsed ``DECIMAL`` time what
+    is compared, and only a group's first and last time become ``DOUBLE`` (by way of
+    their text, which is the text in the log). The group-key columns (addresses,
+    protocol, responder port, service) are checked once per distinct value after
+    aggregation. Anything else — a form the Python reader might still accept, or a
+    malformed line — sends the file to the Python reader: the first doubtful row stops
+    the scan (:data:`DOUBTFUL`).
     """
     header = read_header(path)
     n = next(_ids)
     rejects, staged = f"medsec_rejects_{n}", f"medsec_stage_{n}"
     u, e = _literal(header.unset), _literal(header.empty)
-
-    def col(name: str) -> str:
-        return f'"{name}"' if name in header.fields else "NULL"
-
-    def canonical(name: str, kind: str, *, optional: bool) -> str:
-        c = col(name)
-        if c == "NULL":
-            return "true"
-        check = f"coalesce(CAST(TRY_CAST({c} AS {kind}) AS VARCHAR) = {c}, false)"
-        return f"({c} = {u} OR {check})" if optional else check
-
-    def count(name: str) -> str:
-        c = col(name)
-        return "0" if c == "NULL" else f"coalesce(TRY_CAST(NULLIF({c}, {u}) AS HUGEINT), 0)"
-
-    row_ok = " AND ".join(
-        [
-            canonical("ts", "DECIMAL(18,6)", optional=False),
-            canonical("id.orig_p", "USMALLINT", optional=False),
-            canonical("duration", "DECIMAL(18,6)", optional=True),
-            canonical("orig_bytes", "BIGINT", optional=True),
-            canonical("resp_bytes", "BIGINT", optional=True),
-        ]
-    )
-    service = col("service")
+    parsed = _TsvColumns(header.fields, u)
     try:
-        _stage_tsv(con, staged, row_ok, service, count, zeek_tsv_source(path, rejects))
+        _stage_tsv(con, staged, parsed, zeek_tsv_source(path, rejects))
     except duckdb.Error:  # e.g. bytes that are not UTF-8: the Python reader copes
         for table in (staged, rejects, f"{rejects}_scan"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -154,28 +135,79 @@ def scan_zeek_tsv(con: duckdb.DuckDBPyConnection, path: Path) -> ReadReport | No
     return _finish(con, path, "zeek-tsv", staged, rejected, u, e)
 
 
+#: The error a doubtful row raises, which ends the scan at once: the Python reader takes over.
+DOUBTFUL = "medsec: a value the Python reader must judge"
+
+#: Largest count the Python reader accepts (:data:`~medsec.flows.readers.values.COUNT_RE`).
+_MAX_COUNT = 10**18 - 1
+
+
+class _TsvColumns:
+    """The SQL that parses each checked value of a TSV row once (``parsed``), and the
+    row's verdict (``ok``) and byte count over those parsed values."""
+
+    def __init__(self, fields: tuple[str, ...], unset: str) -> None:
+        self.fields, self.unset = fields, unset
+        self.parsed: list[str] = []
+        checks = [
+            self._number("ts", "ts", "DECIMAL(18,6)", optional=False),
+            self._number("id.orig_p", "p_orig", "USMALLINT", optional=False),
+            self._number("duration", "p_duration", "DECIMAL(18,6)", optional=True),
+            self._number("orig_bytes", "p_orig_bytes", "BIGINT", optional=True),
+            self._number("resp_bytes", "p_resp_bytes", "BIGINT", optional=True),
+        ]
+        self.ok = " AND ".join(checks)
+        self.bytes = " + ".join(
+            f"coalesce({alias}, 0)" if self._has(name) else "0"
+            for name, alias in (("orig_bytes", "p_orig_bytes"), ("resp_bytes", "p_resp_bytes"))
+        )
+
+    def _has(self, name: str) -> bool:
+        return name in self.fields
+
+    def _number(self, name: str, alias: str, kind: str, *, optional: bool) -> str:
+        """Parse ``name`` as ``alias`` (unset: NULL); the check that it is canonical."""
+        if not self._has(name):
+            self.parsed.append(f"NULL AS {alias}")
+            return "true"
+        c, raw = f'"{name}"', f"raw_{alias}"
+        self.parsed += [
+            f"TRY_CAST(NULLIF({c}, {self.unset}) AS {kind}) AS {alias}",
+            f"{c} AS {raw}",
+        ]
+        limit = f" AND {alias} <= {_MAX_COUNT}" if kind == "BIGINT" else ""
+        check = f"coalesce(CAST({alias} AS VARCHAR) = {raw} AND {alias} >= 0{limit}, false)"
+        return f"({raw} = {self.unset} OR {check})" if optional else check
+
+    def column(self, name: str) -> str:
+        return f'"{name}"' if self._has(name) else "NULL"
+
+
 def _stage_tsv(
-    con: duckdb.DuckDBPyConnection,
-    staged: str,
-    row_ok: str,
-    service: str,
-    count: Callable[[str], str],
-    source: str,
+    con: duckdb.DuckDBPyConnection, staged: str, parsed: _TsvColumns, source: str
 ) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {staged} AS
-        SELECT orig, resp, proto, resp_p, service, bool_and(ok) AS ok,
-               count(*) AS flows, sum(bytes) AS bytes,
-               min(ts) AS first_ts, max(ts) AS last_ts
+        SELECT orig, resp, proto, resp_p, service, true AS ok, flows, bytes,
+               TRY_CAST(CAST(first_ts AS VARCHAR) AS DOUBLE) AS first_ts,
+               TRY_CAST(CAST(last_ts AS VARCHAR) AS DOUBLE) AS last_ts
         FROM (
-            SELECT "id.orig_h" AS orig, "id.resp_h" AS resp, "proto" AS proto,
-                   "id.resp_p" AS resp_p, {service} AS service, {row_ok} AS ok,
-                   {count("orig_bytes")} + {count("resp_bytes")} AS bytes,
-                   TRY_CAST("ts" AS DOUBLE) AS ts
-            FROM {source}
-        ) AS rows
-        GROUP BY orig, resp, proto, resp_p, service
+            SELECT orig, resp, proto, resp_p, service,
+                   count(*) AS flows, sum(bytes) AS bytes,
+                   min(ts) AS first_ts, max(ts) AS last_ts
+            FROM (
+                SELECT orig, resp, proto, resp_p, service, {parsed.bytes} AS bytes,
+                       CASE WHEN {parsed.ok} THEN ts ELSE error({_literal(DOUBTFUL)}) END AS ts
+                FROM (
+                    SELECT "id.orig_h" AS orig, "id.resp_h" AS resp, "proto" AS proto,
+                           "id.resp_p" AS resp_p, {parsed.column("service")} AS service,
+                           {", ".join(parsed.parsed)}
+                    FROM {source}
+                ) AS parsed
+            ) AS rows
+            GROUP BY orig, resp, proto, resp_p, service
+        ) AS groups
         """  # noqa: S608
     )
 

@@ -281,3 +281,25 @@ def test_crlf_line_ends_read_like_lf(
     crlf = tmp_path / "crlf.log"
     crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
     assert check([crlf], site).violations == check([lf], site).violations
+
+
+def test_byte_sums_beyond_64_bits_are_exact(
+    site: AuthorizedMap, write_tsv: Any, kit: SimpleNamespace
+) -> None:
+    """Counts reach 10¹⁸ − 1 each; a group's sum can pass 2⁶³ (it is fetched apart)."""
+    most = 10**18 - 1
+    row = kit.conn_row(PUMP, "10.20.9.9", 22, orig_bytes=most, resp_bytes=most)
+    result = check([write_tsv([row] * 10)], site)
+    (v,) = result.violations
+    (u,) = result.uninventoried
+    assert v.bytes == u.bytes == 20 * most > 2**63
+    assert (v.flows, u.flows) == (10, 10)
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(site: AuthorizedMap) -> None:
+    """Regression: a query over 2 s drew DuckDB's bar into `--format json` output."""
+    from medsec.flows.engine import Session
+
+    with Session(site) as session:
+        row = session.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert row == (False,)

@@ -218,3 +218,28 @@ def test_json_both_ways_in_agree(
         con = duckdb.connect()
         create_obs(con)
         assert scan_zeek_json(con, path) is not None, "a clean file must take the DuckDB path"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("orig_bytes", "-5"),
+        ("resp_bytes", "1234567890123456789"),
+        ("ts", "-1.000000"),
+    ],
+)
+def test_values_the_python_reader_calls_malformed_send_the_file_to_it(
+    write_tsv, kit: SimpleNamespace, field: str, value: str
+) -> None:
+    """Regression: the fast path took negative counts and times and 19-digit counts
+    (their cast and back is exact) while the Python reader calls the line malformed."""
+    path = write_tsv(
+        [
+            kit.conn_row("10.0.0.1", "10.0.0.2", 443),
+            kit.conn_row("10.0.0.1", "10.0.0.2", 443, **{field: value}),
+        ]
+    )
+    assert _obs(path, "duckdb")[1] is None
+    rows, report = _obs(path, "auto")
+    assert (rows, report) == _obs(path, "python")
+    assert report.malformed_count == 1  # type: ignore[attr-defined]
