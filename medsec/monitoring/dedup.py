@@ -11,7 +11,8 @@ acknowledged in the meantime the ``UPDATE`` finds nothing and the insert is trie
 the matches open a new alert, as after any acknowledgement.
 
 A :class:`Raiser` does this for one batch: one query for the open alerts of all the
-batch's keys, the matches gathered per key, then one statement per key.
+batch's keys, the matches gathered per key, one ``UPDATE … RETURNING`` counting into all
+the alerts that were open, and an insert per key that had none.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from medsec.db.base import utcnow
+from medsec.db.base import UtcDateTime, utcnow
 from medsec.monitoring import delivery
 from medsec.monitoring.models import OPEN, Alert, AlertRule
 from medsec.monitoring.records import DeviceEventRecord
@@ -107,18 +108,25 @@ class Raiser:
         }  # fmt: skip
         self.matches[key] = _Matches(rule, values, 1, now, key in self.open)
 
-    def _count_into_open(self, key: str, matches: _Matches) -> bool:
-        """Add the matches to the open alert with ``key``; False when there is none."""
+    def _count_into_open(self, matches: dict[str, _Matches]) -> set[str]:
+        """Add the matches of each key to its open alert (one statement); the keys that
+        had one."""
+        if not matches:
+            return set()
+        counts = {key: m.count for key, m in matches.items()}
+        # Typed as the column, so the times are bound as it binds them (UTC).
+        lasts = {key: literal(m.last_at, UtcDateTime()) for key, m in matches.items()}
+        later = case(lasts, value=Alert.dedup_key)
         stmt = (
             update(Alert)
-            .where(Alert.organization_id == self.organization_id, Alert.dedup_key == key,
-                   Alert.status == "open")
-            .values(count=Alert.count + matches.count,
-                    last_at=case((Alert.last_at < matches.last_at, matches.last_at),
-                                 else_=Alert.last_at))
+            .where(Alert.organization_id == self.organization_id, Alert.status == "open",
+                   Alert.dedup_key.in_(sorted(matches)))
+            .values(count=Alert.count + case(counts, value=Alert.dedup_key),
+                    last_at=case((Alert.last_at < later, later), else_=Alert.last_at))
+            .returning(Alert.dedup_key)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        return set(self.session.execute(stmt).scalars())
 
     def _open(self, matches: _Matches) -> Alert | None:
         """Open the alert; ``None`` when another writer holds an open one with the key."""
@@ -126,14 +134,12 @@ class Raiser:
         return self.session.scalars(_insert_open(self.session).values(**values)).first()
 
     def _store(self, key: str, matches: _Matches) -> None:
-        if matches.was_open and self._count_into_open(key, matches):
-            return
         for _ in range(ATTEMPTS):
             alert = self._open(matches)
             if alert is not None:
                 self.opened.append((matches.rule, alert))
                 return
-            if self._count_into_open(key, matches):
+            if self._count_into_open({key: matches}):
                 return
         log.warning("alert %s changed hands %d times; %d matches not counted",
                     key, ATTEMPTS, matches.count)  # fmt: skip
@@ -142,8 +148,11 @@ class Raiser:
         """Write the batch's alerts and plan the new ones' deliveries; the deliveries' ids."""
         # In key order: two writers taking the same keys' index entries in one order
         # wait for each other instead of deadlocking.
+        was_open = {k: m for k, m in sorted(self.matches.items()) if m.was_open}
+        counted = self._count_into_open(was_open)
         for key in sorted(self.matches):
-            self._store(key, self.matches[key])
+            if key not in counted:
+                self._store(key, self.matches[key])
         planned = [d for rule, alert in self.opened if rule is not None
                    for d in delivery.plan(self.session, rule, alert)]  # fmt: skip
         if planned:

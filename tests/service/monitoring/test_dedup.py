@@ -94,8 +94,12 @@ def test_two_silence_checks_at_once_open_one_alert_and_count_both(ward: Any) -> 
                               lambda: engine.check_silence(org, later))  # fmt: skip
     assert sorted(opened) == [0, 1]
     (alert,), deliveries = open_alerts_and_deliveries(ward)
-    assert (alert.count, alert.asset_id) == (2, ward.asset_id)
+    assert (alert.count, alert.asset_id, alert.last_at) == (2, ward.asset_id, later)
     assert deliveries == 1  # one email planned, not one per listener
+    assert engine.check_silence(org, later + dt.timedelta(minutes=10)) == 0
+    (alert,), deliveries = open_alerts_and_deliveries(ward)
+    assert (alert.count, alert.first_at, alert.last_at) == (
+        3, later, later + dt.timedelta(minutes=10))  # fmt: skip
 
 
 @pytest.mark.parametrize("database_kind", [pytest.param("postgresql", marks=pytest.mark.postgres)])
