@@ -20,7 +20,7 @@ from medsec.monitoring.catalog import Catalog, ProductRef
 from medsec.monitoring.enrich import EnrichedEvent, Enricher
 from medsec.monitoring.exports import cef, samples, sigma, wazuh
 from medsec.monitoring.forward import ForwardFormat
-from medsec.monitoring.intake import IntakeConfig
+from medsec.monitoring.intake import IntakeConfig, freeze_startup_objects
 from medsec.monitoring.notify import NotifierConfig
 from medsec.monitoring.syslog.framing import lines
 from medsec.monitoring.syslog.parser import read_frame
@@ -303,6 +303,7 @@ def listen_command(
     async def run() -> None:
         intake = Intake(config, enrich, sink)
         await intake.start()
+        freeze_startup_objects()
         for name, port in intake.ports.items():
             errors.print(f"listening on {name}://{host}:{port}", markup=False, highlight=False)
         stopped = asyncio.Event()
@@ -350,6 +351,7 @@ def _listen_db(
 
     async def run() -> None:
         await listener.start()
+        freeze_startup_objects()
         for name, port in listener.intake.ports.items():
             errors.print(f"listening on {name}://{host}:{port}", markup=False, highlight=False)
         stopped = asyncio.Event()

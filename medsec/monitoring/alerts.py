@@ -13,6 +13,8 @@ A rule has a ``kind``:
 Deduplication: an alert has a key (rule, asset, event id; for rates and silence rule and
 asset). While an alert with that key is open, a new match counts into it (``count``,
 ``last_at``) and notifies nobody; after acknowledgement the next match opens a new alert.
+The database guarantees one open alert per key, also with several listener processes
+evaluating rules at once (:mod:`medsec.monitoring.dedup`).
 Each alert carries the catalog's recommended action of the event that raised it.
 
 A new alert's notifications are delivery rows written in the same transaction
@@ -31,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from medsec.db.base import utcnow
 from medsec.db.engine import Database
-from medsec.monitoring import delivery
+from medsec.monitoring.dedup import Raiser
 from medsec.monitoring.delivery import Deliverer, RetryPolicy
 from medsec.monitoring.models import Alert, AlertRule, DeviceEvent
 from medsec.monitoring.notify import Notifier, NotifierConfig
@@ -52,67 +54,11 @@ def _matches(rule: AlertRule, record: DeviceEventRecord) -> bool:
     return rule.kind == "rate" or bool(rule.event_ids)
 
 
-def _open_alerts(session: Session, organization_id: int, keys: set[str]) -> dict[str, Alert]:
-    """The open alerts with these dedup keys (one query)."""
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Alert).where(Alert.organization_id == organization_id, Alert.status == "open",
-                            Alert.dedup_key.in_(sorted(keys)))
-        .order_by(Alert.id)
-    ).scalars()  # fmt: skip
-    return {a.dedup_key: a for a in rows}
-
-
-class _Raiser:
-    """Open alerts, or count into the open one with the same key, for one batch: one
-    query for the open alerts of all the batch's keys, one flush for the new ones."""
-
-    def __init__(self, session: Session, organization_id: int, keys: set[str]) -> None:
-        self.session = session
-        self.organization_id = organization_id
-        self.open = _open_alerts(session, organization_id, keys)
-        self.new: list[tuple[AlertRule | None, Alert]] = []
-
-    def raise_(
-        self, rule: AlertRule | None, key: str, summary: str, *, asset_id: int | None = None,
-        event_row: int | None = None, record: DeviceEventRecord | None = None,
-        now: dt.datetime | None = None,
-    ) -> None:  # fmt: skip
-        now = now or utcnow()
-        found = self.open.get(key)
-        if found is not None:
-            found.count += 1
-            found.last_at = max(found.last_at, now)
-            return
-        alert = Alert(
-            organization_id=self.organization_id, rule_id=rule.id if rule else None,
-            dedup_key=key, status="open", asset_id=asset_id, device_event_id=event_row,
-            event_id=record.event_id if record else None,
-            severity=record.severity if record else None, summary=summary[:2000],
-            recommended_action=record.recommended_action if record else None,
-            count=1, first_at=now, last_at=now,
-        )  # fmt: skip
-        self.session.add(alert)
-        self.open[key] = alert
-        self.new.append((rule, alert))
-
-    def finish(self) -> list[int]:
-        """Flush the new alerts and plan their deliveries; the deliveries' ids."""
-        if not self.new:
-            return []
-        self.session.flush()
-        planned = [d for rule, alert in self.new if rule is not None
-                   for d in delivery.plan(self.session, rule, alert)]  # fmt: skip
-        self.session.flush()
-        return [d.id for d in planned]
-
-
 def _raise(
     session: Session, organization_id: int, rule: AlertRule | None, key: str, summary: str, *,
     asset_id: int | None = None, now: dt.datetime | None = None,
 ) -> list[int]:  # fmt: skip
-    raiser = _Raiser(session, organization_id, {key})
+    raiser = Raiser(session, organization_id, {key})
     raiser.raise_(rule, key, summary, asset_id=asset_id, now=now)
     return raiser.finish()
 
@@ -186,7 +132,7 @@ class AlertEngine:
             if count >= (rule.threshold or 1):
                 rates.append((rule, f"{rule_id}:{source}", row_id, record, count))
         keys = {m[1] for m in matches} | {r[1] for r in rates}
-        raiser = _Raiser(session, org, keys)
+        raiser = Raiser(session, org, keys)
         for rule, key, row_id, record in matches:
             summary = f"{record.event_id} from {_where(record)}: {record.description or record.msg}"
             raiser.raise_(rule, key, summary, asset_id=record.asset_id, event_row=row_id,
@@ -221,13 +167,13 @@ class AlertEngine:
                 for asset_id, at in sorted(last.items(), key=lambda kv: kv[0] or 0):
                     if at is not None and asset_id is not None and now - at >= limit:
                         found.append((rule, asset_id, at))
-            raiser = _Raiser(session, organization_id, {f"{r.id}:{a}" for r, a, _ in found})
+            raiser = Raiser(session, organization_id, {f"{r.id}:{a}" for r, a, _ in found})
             for rule, asset_id, at in found:
                 summary = (f"no message from asset {asset_id} for {rule.window_minutes} min "
                            f"(last: {at:%Y-%m-%d %H:%M} UTC; {rule.name})")  # fmt: skip
                 raiser.raise_(rule, f"{rule.id}:{asset_id}", summary, asset_id=asset_id, now=now)
-            opened = len(raiser.new)
             deliveries = raiser.finish()
+            opened = len(raiser.opened)
         if deliveries:
             self._deliver_now(deliveries)
         return opened

@@ -43,6 +43,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "product"
 
 
+#: How many (name, version, manufacturer) answers a catalog keeps (one per product
+#: version of the inventory, in practice).
+_FOUND_LIMIT = 10_000
+
+
 @dataclass(frozen=True, order=True)
 class ProductRef:
     """One product version, as its profile names it."""
@@ -86,6 +91,8 @@ class Catalog:
     def __init__(self, profiles: Iterable[ProductSecurityProfile]) -> None:
         self._events: dict[ProductRef, dict[str, Event]] = {}
         self._rules: dict[ProductRef, list[_Rule]] = {}
+        #: :meth:`find`'s answers: every message of an asset asks the same question.
+        self._found: dict[tuple[str, str, str | None], ProductRef | None] = {}
         for profile in profiles:
             ref = ProductRef.of(profile)
             if ref in self._events:
@@ -106,6 +113,15 @@ class Catalog:
 
     def find(self, name: str, version: str, manufacturer: str | None = None) -> ProductRef | None:
         """The product version named so (case-insensitive names), if its profile is loaded."""
+        key = (name, version, manufacturer)
+        if key in self._found:
+            return self._found[key]
+        found = self._find(name, version, manufacturer)
+        if len(self._found) < _FOUND_LIMIT:
+            self._found[key] = found
+        return found
+
+    def _find(self, name: str, version: str, manufacturer: str | None) -> ProductRef | None:
         for ref in self._events:
             if (
                 ref.name.casefold() == name.casefold()

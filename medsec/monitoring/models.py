@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from medsec.db.base import Base, utcnow
@@ -99,12 +99,23 @@ class AlertRule(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+#: The predicate of the partial unique index: at most one *open* alert per key (as SQL
+#: text: PostgreSQL infers the index of ``ON CONFLICT … WHERE`` from a literal, not a
+#: parameter; see :mod:`medsec.monitoring.dedup`).
+OPEN = text("status = 'open'")
+
+
 class Alert(Base):
     """An alert raised by a rule. While it is open, further matches with the same
-    ``dedup_key`` count into it instead of raising (and notifying) again."""
+    ``dedup_key`` count into it instead of raising (and notifying) again; the database
+    holds at most one open alert per (organization, ``dedup_key``)."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_org_status", "organization_id", "status", "dedup_key"),)
+    __table_args__ = (
+        Index("ix_alerts_org_status", "organization_id", "status", "dedup_key"),
+        Index("uq_alerts_open_dedup_key", "organization_id", "dedup_key", unique=True,
+              postgresql_where=OPEN, sqlite_where=OPEN),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -124,7 +135,6 @@ class Alert(Base):
     count: Mapped[int] = mapped_column(default=1)
     first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    notified: Mapped[list[str]] = mapped_column(JSON, default=list)
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column()
 

@@ -18,12 +18,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
@@ -42,7 +40,7 @@ from medsec.inventory.models import Asset as AssetRow
 from medsec.inventory.schemas import IdentityIn
 from medsec.monitoring.enrich import EnrichedEvent
 from medsec.monitoring.models import DeviceEvent
-from medsec.monitoring.records import DeviceEventRecord
+from medsec.monitoring.records import COLUMNS, DeviceEventRecord
 from medsec.monitoring.spool import DiskSpool
 from medsec.products.models import ProfileVersion
 
@@ -61,8 +59,6 @@ def _insert(engine: Engine):  # type: ignore[no-untyped-def]
     return insert(DeviceEvent)  # pragma: no cover — only the two supported databases
 
 
-_COLUMNS = tuple(f.name for f in fields(DeviceEventRecord))
-_JSON_COLUMNS = frozenset({"structured_data", "captures"})
 _STAGING = "device_events_intake"
 
 
@@ -70,18 +66,14 @@ def _copy_insert(session: Session, records: Sequence[DeviceEventRecord]) -> list
     """PostgreSQL: ``COPY`` into a session-local staging table, then one idempotent
     ``INSERT … SELECT``; the new rows' (id, message_id)."""
     driver: Any = session.connection().connection.driver_connection  # psycopg.Connection
-    columns = ", ".join(_COLUMNS)
-    json_at = [i for i, name in enumerate(_COLUMNS) if name in _JSON_COLUMNS]
+    columns = ", ".join(COLUMNS)
     with driver.cursor() as cursor:
         staging = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "  # noqa: S608
                    f"AS SELECT {columns} FROM device_events WITH NO DATA")  # fmt: skip
         cursor.execute(staging)
         with cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
             for record in records:
-                values = [getattr(record, name) for name in _COLUMNS]
-                for i in json_at:
-                    values[i] = json.dumps(values[i], ensure_ascii=False)
-                copy.write_row(values)
+                copy.write_row(record.copy_row())
         move = (f"INSERT INTO device_events ({columns}, stored_at) "  # noqa: S608
                 f"SELECT {columns}, now() FROM {_STAGING} "
                 "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id")  # fmt: skip
@@ -148,8 +140,7 @@ def _existing_links(
     if assets <= live_assets and versions <= live_versions:
         return records
     return [
-        dataclasses.replace(
-            r,
+        r._replace(
             asset_id=r.asset_id if r.asset_id in live_assets else None,
             profile_version_id=r.profile_version_id if r.profile_version_id in live_versions
             else None,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from medsec.errors import Error
 from medsec.monitoring.syslog import rfc5424
+from medsec.monitoring.syslog.common import parse_common
 from medsec.monitoring.syslog.message import SdElement, SyslogMessage, SyslogParseError
 from medsec.monitoring.syslog.parser import read_message
 
@@ -267,3 +268,50 @@ def test_header_fields_are_reduced_to_what_the_rfc_allows() -> None:
         msgid="x" * 40, structured_data=(SdElement('bad id="]', (("k=", 'v"]'),)),),
     )  # fmt: skip
     assert rfc5424.format(message) == (b"<13>1 - pacsgw - - " + b"x" * 32 + b' [badid k="v\\"\\]"]')
+
+
+# --------------------------------------------------------------------------- the fast path
+
+shapes = st.one_of(messages.map(rfc5424.format), octets)
+
+
+@settings(deadline=None)  # no timed assertions: the machine is shared
+@given(shapes)
+@example(b'<13>1 - - - - - [a b="1"][a c="2"] twice')
+@example(b"<192>1 - - - - - - too high")
+@example(b"<13>1 2026-02-30T00:00:00Z - - - - - no such day")
+@example(b'<13>1 - - - - - [a b="\xff"] not UTF-8')
+def test_the_fast_path_and_the_strict_parser_agree(data: bytes) -> None:
+    fast = parse_common(data)
+    if fast is None:
+        return
+    assert fast == rfc5424.parse(data)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_4,
+        b'<36>1 2026-03-02T10:00:00.5+05:30 pump app 812 AUTH-FAIL [a@1 serial="NW1" x=""] m',
+        b"<13>1 - - - - - -",
+        b"<13>1 - - - - - - ",
+    ],
+)  # fmt: skip
+def test_the_common_shape_takes_the_fast_path(raw: bytes) -> None:
+    assert parse_common(raw) == rfc5424.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'<13>1 - - - - - [a b="say \\"hi\\""] an escape in a PARAM-VALUE',
+        b"<13>1 2026-01-02T03:04:60Z - - - - - leap second",
+        b"<13>1 2026-01-02T03:04:05+24:00 - - - - - offset",
+        b"<13>2 - - - - - - version 2",
+        b"<13>01 - - - - - - version 01",
+        b"<13>1 - - - - - -x",
+        b"<13>1 - " + b"h" * 256 + b" - - - - too long a hostname",
+    ],
+)
+def test_anything_else_goes_to_the_strict_parser(raw: bytes) -> None:
+    assert parse_common(raw) is None
