@@ -59,7 +59,7 @@ def mail(database_url: str, tmp_path: Path) -> Iterator[Mail]:
     port = free_port()
     with build_instance(
         tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-        smtp_from="medsec@clinic.example", smtp_timeout_seconds=2,
+        smtp_from="medsec@clinic.example", smtp_timeout_seconds=15,
         alert_delivery_max_attempts=3, alert_delivery_backoff_seconds=60,
     ) as instance:  # fmt: skip
         yield Mail(instance, port, Mailbox())
