@@ -139,6 +139,9 @@ DEMO_ASSETS: list[dict[str, str]] = [
             "model": "LVP-3000",
             "firmware_version": "4.2.1",
             "hardware_revision": "B" if n % 2 else "C",
+            # The profile's wlan0: the configuration releases name (a wired-only pump
+            # would be "ethernet").
+            "configuration": "wifi",
             "ip_addresses": f"10.20.{10 if n < 4 else 40}.{20 + n}",
             "mac": f"00:1b:7a:00:10:{n:02x}",
             "zone": "ICU" if n < 4 else "Ward 4B",

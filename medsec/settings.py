@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     )
 
     smtp_host: str | None = Field(
-        default=None, description="SMTP server for alert emails; unset: no alert email."
+        default=None,
+        description="SMTP server for alert and notification emails; unset: no email.",
     )
     smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
     smtp_security: str = Field(
@@ -92,7 +93,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(default=None, description="SMTP login user, if any.")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP login password.")
     smtp_from: str = Field(
-        default="medsec@localhost", description="Sender address (From) of alert emails."
+        default="medsec@localhost",
+        description="Sender address (From) of alert and notification emails.",
     )
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     alert_syslog_host: str | None = Field(

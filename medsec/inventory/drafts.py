@@ -26,6 +26,7 @@ FIELDS: dict[str, str] = {
     "model": "model name or number (required)",
     "firmware_version": "firmware or software version",
     "hardware_revision": "hardware revision (update releases may be limited to some)",
+    "configuration": "configuration, as the manufacturer names it (releases may be limited)",
     "ip_addresses": "IPv4/IPv6 addresses, separated by ';'",
     "mac": "MAC address (any common notation)",
     "hostname": "host name",
@@ -44,6 +45,7 @@ class AssetDraft:
     model: str
     firmware_version: str | None = None
     hardware_revision: str | None = None
+    configuration: str | None = None
     ip_addresses: tuple[str, ...] = ()
     mac: str | None = None
     hostname: str | None = None
@@ -94,6 +96,7 @@ _CHECKS: dict[str, Callable[[str], Any]] = {
     "model": _required("model", 200),
     "firmware_version": _optional("firmware version", 120),
     "hardware_revision": _optional("hardware revision", 40),
+    "configuration": _optional("configuration", 80),
     "ip_addresses": lambda v: tuple(f.normalise_ips(v)),
     "mac": f.normalise_mac,
     "hostname": f.normalise_hostname,

@@ -36,6 +36,7 @@ def asset_row(asset: Asset) -> dict[str, str]:
         "model": asset.model,
         "firmware_version": asset.firmware_version,
         "hardware_revision": asset.hardware_revision,
+        "configuration": asset.configuration,
         "ip_addresses": "; ".join(asset.ip_addresses or ()),
         "mac": asset.mac,
         "hostname": asset.hostname,

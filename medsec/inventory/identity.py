@@ -149,7 +149,7 @@ def report_identity(session: Session, actor: Actor, report: IdentityIn) -> Ident
     reported = report.model_dump(exclude={"sbom", "site"})
     if asset.id is not None:
         # A report without a field does not erase what the inventory knows.
-        for name in ("hostname", "mac", "firmware_version"):
+        for name in ("hostname", "mac", "firmware_version", "hardware_revision", "configuration"):
             if reported.get(name) is None:
                 reported[name] = getattr(asset, name)
         if not reported["ip_addresses"]:

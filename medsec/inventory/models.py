@@ -66,6 +66,9 @@ class Asset(Base):
     #: The hardware revision (``B``, ``rev. C``); compared, trimmed and case-blind, with an
     #: update release's hardware revisions.
     hardware_revision: Mapped[str | None] = mapped_column(String(40))
+    #: The configuration the device runs (``wifi``, ``ICU``), named as the manufacturer's
+    #: update releases name theirs; compared like the hardware revision.
+    configuration: Mapped[str | None] = mapped_column(String(80))
     profile_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("profile_versions.id"), index=True
     )

@@ -59,6 +59,12 @@ DEFAULT_HEADERS: dict[str, str] = {
                 "Hardware Version",
                 "HW Version",
             ],
+            "configuration": [
+                "Config",
+                "Device Configuration",
+                "Configuration Name",
+                "Konfiguration",
+            ],
             "ip_addresses": ["IP", "IP Address", "IP Addresses", "IPv4", "IPv4 Address"],
             "mac": ["MAC", "MAC Address", "Hardware Address", "Ethernet Address"],
             "hostname": ["Host", "Host Name", "DNS Name", "Device Name", "FQDN"],

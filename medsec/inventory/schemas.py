@@ -66,6 +66,7 @@ class AssetIn(BaseModel):
     model: str = Field(max_length=400)
     firmware_version: str | None = Field(default=None, max_length=400)
     hardware_revision: str | None = Field(default=None, max_length=400)
+    configuration: str | None = Field(default=None, max_length=400)
     ip_addresses: list[str] = Field(default_factory=list, max_length=16)
     mac: str | None = Field(default=None, max_length=64)
     hostname: str | None = Field(default=None, max_length=400)
@@ -85,6 +86,7 @@ class AssetPatch(BaseModel):
     model: str | None = Field(default=None, max_length=400)
     firmware_version: str | None = Field(default=None, max_length=400)
     hardware_revision: str | None = Field(default=None, max_length=400)
+    configuration: str | None = Field(default=None, max_length=400)
     ip_addresses: list[str] | None = Field(default=None, max_length=16)
     mac: str | None = Field(default=None, max_length=64)
     hostname: str | None = Field(default=None, max_length=400)
@@ -106,6 +108,7 @@ class AssetOut(BaseModel):
     model: str
     firmware_version: str | None
     hardware_revision: str | None
+    configuration: str | None
     ip_addresses: list[str]
     mac: str | None
     hostname: str | None
@@ -150,6 +153,12 @@ class IdentityIn(BaseModel):
     vendor: str = Field(max_length=400)
     model: str = Field(max_length=400)
     firmware_version: str | None = Field(default=None, max_length=400)
+    hardware_revision: str | None = Field(default=None, max_length=400)
+    configuration: str | None = Field(
+        default=None,
+        max_length=400,
+        description="The configuration the device runs, as its update releases name it.",
+    )
     hostname: str | None = Field(default=None, max_length=400)
     ip_addresses: list[str] = Field(default_factory=list, max_length=16)
     mac: str | None = Field(default=None, max_length=64)

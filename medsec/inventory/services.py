@@ -324,6 +324,7 @@ def draft_of(asset: Asset) -> AssetDraft:
         model=asset.model,
         firmware_version=asset.firmware_version,
         hardware_revision=asset.hardware_revision,
+        configuration=asset.configuration,
         ip_addresses=tuple(asset.ip_addresses or ()),
         mac=asset.mac,
         hostname=asset.hostname,

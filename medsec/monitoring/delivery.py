@@ -146,7 +146,7 @@ class Deliverer:
         try:
             self._send(delivery, notice, secret)
         except Exception as e:  # every failure is recorded and retried
-            error = _explain(e)
+            error = explain(e)
             log.warning(
                 "alert %d: %s delivery failed: %s", notice.alert_id, delivery.channel, error
             )
@@ -173,7 +173,8 @@ class Deliverer:
             return "retrying"
 
 
-def _explain(error: Exception) -> str:
+def explain(error: Exception) -> str:
+    """A failed attempt's error, for the row and the log (at most 2000 characters)."""
     if isinstance(error, Error):
         text = f"{error.message} ({error.hint})" if error.hint else error.message
     else:

@@ -1,7 +1,7 @@
 """Alert notifications: email (SMTP), a signed webhook, and a syslog message to a SIEM.
 
 * Email: one plain-text message per alert through the SMTP server of the settings
-  (``MEDSEC_SMTP_*``: STARTTLS by default, implicit TLS or plain; a login when given).
+  (``MEDSEC_SMTP_*``), by the SMTP adapter :mod:`medsec.notifications.smtp`.
 * Webhook: ``POST`` of the alert as JSON; the header ``X-Medsec-Signature`` is
   ``sha256=<hex HMAC-SHA256 of the body with the rule's secret>`` and
   ``X-Medsec-Timestamp`` the send time, so the receiver can check origin and freshness.
@@ -18,11 +18,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import smtplib
 import socket
-import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -32,6 +29,7 @@ from medsec.monitoring.syslog import rfc5424
 from medsec.monitoring.syslog.message import SyslogMessage
 from medsec.monitoring.syslog.transport import TcpSender
 from medsec.monitoring.webhooks import WebhookPolicy
+from medsec.notifications.smtp import SmtpConfig, send_mail
 from medsec.settings import Settings
 
 SIGNATURE_HEADER = "X-Medsec-Signature"
@@ -97,6 +95,12 @@ class NotifierConfig:
             timeout=settings.smtp_timeout_seconds, webhooks=webhook_policy(settings),
         )  # fmt: skip
 
+    @property
+    def smtp(self) -> SmtpConfig:
+        return SmtpConfig(self.smtp_host, self.smtp_port, self.smtp_security,
+                          self.smtp_username, self.smtp_password, self.mail_from,
+                          self.timeout)  # fmt: skip
+
     def public(self) -> dict[str, str]:
         """The effective configuration without secrets, for admins to check."""
         login = f"as {self.smtp_username} (password set)" if self.smtp_username else "no login"
@@ -127,31 +131,12 @@ class Notifier:
         self.config = config
 
     def email(self, to: list[str], notice: AlertNotice) -> None:
-        c = self.config
-        if c.smtp_host is None:
-            raise ConfigurationError(
-                "no SMTP server is configured for alert emails", hint="set MEDSEC_SMTP_HOST"
-            )
-        message = EmailMessage()
-        message["From"] = c.mail_from
-        message["To"] = ", ".join(to)
-        message["Subject"] = f"[medsec alert] {notice.summary}"[:200]
         lines = [notice.summary, "", f"Rule: {notice.rule}"]
         if notice.event_id:
             lines.append(f"Event: {notice.event_id} (severity {notice.severity})")
         if notice.recommended_action:
             lines += ["", "Recommended action:", notice.recommended_action]
-        message.set_content("\n".join(lines) + "\n")
-        context = ssl.create_default_context()
-        smtp = (smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=c.timeout, context=context)
-                if c.smtp_security == "tls"
-                else smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout))  # fmt: skip
-        with smtp:
-            if c.smtp_security == "starttls":
-                smtp.starttls(context=context)
-            if c.smtp_username:
-                smtp.login(c.smtp_username, c.smtp_password or "")
-            smtp.send_message(message, to_addrs=to)
+        send_mail(self.config.smtp, to, f"[medsec alert] {notice.summary}", "\n".join(lines) + "\n")
 
     def webhook(self, url: str, secret: str, notice: AlertNotice) -> None:
         body = json.dumps(notice.as_json(), separators=(",", ":")).encode()

@@ -26,3 +26,13 @@ class Notification(Base):
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: E-mail delivery: None (not by e-mail), ``pending``, ``sent``, ``failed`` (gave up
+    #: after the retries) or ``skipped`` (the user opted out or lost the address before it
+    #: was sent).
+    email_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    email_to: Mapped[str | None] = mapped_column(String(254))
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the next attempt is due (also the claim of an attempt under way).
+    email_next_at: Mapped[dt.datetime | None] = mapped_column()
+    email_error: Mapped[str | None] = mapped_column(Text)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -14,6 +14,7 @@ from medsec.accounts.roles import ROLE_PERMISSIONS, Permission, Role
 from medsec.audit.services import Context, record
 from medsec.audit.tags import Tag
 from medsec.db.base import utcnow
+from medsec.errors import Conflict, NotFound
 from medsec.notifications.models import Notification
 
 
@@ -63,8 +64,12 @@ def notify(
     return notify_users(session, users, topic, target, subject, body)
 
 
-def deliver_pending(session: Session, *, limit: int = 500) -> list[Notification]:
-    """Mark pending notifications delivered, each with an audit event (the worker's job)."""
+def deliver_pending(
+    session: Session, *, email: bool = False, limit: int = 500
+) -> list[Notification]:
+    """Mark pending notifications delivered, each with an audit event (the worker's job);
+    with ``email`` (the instance has an SMTP server), also queue each for e-mail whose
+    recipient opted in and has an address (:mod:`medsec.notifications.mail` sends them)."""
     rows = list(
         session.execute(
             select(Notification)
@@ -74,8 +79,12 @@ def deliver_pending(session: Session, *, limit: int = 500) -> list[Notification]
         ).scalars()
     )
     context = Context(actor="worker", ip="local")
+    users = {u.id: u for u in _users(session, {r.user_id for r in rows})} if email else {}
     for row in rows:
         row.delivered_at = utcnow()
+        user = users.get(row.user_id)
+        if user is not None and user.notify_by_email and user.email and user.active:
+            row.email_status, row.email_to = "pending", user.email
         record(
             session,
             Tag.NOTIFICATION_DELIVERED,
@@ -86,6 +95,35 @@ def deliver_pending(session: Session, *, limit: int = 500) -> list[Notification]
         )
     session.flush()
     return rows
+
+
+def _users(session: Session, ids: set[int]) -> Sequence[User]:
+    if not ids:
+        return []
+    return session.execute(select(User).where(User.id.in_(ids))).scalars().all()
+
+
+def settings_of(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.user_id)
+    if user is None:  # pragma: no cover - an actor is a user
+        raise NotFound("no such user")
+    return user
+
+
+def set_email(session: Session, actor: Actor, on: bool) -> User:
+    """Turn the actor's e-mail notifications on or off (audited when it changes)."""
+    user = settings_of(session, actor)
+    if on and not user.email:
+        raise Conflict(
+            "your account has no e-mail address",
+            hint="ask an administrator to record one, then turn e-mail notifications on",
+        )
+    if user.notify_by_email != on:
+        user.notify_by_email = on
+        record(session, Tag.NOTIFICATION_SETTINGS_CHANGED, actor.context,
+               target=f"user:{user.id}", details={"email": on})  # fmt: skip
+        session.flush()
+    return user
 
 
 def mine(session: Session, actor: Actor, *, limit: int = 100) -> Sequence[Notification]:

@@ -2,7 +2,9 @@
 ``medsec.worker.tasks.register``):
 
 - ``notifications.deliver``: deliver pending notifications (mark delivered, audit event
-  ``notifications:notification:delivered``), every minute;
+  ``notifications:notification:delivered``; queue e-mail for those who opted in) and send
+  the due e-mails through the SMTP server, with retries (:mod:`medsec.notifications.mail`),
+  every minute;
 - ``escalation.overdue``: flag cases whose response or resolution target has passed
   (audit event ``escalation:case:overdue``, notifications for both sides), every five
   minutes;
@@ -12,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +24,33 @@ from huey import crontab
 from medsec.db.base import utcnow
 from medsec.education import training
 from medsec.escalation import services as escalation
+from medsec.monitoring.delivery import RetryPolicy
 from medsec.notifications import services
+from medsec.notifications.mail import MailDeliverer, MailReport
+from medsec.notifications.smtp import SmtpConfig
 from medsec.service import Instance
 
 logger = logging.getLogger("medsec.worker")
 
 
 def deliver(instance: Instance) -> int:
+    email = instance.settings.smtp_host is not None
     with instance.db.session() as session:
-        return len(services.deliver_pending(session))
+        return len(services.deliver_pending(session, email=email))
+
+
+def send_emails(instance: Instance, now: dt.datetime | None = None) -> MailReport:
+    """Send the due notification e-mails (none without an SMTP server)."""
+    settings = instance.settings
+    if settings.smtp_host is None:
+        return MailReport()
+    mailer = MailDeliverer(
+        instance.db,
+        SmtpConfig.from_settings(settings),
+        RetryPolicy.from_settings(settings),
+        base_url=settings.base_url,
+    )
+    return mailer.deliver(now)
 
 
 def flag_overdue(instance: Instance) -> int:
@@ -54,6 +75,10 @@ def register(huey: Any, instance: Instance) -> NotificationTasks:
         count = deliver(instance)
         if count:
             logger.info("delivered %d notifications", count)
+        mail = send_emails(instance)
+        if mail.sent or mail.retrying or mail.failed:
+            logger.info("notification e-mails: %d sent, %d to retry, %d failed",
+                        mail.sent, mail.retrying, mail.failed)  # fmt: skip
         return count
 
     def overdue() -> int:

@@ -10,8 +10,9 @@ The rules:
   the release's ``applies_to`` range (no range: every version), its hardware revision is
   one of the release's (none listed: every revision) and likewise its configuration —
   revisions and configurations compare trimmed and case-blind (``b`` is ``B``); an asset
-  whose revision is not recorded gets no release limited to revisions, and
-  :func:`unknown_revision` names those releases so that a report can ask for it;
+  whose revision (or configuration) is not recorded gets no release limited to
+  revisions (or configurations), and :func:`undecided` names those releases with what is
+  missing, so that a report can ask for it;
 - applicable releases are listed in release order (date, then version text);
 - within one kind of release (security patch, firmware, OS patch…), a later *cumulative*
   release supersedes the earlier ones: they stay in the list, marked ``superseded_by``,
@@ -32,8 +33,15 @@ The rules:
 [3]
 >>> applicable(AssetFacts("4.2.2", hardware_revision="A"), [r3])
 []
->>> [r.id for r in unknown_revision(AssetFacts("4.2.2"), [r1, r3])]
-[3]
+>>> [(u.release.id, u.missing) for u in undecided(AssetFacts("4.2.2"), [r1, r3])]
+[(3, ('hardware revision',))]
+>>> r4 = replace(r3, id=4, hardware_revisions=(), configurations=("wifi",))
+>>> [a.release.id for a in applicable(AssetFacts("4.2.2", configuration="WiFi"), [r4])]
+[4]
+>>> applicable(AssetFacts("4.2.2", configuration="ethernet"), [r4])
+[]
+>>> [(u.release.id, u.missing) for u in undecided(AssetFacts("4.2.2"), [r4])]
+[(4, ('configuration',))]
 """
 
 from __future__ import annotations
@@ -103,17 +111,41 @@ def applies(release: ReleaseFacts, asset: AssetFacts) -> bool:
     return _one_of(asset.configuration, release.configurations)
 
 
-def unknown_revision(asset: AssetFacts, releases: Iterable[ReleaseFacts]) -> list[ReleaseFacts]:
-    """The releases limited to hardware revisions that would apply to ``asset`` with one
-    of them: what it may need once its revision is recorded (none when it is)."""
-    if asset.hardware_revision is not None and asset.hardware_revision.strip():
-        return []
-    return [
-        r
-        for r in releases
-        if r.hardware_revisions
-        and applies(r, replace(asset, hardware_revision=r.hardware_revisions[0]))
-    ]
+#: What an asset must record before a release limited to it can be decided.
+REVISION = "hardware revision"
+CONFIGURATION = "configuration"
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A release that would apply to the asset once it records what is ``missing``."""
+
+    release: ReleaseFacts
+    #: :data:`REVISION` and/or :data:`CONFIGURATION`, in that order.
+    missing: tuple[str, ...]
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def undecided(asset: AssetFacts, releases: Iterable[ReleaseFacts]) -> list[Undecided]:
+    """The releases limited to hardware revisions or configurations that the asset has
+    not recorded, and that would apply with one of them: what it may need once they are
+    recorded (none when both are)."""
+    found: list[Undecided] = []
+    for release in releases:
+        missing: list[str] = []
+        filled = asset
+        if release.hardware_revisions and _blank(asset.hardware_revision):
+            missing.append(REVISION)
+            filled = replace(filled, hardware_revision=release.hardware_revisions[0])
+        if release.configurations and _blank(asset.configuration):
+            missing.append(CONFIGURATION)
+            filled = replace(filled, configuration=release.configurations[0])
+        if missing and applies(release, filled):
+            found.append(Undecided(release, tuple(missing)))
+    return found
 
 
 def applicable(asset: AssetFacts, releases: Iterable[ReleaseFacts]) -> list[Applicable]:

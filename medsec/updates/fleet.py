@@ -26,7 +26,14 @@ from medsec.inventory import services as inventory
 from medsec.inventory.fields import EventKind
 from medsec.inventory.models import Asset, AssetEvent
 from medsec.products.models import Holding, Product
-from medsec.updates.applicability import AssetFacts, ReleaseFacts, applicable, unknown_revision
+from medsec.updates.applicability import (
+    REVISION,
+    AssetFacts,
+    ReleaseFacts,
+    Undecided,
+    applicable,
+    undecided,
+)
 from medsec.updates.findings import NoFindings, OpenFindings
 from medsec.updates.kinds import Status
 from medsec.updates.models import UpdateRelease
@@ -138,12 +145,23 @@ def installed_version(asset: Asset) -> str | None:
     return asset.profile_version.version if asset.profile_version else None
 
 
-def revision_problem(releases: Sequence[ReleaseFacts]) -> str:
-    """Why a release that may apply is not listed: the asset's revision is unknown."""
-    named = "; ".join(
-        f"{r.version} is for revision {', '.join(r.hardware_revisions)}" for r in releases
-    )
-    return f"hardware revision not recorded ({named}): record it to see whether it applies"
+def undecided_problem(found: Sequence[Undecided]) -> str:
+    """Why a release that may apply is not listed: the asset's hardware revision or
+    configuration is not recorded."""
+
+    def limits(u: Undecided) -> str:
+        return " and ".join(
+            f"revision {', '.join(u.release.hardware_revisions)}"
+            if what == REVISION
+            else f"configuration {', '.join(u.release.configurations)}"
+            for what in u.missing
+        )
+
+    missing = list(dict.fromkeys(m for u in found for m in u.missing))
+    named = "; ".join(f"{u.release.version} is for {limits(u)}" for u in found)
+    them = "them" if len(missing) > 1 else "it"
+    apply = "they apply" if len(found) > 1 else "it applies"
+    return f"{' and '.join(missing)} not recorded ({named}): record {them} to see whether {apply}"
 
 
 def status_of(
@@ -177,14 +195,16 @@ def status_of(
         return replace(head, problem="no installed version recorded")
     by_id: dict[int, ReleaseFacts] = {r.id: facts(r) for r in releases}
     rows = {r.id: r for r in releases}
-    asset_facts = AssetFacts(installed, asset.hardware_revision, open_findings=open_findings)
+    asset_facts = AssetFacts(
+        installed, asset.hardware_revision, asset.configuration, open_findings=open_findings
+    )
     try:
         found = applicable(asset_facts, by_id.values())
-        undecided = unknown_revision(asset_facts, by_id.values())
+        unknown = undecided(asset_facts, by_id.values())
     except Error as e:
         return replace(head, problem=e.message)
-    if undecided:
-        head = replace(head, problem=revision_problem(undecided))
+    if unknown:
+        head = replace(head, problem=undecided_problem(unknown))
     updates = tuple(
         AssetUpdate(
             a.release.id,

@@ -20,6 +20,7 @@ from medsec.accounts.dependencies import DbSession, instance
 from medsec.accounts.interfaces import AuthenticationFailed
 from medsec.accounts.roles import ROLE_PERMISSIONS, Permission
 from medsec.errors import Error
+from medsec.notifications import services as notifications
 from medsec.web.access import Viewer, clear_session_cookie, discard, page, safe_next
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
@@ -80,6 +81,7 @@ def _account_page(
         errors=errors or FormErrors(),
         values=values or {"days": "90", "scopes": []},
         max_days=tokens.MAX_DAYS,
+        mail_server=instance(request).settings.smtp_host is not None,
     )
 
 
@@ -128,6 +130,22 @@ def create_token(
                 request, "account/token_created.html", viewer=viewer, token=token, value=value
             )
     return _account_page(request, session, viewer, errors=errors, values=values, status=422)
+
+
+@router.post("/account/notifications")
+def notification_settings(
+    request: Request, session: DbSession, viewer: SignedIn, email: Text = ""
+) -> Response:
+    try:
+        notifications.set_email(session, viewer.actor, email == "yes")
+    except Error as e:
+        discard(session, e)
+        errors = FormErrors()
+        errors.add("notify_email", explain(e))
+        return _account_page(request, session, viewer, errors=errors, status=422)
+    answer = see_other("/account", "notifications-saved")
+    answer.headers["location"] += "#notifications"
+    return answer
 
 
 @router.post("/account/tokens/{token_id}/revoke")

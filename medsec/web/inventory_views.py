@@ -39,6 +39,7 @@ ASSET_FIELDS = [
     ("model", "Model"),
     ("firmware_version", "Firmware or software version"),
     ("hardware_revision", "Hardware revision"),
+    ("configuration", "Configuration"),
     ("ip_addresses", "IP addresses"),
     ("mac", "MAC address"),
     ("hostname", "Host name"),

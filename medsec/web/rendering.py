@@ -89,6 +89,7 @@ NOTICES: dict[str, str] = {
     "password-changed": "Your password was changed.",
     "session-revoked": "The session was ended.",
     "token-revoked": "The token was revoked.",
+    "notifications-saved": "Your notification settings were saved.",
     "reauthenticated": "Confirmed. Repeat the action now; the confirmation lasts a few minutes.",
     "role-changed": "The role was changed; the user's sessions were ended.",
     "user-disabled": "The account was disabled; its sessions and tokens were ended.",

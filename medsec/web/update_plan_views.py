@@ -87,6 +87,24 @@ def occurrences(plan: UpdatePlan, names: dict[int, str], tz: ZoneInfo) -> list[O
     return found
 
 
+def release_choices(statuses: list[fleet.AssetStatus]) -> list[tuple[int, str]]:
+    """The releases the site's devices need, for the plan form: id and label (version,
+    kind, product, how many devices need it), in release order."""
+    found: dict[int, tuple[fleet.AssetUpdate, str, int]] = {}
+    for status in statuses:
+        for update in status.needed:
+            _, _, count = found.get(update.release_id, (update, "", 0))
+            found[update.release_id] = (update, status.product or "", count + 1)
+    ordered = sorted(found.values(), key=lambda f: (f[0].released_on, f[0].version))
+    return [
+        (
+            u.release_id,
+            f"{u.version} ({u.kind}) of {product}, needed by {n} device{'s' if n != 1 else ''}",
+        )
+        for u, product, n in ordered
+    ]
+
+
 def _days(weekdays: list[int]) -> str:
     return ", ".join(WEEKDAYS[d] for d in weekdays)
 
@@ -113,6 +131,7 @@ def _plan_page(
         status=status,
         site=site,
         statuses=statuses,
+        releases=release_choices(statuses),
         windows=[(w, _days(w.weekdays), w.timezone or site.timezone) for w in windows],
         groups=planning.groups(session, actor, site.id),
         plans=[
@@ -225,6 +244,7 @@ def make_plan(
     start: Annotated[str, Form()] = "",
     days: Annotated[str, Form()] = "28",
     asset_ids: Annotated[list[str] | None, Form()] = None,
+    release_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     site = inventory.get_site(session, viewer.actor, site_id)
     try:
@@ -233,10 +253,12 @@ def make_plan(
             day = dt.date.fromisoformat(start[:10])
             begin = dt.datetime.combine(day, dt.time(), zone(site.timezone))
         chosen = [i for i in (_id(a) for a in asset_ids or []) if i is not None]
+        releases = [i for i in (_id(r) for r in release_ids or []) if i is not None]
         data = PlanIn(
             start=begin,
             days=int(days) if days.isdigit() else 0,
             asset_ids=chosen or None,
+            release_ids=releases or None,
         )
         found = ServiceFindings(session, viewer.actor)
         planning.make_plan(session, viewer.actor, site.id, data, findings=found)

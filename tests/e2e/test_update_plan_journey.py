@@ -170,6 +170,9 @@ def test_plan_updates_for_the_demo_site_and_record_the_outcome(server: str) -> N
         plan = page.get_by_role("form", name="Plan updates")
         for serial in ("LVP3-00004", "LVP3-00005", "LVP3-00006"):
             plan.get_by_label(serial, exact=False).check()
+        # The releases to plan are chosen too (none ticked: each device's newest).
+        releases = plan.get_by_role("group", name=re.compile(r"^Releases"))
+        releases.get_by_label(re.compile(r"^4\.2\.2 \(security-patch\) of ")).check()
         plan.get_by_role("button", name="Plan").click()
         expect(page.get_by_role("status")).to_contain_text("The plan was made")
 
@@ -177,6 +180,8 @@ def test_plan_updates_for_the_demo_site_and_record_the_outcome(server: str) -> N
         newest = page.locator("table.plan").first
         rows = newest.locator("tbody tr")
         expect(rows).to_have_count(3)
+        for row in rows.all():
+            expect(row.locator("td").nth(1)).to_have_text("4.2.2")
         spans = newest.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.span)")
         intervals = sorted(_spans(spans))
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(intervals)), intervals

@@ -40,6 +40,9 @@ def test_any_delimiter_with_or_without_a_bom(delimiter: str, bom: str) -> None:
         ("Hardware Revision", "hardware_revision"),
         ("HW Rev", "hardware_revision"),
         ("hardware_revision", "hardware_revision"),
+        ("Configuration", "configuration"),
+        ("Config", "configuration"),
+        ("Device Configuration", "configuration"),
     ],
 )
 def test_common_headers_are_recognised(header: str, field: str) -> None:

@@ -145,6 +145,8 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/api/v1/cases/{case_id}/attachments"): "permission:cases:write",
     ("GET", "/api/v1/cases/{case_id}/attachments/{attachment_id}"): "permission:cases:read",
     ("GET", "/api/v1/notifications"): "authenticated",
+    ("GET", "/api/v1/notifications/settings"): "authenticated",
+    ("PUT", "/api/v1/notifications/settings"): "authenticated",
     ("GET", "/api/v1/training/objectives"): "permission:training:attest",
     ("POST", "/api/v1/training/objectives"): "permission:training:manage",
     ("PUT", "/api/v1/training/objectives/{objective_id}"): "permission:training:manage",
@@ -267,6 +269,7 @@ EXPECTED: dict[RouteKey, str] = {
     ("POST", "/account/tokens"): "permission:tokens:own",
     ("POST", "/account/tokens/{token_id}/revoke"): "authenticated",
     ("POST", "/account/reauth"): "authenticated",
+    ("POST", "/account/notifications"): "authenticated",
     ("GET", "/admin/users"): "permission:users:read",
     ("POST", "/admin/users"): "permission:users:manage",
     ("POST", "/admin/users/{user_id}/role"): "permission:users:manage",
@@ -1747,6 +1750,10 @@ SPECS: dict[RouteKey, Spec] = {
         tenancy=True,
     ),
     ("GET", "/api/v1/notifications"): Spec(),
+    ("GET", "/api/v1/notifications/settings"): Spec(),
+    ("PUT", "/api/v1/notifications/settings"): Spec(
+        lambda w, who, own: Call(json={"email": False})
+    ),
     ("GET", "/api/v1/training/objectives"): Spec(),
     ("POST", "/api/v1/training/objectives"): Spec(
         lambda w, who, own: Call(json={"key": f"extra-{next(w.counter)}", "title": "Phishing"})

@@ -15,7 +15,7 @@ from medsec.updates.applicability import (
     applicable,
     applies,
     still_open,
-    unknown_revision,
+    undecided,
 )
 from medsec.updates.kinds import ReleaseKind
 from medsec.updates.ranges import RangeError, parse_range
@@ -47,6 +47,8 @@ def release(
         (release(1, configurations=("Network",)), AssetFacts("4.0", None, "network"), True),
         (release(1, configurations=("icu",)), AssetFacts("4.0", configuration="icu"), True),
         (release(1, configurations=("icu",)), AssetFacts("4.0", configuration="ward"), False),
+        (release(1, configurations=("icu",)), AssetFacts("4.0"), False),  # not recorded
+        (release(1, configurations=("icu",)), AssetFacts("4.0", configuration=" ICU "), True),
     ],
 )
 def test_a_release_applies_when_version_hardware_and_configuration_match(
@@ -156,17 +158,29 @@ def test_closes_only_open_findings_and_supersession_points_forward(
 @pytest.mark.parametrize(
     ("asset", "expected"),
     [
-        (AssetFacts("4.0"), [2]),
-        (AssetFacts("4.0", "  "), [2]),
-        (AssetFacts("4.0", "B"), []),
-        (AssetFacts("9.0"), []),  # out of the release's range whatever the revision
+        (AssetFacts("4.0"), [(2, ("hardware revision",)), (3, ("configuration",))]),
+        (AssetFacts("4.0", "  ", " "), [(2, ("hardware revision",)), (3, ("configuration",))]),
+        (AssetFacts("4.0", "B"), [(3, ("configuration",))]),
+        (AssetFacts("4.0", configuration="wifi"), [(2, ("hardware revision",))]),
+        (AssetFacts("4.0", "B", "ethernet"), []),  # both recorded: decided
+        (AssetFacts("9.0"), []),  # out of the releases' range whatever is recorded
     ],
 )
-def test_unknown_revision_names_the_releases_a_recorded_revision_could_bring(
-    asset: AssetFacts, expected: list[int]
+def test_undecided_names_the_releases_a_recorded_revision_or_configuration_could_bring(
+    asset: AssetFacts, expected: list[tuple[int, tuple[str, ...]]]
 ) -> None:
     releases = [
         release(1),
         release(2, hardware_revisions=("B", "C"), applies_to="vers:generic/<5.0"),
+        release(3, configurations=("wifi",), applies_to="vers:generic/<5.0"),
     ]
-    assert [r.id for r in unknown_revision(asset, releases)] == expected
+    assert [(u.release.id, u.missing) for u in undecided(asset, releases)] == expected
+
+
+def test_a_release_limited_to_both_waits_for_both() -> None:
+    both = release(1, hardware_revisions=("B",), configurations=("wifi",))
+    assert [u.missing for u in undecided(AssetFacts("4.0"), [both])] == [
+        ("hardware revision", "configuration")
+    ]
+    assert [u.missing for u in undecided(AssetFacts("4.0", "B"), [both])] == [("configuration",)]
+    assert undecided(AssetFacts("4.0", "A"), [both]) == []  # the wrong revision: never

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from medsec.accounts.models import User
 from medsec.accounts.roles import OrganizationKind, Role
 
 from .conftest import Browser, Site, described_by, text_of
@@ -146,3 +148,27 @@ def test_a_voluntary_password_change_returns_to_the_account(analyst: Browser) ->
     assert "Your password was changed." in text_of(
         analyst.follow(response.headers["location"]).text
     )
+
+
+def test_email_notifications_are_turned_on_and_off_in_the_account_settings(
+    site: Site, analyst: Browser
+) -> None:
+    page = analyst.follow("/account").text
+    assert 'aria-label="Notification settings"' in page
+    assert "This instance has no mail server configured" in text_of(page)
+    assert "(your account has no e-mail address yet)</label>" in page
+    refused = analyst.submit("/account", "/account/notifications", {"email": "yes"})
+    assert refused.status_code == 422
+    assert 'id="field-notify_email-error"' in refused.text
+    assert "your account has no e-mail address" in text_of(refused.text)
+    with site.instance.db.session() as session:
+        user = session.execute(select(User).where(User.username == "ana")).scalar_one()
+        user.email = "ana@clinic.example"
+    on = analyst.submit("/account", "/account/notifications", {"email": "yes"})
+    assert on.headers["location"] == "/account?done=notifications-saved#notifications"
+    page = analyst.follow("/account").text
+    assert re.search(r'id="field-notify_email" name="email" value="yes" checked', page)
+    assert "Also send my notifications by e-mail to ana@clinic.example</label>" in page
+    off = analyst.submit("/account", "/account/notifications", {})  # unticked: not sent
+    assert off.status_code == 303
+    assert site.find_user("ana").notify_by_email is False  # type: ignore[union-attr]

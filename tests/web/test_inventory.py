@@ -118,9 +118,12 @@ def test_add_edit_and_delete_an_asset(biomed: Browser) -> None:
         "vendor": "Fabrikam",
         "model": "Aurora 64",
         "firmware_version": "7.2.0",
+        "configuration": "dual-source",
         "mac": "00:11:22:33:44:ZZ",
         "criticality": "high",
     }
+    form_page = biomed.get("/inventory/assets/new").text
+    assert '<label for="field-configuration">Configuration</label>' in form_page
     refused = biomed.submit("/inventory/assets/new", "/inventory/assets/new", form)
     assert refused.status_code == 422
     assert 'id="field-mac-error"' in refused.text and "not a MAC address" in refused.text
@@ -130,6 +133,7 @@ def test_add_edit_and_delete_an_asset(biomed: Browser) -> None:
     url = created.headers["location"].split("?")[0]
     page = text_of(biomed.follow(url).text)
     assert "MAC address 00:11:22:33:44:55" in page
+    assert "Configuration dual-source" in page
     assert "Not linked" in page
     saved = biomed.submit(f"{url}/edit", f"{url}/edit", form | {"firmware_version": "7.2.1"})
     assert saved.status_code == 303

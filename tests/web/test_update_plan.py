@@ -5,16 +5,23 @@ chart. Plain form posts: no JavaScript needed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
-from medsec.accounts.models import Organization
-from medsec.accounts.roles import Role
+from medsec.accounts.actor import Actor
+from medsec.accounts.models import Organization, User
+from medsec.accounts.roles import OrganizationKind, Role
 from medsec.demo import DEMO_SITE, HOSPITAL, seed
 from medsec.inventory.models import Asset
 from medsec.inventory.models import Site as SiteRow
+from medsec.updates import services as updates
+from medsec.updates.demo import PUMP_RELEASE
+from medsec.updates.kinds import ReleaseKind
+from medsec.updates.manifest import load_release
+from medsec.updates.models import UpdateRelease
 from medsec.updates.planner import peak
 from medsec.updates.planning_models import UpdatePlan
 
@@ -222,3 +229,78 @@ def test_a_reader_cannot_open_the_edit_forms(site: Site, demo: int) -> None:
     browser = signed_in(site, "reader")
     window = window_id(site, "ICU night")
     assert browser.get(f"/inventory/maintenance-windows/{window}/edit").status_code == 403
+
+
+def publish_firmware(site: Site) -> tuple[int, int]:
+    """A second release the demo pumps need, of another kind (so it supersedes nothing):
+    each pump's newest is now 4.3.0. The ids of 4.2.2 and 4.3.0."""
+    with site.instance.db.session() as session:
+        row = session.execute(select(User).where(User.username == "psirt")).scalar_one()
+        psirt = Actor(row.id, row.username, row.organization_id, OrganizationKind.MANUFACTURER,
+                      Role.PRODUCT_SECURITY_OFFICER, recently_authenticated=True)  # fmt: skip
+        old = session.execute(select(UpdateRelease).where(UpdateRelease.version == "4.2.2"))
+        patch = old.scalar_one()
+        manifest = load_release(PUMP_RELEASE).model_copy(
+            update={"version": "4.3.0", "kind": ReleaseKind.FIRMWARE, "fixes": [],
+                    "released_on": patch.released_on + dt.timedelta(days=30)}
+        )  # fmt: skip
+        release = updates.create_release(session, psirt, patch.product_id, manifest)
+        updates.publish_release(session, psirt, release.id)
+        return patch.id, release.id
+
+
+def test_the_plan_form_chooses_the_releases_to_plan(site: Site, demo: int) -> None:
+    patch, firmware = publish_firmware(site)
+    browser = signed_in(site, "planner")
+    page_url = f"/inventory/sites/{demo}/updates"
+    page = browser.follow(page_url).text
+    form = page.split('aria-label="Plan updates"')[1].split("</form>")[0]
+    assert "<legend>Releases (none ticked: each device's newest)</legend>" in form
+    for release, label in (
+        (patch, "4.2.2 (security-patch) of Northwind LVP 3000, needed by 6 devices"),
+        (firmware, "4.3.0 (firmware) of Northwind LVP 3000, needed by 6 devices"),
+    ):
+        assert (
+            f'<input type="checkbox" id="p-release-{release}" name="release_ids" '
+            f'value="{release}"><label for="p-release-{release}">{label}</label>'
+        ) in form
+    # The demo plan holds every pump: defer two of the ward's, then plan them with 4.2.2
+    # only (without the choice, each would get its newest, 4.3.0).
+    pumps = ("LVP3-00004", "LVP3-00005")
+    for serial in pumps:
+        action = f"/inventory/update-tasks/{task_of(site, serial)}/transition"
+        deferred = browser.submit(page_url, action, {"to": "deferred", "reason": "replan"})
+        assert deferred.status_code == 303
+    with site.instance.db.session() as session:
+        ids = session.execute(select(Asset.id).where(Asset.serial.in_(pumps))).scalars().all()
+    planned = browser.submit(
+        page_url,
+        f"/inventory/sites/{demo}/plans",
+        {"days": "28", "asset_ids": [str(i) for i in ids], "release_ids": [str(patch)]},
+    )
+    assert planned.headers["location"].endswith("done=plan-made"), planned.text
+    with site.instance.db.session() as session:
+        newest = session.execute(select(UpdatePlan).order_by(UpdatePlan.id.desc())).scalars()
+        tasks = next(iter(newest)).tasks
+        assert sorted((t.asset.serial, t.release.version) for t in tasks) == [
+            (pumps[0], "4.2.2"),
+            (pumps[1], "4.2.2"),
+        ]
+
+
+def test_a_release_id_that_is_not_a_number_is_ignored_like_none_ticked(
+    site: Site, demo: int
+) -> None:
+    _, firmware = publish_firmware(site)
+    browser = signed_in(site, "planner")
+    page_url = f"/inventory/sites/{demo}/updates"
+    action = f"/inventory/update-tasks/{task_of(site, 'LVP3-00006')}/transition"
+    assert browser.submit(page_url, action, {"to": "deferred", "reason": "x"}).status_code == 303
+    planned = browser.submit(
+        page_url, f"/inventory/sites/{demo}/plans", {"days": "28", "release_ids": ["x", "-1"]}
+    )
+    assert planned.headers["location"].endswith("done=plan-made")
+    with site.instance.db.session() as session:
+        newest = session.execute(select(UpdatePlan).order_by(UpdatePlan.id.desc())).scalars()
+        tasks = next(iter(newest)).tasks
+        assert [(t.asset.serial, t.release_id) for t in tasks] == [("LVP3-00006", firmware)]

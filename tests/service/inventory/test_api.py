@@ -43,12 +43,17 @@ def test_create_list_get_patch_delete(
         "model": "LVP-3000",
         "firmware_version": "4.2.0",
         "hardware_revision": "B",
+        "configuration": "wifi",
         "mac": "001a2b3c4d5e",
     }
     created = client.post("/api/v1/assets", json=body, headers=engineer)
     assert created.status_code == 201, created.text
     asset = created.json()
-    assert (asset["mac"], asset["hardware_revision"]) == ("00:1a:2b:3c:4d:5e", "B")
+    assert (asset["mac"], asset["hardware_revision"], asset["configuration"]) == (
+        "00:1a:2b:3c:4d:5e",
+        "B",
+        "wifi",
+    )
     listed = client.get(
         "/api/v1/assets", params={"criticality": "medium", "q": "p-1"}, headers=engineer
     ).json()
@@ -64,6 +69,10 @@ def test_create_list_get_patch_delete(
         "C",
         "4.2.1",
     )
+    reconfigured = client.patch(
+        f"/api/v1/assets/{asset['id']}", json={"configuration": "ethernet"}, headers=engineer
+    ).json()
+    assert (reconfigured["configuration"], reconfigured["hardware_revision"]) == ("ethernet", "C")
     events = client.get(f"/api/v1/assets/{asset['id']}/events", headers=engineer).json()
     assert [e["kind"] for e in events] == ["created", "firmware-changed"]
     assert client.delete(f"/api/v1/assets/{asset['id']}", headers=engineer).status_code == 204
@@ -262,6 +271,8 @@ def test_a_report_keeps_what_the_hospital_recorded(
         "owner": "Biomed",
         "criticality": "life-sustaining",
         "mac": "00:1a:2b:3c:4d:05",
+        "hardware_revision": "B",
+        "configuration": "wifi",
     }
     asset_id = client.post("/api/v1/assets", json=body, headers=engineer).json()["id"]
     report = {"serial": "P-5", "vendor": PUMP_VENDOR, "model": "LVP-3000", "hostname": "p5"}
@@ -279,6 +290,24 @@ def test_a_report_keeps_what_the_hospital_recorded(
         "00:1a:2b:3c:4d:05",
         "p5",
     )
+    # Regression: a report without a hardware revision erased the recorded one.
+    assert (asset["hardware_revision"], asset["configuration"]) == ("B", "wifi")
+
+
+def test_a_report_sets_the_hardware_revision_and_configuration(
+    client: TestClient, hospital: Hospital, reporter: dict[str, str]
+) -> None:
+    report = {"serial": "P-6", "vendor": PUMP_VENDOR, "model": "LVP-3000"}
+    first = client.post(
+        "/api/v1/assets/identity",
+        json=report | {"hardware_revision": "C", "configuration": " wifi "},
+        headers=reporter,
+    ).json()["asset"]
+    assert (first["hardware_revision"], first["configuration"]) == ("C", "wifi")
+    changed = client.post(
+        "/api/v1/assets/identity", json=report | {"configuration": "ethernet"}, headers=reporter
+    ).json()["asset"]
+    assert (changed["hardware_revision"], changed["configuration"]) == ("C", "ethernet")
 
 
 def test_a_zone_of_another_site_is_refused(

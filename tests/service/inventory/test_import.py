@@ -170,3 +170,37 @@ def test_a_hardware_revision_longer_than_40_characters_is_refused(
         run(make, hospital, text)
     (issue,) = rejected.value.report.issues
     assert (issue.column, issue.line) == ("Hardware Revision", 2)
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.json"])
+def test_the_configuration_column_is_imported_and_an_export_imports_back_unchanged(
+    make: Any, hospital: Hospital, name: str
+) -> None:
+    text = (
+        "Serial Number,Manufacturer,Model,Firmware,HW Rev,Config\n"
+        f"P-1,{PUMP_VENDOR},LVP-3000,4.2.1,B, wifi \n"
+        f"P-2,{PUMP_VENDOR},LVP-3000,4.2.1,C,\n"
+    )
+    run(make, hospital, text)
+    with make.session() as session:
+        rows, _ = services.list_assets(session, hospital.auditor, services.AssetFilter())
+        assert {a.serial: a.configuration for a in rows} == {"P-1": "wifi", "P-2": None}
+        table = export.rows(session, hospital.auditor)
+    assert {r["serial"]: r["configuration"] for r in table} == {"P-1": "wifi", "P-2": ""}
+    exported = export.to_json(table) if name.endswith(".json") else export.to_csv(table)
+    again = run(make, hospital, exported, name=name)
+    assert {r.outcome for r in again.rows} == {"unchanged"}
+    changed = run(make, hospital, text.replace(" wifi ", "ethernet"))
+    assert [(r.serial, r.changes) for r in changed.rows if r.outcome == "updated"] == [
+        ("P-1", ("configuration",))
+    ]
+
+
+def test_a_configuration_longer_than_80_characters_is_refused(
+    make: Any, hospital: Hospital
+) -> None:
+    text = f"Serial Number,Manufacturer,Model,Configuration\nP-1,{PUMP_VENDOR},M,{'w' * 81}\n"
+    with pytest.raises(importer.ImportRejected) as rejected:
+        run(make, hospital, text)
+    (issue,) = rejected.value.report.issues
+    assert (issue.column, issue.line, issue.row) == ("Configuration", 2, 1)

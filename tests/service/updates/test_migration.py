@@ -83,3 +83,19 @@ def test_migration_0020_adds_the_hardware_revision_of_assets_and_removes_it_on_d
 
     command.upgrade(config, "head")
     assert "hardware_revision" in columns(empty_database_url, "assets")
+
+
+def test_migration_0023_adds_the_configuration_of_assets_and_removes_it_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    config = migrate.alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    assert "configuration" in columns(empty_database_url, "assets")
+
+    parent = ScriptDirectory.from_config(config).get_revision("0023").down_revision
+    command.downgrade(config, str(parent))
+    assert "configuration" not in columns(empty_database_url, "assets")
+    assert "hardware_revision" in columns(empty_database_url, "assets")
+
+    command.upgrade(config, "head")
+    assert "configuration" in columns(empty_database_url, "assets")

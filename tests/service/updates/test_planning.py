@@ -27,6 +27,7 @@ from medsec.products import services as products
 from medsec.updates import exposure, fleet, planning, planning_changes, reminders
 from medsec.updates import services as updates
 from medsec.updates.findings import KnownFindings
+from medsec.updates.kinds import ReleaseKind
 from medsec.updates.manifest import load_release
 from medsec.updates.planner import peak
 from medsec.updates.planning_changes import WindowInUse
@@ -209,6 +210,58 @@ def test_the_release_applies_only_to_its_hardware_revisions(
         status = fleet.asset_updates(session, ward.engineer, asset.id)
     assert [u.version for u in status.needed] == needs
     assert (status.problem or "").split(":")[0] == (problem or "")
+
+
+@pytest.mark.parametrize(
+    ("configuration", "needs", "problem"),
+    [
+        ("wifi", ["4.2.2", "4.3.0"], None),
+        (" WiFi ", ["4.2.2", "4.3.0"], None),  # trimmed, case-blind
+        ("ethernet", ["4.2.2"], None),
+        (None, ["4.2.2"], "configuration not recorded (4.3.0 is for configuration wifi)"),
+    ],
+)
+def test_a_release_for_one_configuration_applies_only_to_assets_that_record_it(
+    make: Any, ward: Ward, configuration: str | None, needs: list[str], problem: str | None
+) -> None:
+    wifi_only = load_release(RELEASE).model_copy(
+        update={"version": "4.3.0", "kind": ReleaseKind.FIRMWARE, "fixes": [], "applies_to": None,
+                "hardware_revisions": [], "configurations": ["wifi"]}
+    )  # fmt: skip
+    with make.session() as session:
+        release = updates.create_release(session, ward.psirt, ward.product_id, wifi_only)
+        updates.publish_release(session, ward.psirt, release.id)
+        asset = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "CONF", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id,
+             "hardware_revision": "B", "configuration": configuration or ""},
+        )  # fmt: skip
+        assert asset.configuration == (configuration.strip() if configuration else None)
+        status = fleet.asset_updates(session, ward.engineer, asset.id)
+    assert [u.version for u in status.needed] == needs
+    assert (status.problem or "").split(":")[0] == (problem or "")
+
+
+def test_an_asset_missing_both_facts_is_told_of_both(make: Any, ward: Ward) -> None:
+    both = load_release(RELEASE).model_copy(
+        update={"version": "4.3.0", "kind": ReleaseKind.FIRMWARE, "configurations": ["wifi"]}
+    )
+    with make.session() as session:
+        release = updates.create_release(session, ward.psirt, ward.product_id, both)
+        updates.publish_release(session, ward.psirt, release.id)
+        asset = inventory.create_asset(
+            session, ward.engineer, ward.site_id, ward.ward,
+            {"serial": "NONE", "vendor": "Northwind", "model": "LVP-3000",
+             "firmware_version": "4.2.1", "product_version_id": ward.version_id},
+        )  # fmt: skip
+        status = fleet.asset_updates(session, ward.engineer, asset.id)
+    assert status.needed == ()
+    assert status.problem == (
+        "hardware revision and configuration not recorded (4.2.2 is for revision B, C; "
+        "4.3.0 is for revision B, C and configuration wifi): record them to see whether they "
+        "apply"
+    )
 
 
 def test_a_device_of_unknown_revision_is_not_planned_and_the_plan_says_why(
