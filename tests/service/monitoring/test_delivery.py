@@ -109,7 +109,7 @@ def raise_alert(ward: Any, config: NotifierConfig, **channels: Any) -> AlertEngi
 
 def test_an_email_is_retried_until_the_smtp_server_is_up(ward: Any) -> None:
     port = _free_port()  # nothing listens there yet: the server is down
-    config = NotifierConfig(smtp_host="127.0.0.1", smtp_port=port, timeout=2)
+    config = NotifierConfig(smtp_host="127.0.0.1", smtp_port=port, timeout=15)
     engine = raise_alert(ward, config, email_to=["soc@h.example"])
     (first,) = deliveries(ward)
     assert (first.channel, first.target, first.status, first.attempts) == (
