@@ -203,6 +203,19 @@ def bom_of(row: Any, components: list[Any], product: Component, **owner: int | N
     return Bom(row.id, sbom, tuple(c.id for c in components), row.filename, **owner)
 
 
+def product_of(row: Any, name: str, version: str | None) -> Component:
+    """The product a stored SBOM describes, with its purl and CPE (what identifies it
+    across versions, see :func:`medsec.vulns.triage.product_key`)."""
+    return Component(
+        ref=None,
+        type="device",
+        name=name,
+        version=version,
+        purl=row.product_purl,
+        cpe=row.product_cpe,
+    )
+
+
 _SBOM_COLUMNS = (
     StoredSbom.id,
     StoredSbom.format,
@@ -211,6 +224,8 @@ _SBOM_COLUMNS = (
     StoredSbom.filename,
     StoredSbom.product_name,
     StoredSbom.product_version,
+    StoredSbom.product_purl,
+    StoredSbom.product_cpe,
     StoredSbom.asset_id,
     StoredSbom.profile_version_id,
 )
@@ -275,7 +290,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
     for v in shared:
         name = str(v.product_name or v[-2])
         version = str(v.product_version or v[-1])
-        product = Component(ref=None, type="device", name=name, version=version)
+        product = product_of(v, name, version)
         boms[v.id] = bom_of(v, rows[v.id], product, profile_version_id=v.profile_version_id)
         by_version[v.profile_version_id] = v.id
     for r in own:
@@ -284,7 +299,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
             continue
         name = r.product_name or f"{asset.vendor} {asset.model}"
         firmware = r.product_version or asset.firmware_version
-        product = Component(ref=None, type="device", name=name, version=firmware)
+        product = product_of(r, name, firmware)
         boms[r.id] = bom_of(r, rows[r.id], product, asset_id=r.asset_id)
         source_of[asset.id] = r.id
     for asset in assets.values():

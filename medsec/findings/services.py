@@ -31,7 +31,6 @@ from medsec.findings.fleet import AssetInfo, Bom
 from medsec.inventory import services as inventory
 from medsec.products import services as products
 from medsec.sbom import services as sboms
-from medsec.sbom.model import Component
 from medsec.vulns.findings import Finding, FindingState
 from medsec.vulns.matcher import Index, MatchStatus, match, package_key
 from medsec.vulns.models import VulnRecord
@@ -263,11 +262,10 @@ def version_findings(
     if stored is not None:
         version = products.get_version(session, actor, version_id)
         rows = fleet.component_rows(session, [stored.id])
-        product = Component(
-            ref=None,
-            type="device",
-            name=stored.product_name or version.product.name,
-            version=stored.product_version or version.version,
+        product = fleet.product_of(
+            stored,
+            stored.product_name or version.product.name,
+            stored.product_version or version.version,
         )
         bom = fleet.bom_of(stored, rows[stored.id], product, profile_version_id=version_id)
         triage = (
