@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from medsec.findings import advisory_priority
 from medsec.findings import context as asset_context
 from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
 from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
@@ -93,6 +94,18 @@ class Components:
     #: profile version id → the manufacturer's priority by vulnerability id (its product's
     #: published releases; versions without any are absent).
     priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
+    #: asset id → the manufacturer's priority by vulnerability id stated in the advisories
+    #: about the asset's product (:mod:`medsec.findings.advisory_priority`).
+    advisory_priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
+
+    def priorities_of(self, asset: AssetInfo) -> asset_context.Priorities | None:
+        """The manufacturer's priorities for one asset: its version's releases' and its
+        product's advisories', the highest of each id."""
+        pv = asset.profile_version_id
+        return asset_context.merged(
+            self.priorities.get(pv) if pv is not None else None,
+            self.advisory_priorities.get(asset.id),
+        )
 
     def assets_scanned_with(self, sbom_ids: Iterable[int]) -> list[int]:
         wanted = set(sbom_ids)
@@ -134,7 +147,13 @@ def components_fingerprint(session: Session, organization_id: int) -> Fingerprin
     versions = session.execute(
         select(func.count(ProfileVersion.id), func.max(ProfileVersion.published_at))
     ).one()
-    return (*assets, *sboms, *versions, asset_context.fingerprint(session, organization_id))
+    return (
+        *assets,
+        *sboms,
+        *versions,
+        asset_context.fingerprint(session, organization_id),
+        advisory_priority.fingerprint(session, organization_id),
+    )
 
 
 def decisions_fingerprint(session: Session, organization_id: int) -> Fingerprint:
@@ -307,6 +326,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
             source_of[asset.id] = by_version[asset.profile_version_id]
     found = Components(stamp, assets, boms, source_of)
     found.priorities = version_priorities(session, linked)
+    found.advisory_priorities = advisory_priority.by_asset(session, organization_id)
     for bom in boms.values():
         for c in bom.sbom.components:
             package = package_identity(c.purl, c.cpe, c.name, c.version)
@@ -446,18 +466,18 @@ def scan_bom(
 
 
 def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
-    """Every asset's findings; each (SBOM, product version, criticality, exposure) scanned
-    once (the manufacturer's priorities follow from the product version)."""
-    memo: dict[tuple[int, int | None, str, Exposure | None], Scanned] = {}
+    """Every asset's findings; each (SBOM, product version, criticality, exposure,
+    manufacturer's priorities) scanned once."""
+    memo: dict[tuple[Any, ...], Scanned] = {}
     by_asset: dict[int, Scanned] = {}
     for asset_id, sbom_id in components.source_of.items():
         asset = components.assets[asset_id]
         pv = asset.profile_version_id
-        key = (sbom_id, pv, asset.criticality, asset.exposure)
+        priorities = components.priorities_of(asset)
+        key = (sbom_id, pv, asset.criticality, asset.exposure, priorities)
         scanned = memo.get(key)
         if scanned is None:
             vex = decisions.vex.get(pv, ()) if pv is not None else ()
-            priorities = components.priorities.get(pv) if pv is not None else None
             scanned = memo[key] = scan_bom(
                 components.boms[sbom_id],
                 pv,

@@ -48,6 +48,8 @@ class FactorOut(BaseModel):
     name: str
     value: str
     contribution: float
+    #: Where the value was stated (the manufacturer's advisory or update release), if any.
+    source: str | None = None
 
 
 class FindingOut(BaseModel):
@@ -175,7 +177,9 @@ def finding_out(component_id: int, f: Finding, item: AssetFinding | None = None)
         ),
         statements=[statement_out(s) for s in f.statements],
         factors=[
-            FactorOut(name=x.name, value=x.value, contribution=x.contribution)
+            FactorOut(
+                name=x.name, value=x.value, contribution=x.contribution, source=x.source or None
+            )
             for x in f.priority.factors
         ],
         priority_explanation=f.priority.explanation(),
