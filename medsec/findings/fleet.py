@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from medsec.findings import advisory_priority
 from medsec.findings import context as asset_context
-from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
+from medsec.findings.knowledge import Fingerprint, Knowledge, cpe_product, package_identity
 from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
 from medsec.inventory.fields import Criticality
 from medsec.inventory.models import Asset
@@ -89,8 +89,14 @@ class Components:
     boms: dict[int, Bom]
     #: asset id → the id of the SBOM it is scanned with.
     source_of: dict[int, int]
-    #: (ecosystem, name key) → package → ids of the SBOMs that hold it.
-    by_package: dict[tuple[str, str], dict[Package, set[int]]] = field(default_factory=dict)
+    #: (ecosystem, name key) → package → SBOM id → positions of the components that are
+    #: the package in ``boms[id].sbom.components``.
+    by_package: dict[tuple[str, str], dict[Package, dict[int, list[int]]]] = field(
+        default_factory=dict
+    )
+    #: CPE (vendor, product), case-folded → SBOM id → positions of the components with
+    #: such a CPE.
+    by_cpe: dict[tuple[str, str], dict[int, list[int]]] = field(default_factory=dict)
     #: profile version id → the manufacturer's priority by vulnerability id (its product's
     #: published releases; versions without any are absent).
     priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
@@ -107,9 +113,36 @@ class Components:
             self.advisory_priorities.get(asset.id),
         )
 
+    #: SBOM id → the assets scanned with it (built on first use).
+    _scanned_by: dict[int, list[int]] | None = field(default=None, repr=False)
+
     def assets_scanned_with(self, sbom_ids: Iterable[int]) -> list[int]:
-        wanted = set(sbom_ids)
-        return sorted(a for a, s in self.source_of.items() if s in wanted)
+        if self._scanned_by is None:
+            found: dict[int, list[int]] = {}
+            for asset_id, sbom_id in sorted(self.source_of.items()):
+                found.setdefault(sbom_id, []).append(asset_id)
+            self._scanned_by = found
+        by = self._scanned_by
+        return sorted(a for s in set(sbom_ids) for a in by.get(s, ()))
+
+    def via(self, sbom_id: int) -> str:
+        """``asset`` (an asset's own SBOM) or ``product-version`` (a version's)."""
+        return "asset" if self.boms[sbom_id].asset_id is not None else "product-version"
+
+    def index(self, bom: Bom) -> None:
+        """Add ``bom`` and index its components by package and by CPE vendor:product."""
+        self.boms[bom.id] = bom
+        self._scanned_by = None
+        for position, c in enumerate(bom.sbom.components):
+            package = package_identity(c.purl, c.cpe, c.name, c.version)
+            if package is None:
+                continue
+            if package.ecosystem is not None:
+                key = package_key(package.ecosystem, package.name)
+                held = self.by_package.setdefault(key, {}).setdefault(package, {})
+                held.setdefault(bom.id, []).append(position)
+            if package.cpe and (product := cpe_product(package.cpe)) is not None:
+                self.by_cpe.setdefault(product, {}).setdefault(bom.id, []).append(position)
 
 
 @dataclass(frozen=True)
@@ -324,16 +357,11 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
     for asset in assets.values():
         if asset.id not in source_of and asset.profile_version_id in by_version:
             source_of[asset.id] = by_version[asset.profile_version_id]
-    found = Components(stamp, assets, boms, source_of)
+    found = Components(stamp, assets, {}, source_of)
     found.priorities = version_priorities(session, linked)
     found.advisory_priorities = advisory_priority.by_asset(session, organization_id)
     for bom in boms.values():
-        for c in bom.sbom.components:
-            package = package_identity(c.purl, c.cpe, c.name, c.version)
-            if package is None or package.ecosystem is None:
-                continue
-            key = package_key(package.ecosystem, package.name)
-            found.by_package.setdefault(key, {}).setdefault(package, set()).add(bom.id)
+        found.index(bom)
     return found
 
 
