@@ -34,11 +34,12 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.roles import Permission
 from medsec.errors import NotFound
 from medsec.findings import cache, fleet
-from medsec.findings.fleet import AssetInfo, Bom, Components, Decisions
+from medsec.findings.fleet import Bom, Components, Decisions
 from medsec.findings.knowledge import Knowledge, cpe_product, kev_catalog
+from medsec.findings.services import AssetFinding
 from medsec.inventory import services as inventory
 from medsec.vulns.findings import Finding, FindingState
-from medsec.vulns.matcher import Index, MatchStatus, package_key
+from medsec.vulns.matcher import Index, package_key
 from medsec.vulns.models import VulnRecord
 from medsec.vulns.records import Record
 from medsec.vulns.sources.kev import KevCatalog
@@ -54,37 +55,6 @@ _URGENCY = {
     FindingState.NOT_AFFECTED: 4,
 }
 SUPPRESSED = frozenset({FindingState.NOT_AFFECTED, FindingState.FIXED})
-
-
-@dataclass(frozen=True)
-class Affected:
-    """One asset the record concerns, with its finding (state, match evidence, deciding
-    statement, priority)."""
-
-    asset: AssetInfo
-    sbom_id: int
-    component_id: int
-    finding: Finding
-    #: ``asset`` (its own SBOM) or ``product-version`` (its linked version's).
-    via: str
-
-    @property
-    def state(self) -> FindingState:
-        return self.finding.state
-
-    @property
-    def status(self) -> MatchStatus:
-        """What matching alone says (``affected`` or ``unknown-version``)."""
-        return self.finding.match.status
-
-    @property
-    def component(self) -> str:
-        c = self.finding.component
-        return f"{c.name}@{c.version}" if c.version else c.name
-
-    @property
-    def explanation(self) -> str:
-        return self.finding.match.explanation
 
 
 @dataclass(frozen=True)
@@ -140,7 +110,7 @@ def affected_in(
     kev: KevCatalog | None = None,
     *,
     suppressed: bool = False,
-) -> list[Affected]:
+) -> list[AssetFinding]:
     """The assets of a loaded component index that ``concern`` concerns (the benchmark's
     entry: no database)."""
     if isinstance(concern, Record):
@@ -154,36 +124,26 @@ def affected_in(
     known = Knowledge(("concern", *sorted(ids)), index, concern.cves, kev)
     decisions = decisions or Decisions(("none",), {}, ())
     parts = {s: _part(components.boms[s], p) for s, p in _positions(components, concern).items()}
-    memo: dict[tuple[object, ...], fleet.Scanned] = {}
-    best: dict[int, Affected] = {}
-    for asset_id in components.assets_scanned_with(parts):
-        asset = components.assets[asset_id]
+    scanned = fleet.scan_assets(
+        components, decisions, known, components.assets_scanned_with(parts), parts
+    )
+    best: dict[int, AssetFinding] = {}
+    for asset_id, found in scanned.items():
         sbom_id = components.source_of[asset_id]
-        pv = asset.profile_version_id
-        priorities = components.priorities_of(asset)
-        key = (sbom_id, pv, asset.criticality, asset.exposure, priorities)
-        scanned = memo.get(key)
-        if scanned is None:
-            vex = decisions.vex.get(pv, ()) if pv is not None else ()
-            scanned = memo[key] = fleet.scan_bom(
-                parts[sbom_id], pv, asset.criticality, known, vex, decisions.triage,
-                asset.exposure, priorities,
-            )  # fmt: skip
-        for component_id, f in scanned:
+        for component_id, f in found:
             if not suppressed and f.state in SUPPRESSED:
                 continue
             kept = best.get(asset_id)
             if kept is None or _rank(f) < _rank(kept.finding):
-                via = (
-                    "asset" if components.boms[sbom_id].asset_id is not None else "product-version"
+                best[asset_id] = AssetFinding(
+                    components.assets[asset_id], sbom_id, component_id, f, components.via(sbom_id)
                 )
-                best[asset_id] = Affected(asset, sbom_id, component_id, f, via)
-    return sorted(best.values(), key=lambda a: (_URGENCY[a.state], a.asset.serial))
+    return sorted(best.values(), key=lambda a: (_URGENCY[a.finding.state], a.asset.serial))
 
 
 def affected_assets(
     session: Session, actor: Actor, concern: Concern | Record, *, suppressed: bool = False
-) -> list[Affected]:
+) -> list[AssetFinding]:
     """The hospital's assets ``concern`` (a new record, or one of the store) concerns,
     with the manufacturers' VEX and the hospital's triage applied."""
     inventory.require(actor, Permission.INVENTORY_READ)
@@ -222,7 +182,7 @@ def stored_concern(session: Session, record_id: str) -> Concern:
 
 def affected_by_stored(
     session: Session, actor: Actor, record_id: str, *, suppressed: bool = False
-) -> list[Affected]:
+) -> list[AssetFinding]:
     """:func:`affected_assets` for a record of the store (NotFound if absent)."""
     inventory.require(actor, Permission.INVENTORY_READ)
     return affected_assets(

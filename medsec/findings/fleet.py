@@ -19,7 +19,7 @@ component + vulnerability (:mod:`medsec.vulns.vex.resolve`), never by CVE id alo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -493,12 +493,21 @@ def scan_bom(
     return tuple((rows[id(f.component)], f) for f in found)
 
 
-def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
-    """Every asset's findings; each (SBOM, product version, criticality, exposure,
+def scan_assets(
+    components: Components,
+    decisions: Decisions,
+    knowledge: Knowledge,
+    asset_ids: Iterable[int],
+    boms: Mapping[int, Bom] | None = None,
+) -> dict[int, Scanned]:
+    """The findings of each asset of ``asset_ids``, scanned with its SBOM (or with the part
+    of it ``boms`` holds); each (SBOM, product version, criticality, exposure,
     manufacturer's priorities) scanned once."""
+    boms = components.boms if boms is None else boms
     memo: dict[tuple[Any, ...], Scanned] = {}
     by_asset: dict[int, Scanned] = {}
-    for asset_id, sbom_id in components.source_of.items():
+    for asset_id in asset_ids:
+        sbom_id = components.source_of[asset_id]
         asset = components.assets[asset_id]
         pv = asset.profile_version_id
         priorities = components.priorities_of(asset)
@@ -507,7 +516,7 @@ def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -
         if scanned is None:
             vex = decisions.vex.get(pv, ()) if pv is not None else ()
             scanned = memo[key] = scan_bom(
-                components.boms[sbom_id],
+                boms[sbom_id],
                 pv,
                 asset.criticality,
                 knowledge,
@@ -517,5 +526,11 @@ def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -
                 priorities,
             )
         by_asset[asset_id] = scanned
+    return by_asset
+
+
+def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
+    """Every asset's findings (:func:`scan_assets` over every asset with an SBOM)."""
+    by_asset = scan_assets(components, decisions, knowledge, components.source_of)
     stamp = (knowledge.fingerprint, components.fingerprint, decisions.fingerprint)
     return Assessment(stamp, by_asset, knowledge.distinct_packages)

@@ -6,7 +6,6 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medsec.findings.affected import Affected
 from medsec.findings.services import AssetFinding, FindingList, VersionFindings
 from medsec.vulns.findings import Finding
 from medsec.vulns.vex.model import Justification, VexStatement, VexStatus
@@ -205,15 +204,15 @@ def finding_out(component_id: int, f: Finding, item: AssetFinding | None = None)
     )
 
 
-def affected_out(a: Affected) -> AffectedOut:
-    f = a.finding
+def affected_out(a: AssetFinding) -> AffectedOut:
+    f, c = a.finding, a.finding.component
     return AffectedOut(
         asset_id=a.asset.id,
         asset_serial=a.asset.serial,
         status=f.state.value,
         match_status=f.match.status.value,
         confidence=f.match.confidence.value,
-        component=a.component,
+        component=f"{c.name}@{c.version}" if c.version else c.name,
         component_id=a.component_id,
         explanation=f.match.explanation,
         decided_by=statement_out(f.decisive) if f.decisive is not None else None,
