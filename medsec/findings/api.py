@@ -20,7 +20,7 @@ from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import PageParams, page_params
 from medsec.api.params import ObjectId
-from medsec.findings import decisions, exports, services, vex
+from medsec.findings import affected, decisions, exports, services, vex
 from medsec.findings.schemas import (
     AffectedOut,
     FindingOut,
@@ -29,6 +29,7 @@ from medsec.findings.schemas import (
     TriageOut,
     VersionFindingsOut,
     VexDocumentOut,
+    affected_out,
     findings_out,
     item_out,
     version_findings_out,
@@ -89,20 +90,18 @@ def fleet_export(
 
 @router.get("/vulnerabilities/{record_id}/affected-assets")
 def affected_assets(
-    record_id: Vulnerability, actor: AssetReader, session: DbSession
+    record_id: Vulnerability,
+    actor: AssetReader,
+    session: DbSession,
+    suppressed: Annotated[
+        bool, Query(description="also the assets VEX or triage says are not affected or fixed")
+    ] = False,
 ) -> list[AffectedOut]:
-    """The hospital's devices a stored OSV record concerns, by package (matching only:
-    the first answer to "are we affected?"; the findings apply VEX and triage)."""
-    return [
-        AffectedOut(
-            asset_id=a.asset.id,
-            asset_serial=a.asset.serial,
-            status=a.status.value,
-            component=a.component,
-            explanation=a.explanation,
-        )
-        for a in services.affected_by_stored(session, actor, record_id)
-    ]
+    """The hospital's devices a stored OSV record (or NVD CVE) concerns, as their findings
+    say: ecosystem-correct version and CPE matching, the manufacturer's VEX and the
+    hospital's triage applied — open first, then unknown version (then suppressed)."""
+    found = affected.affected_by_stored(session, actor, record_id, suppressed=suppressed)
+    return [affected_out(a) for a in found]
 
 
 @router.get("/assets/{asset_id}/findings")

@@ -75,13 +75,10 @@ def current_components(session: Session, organization_id: int) -> Components:
         return found
 
 
-def assessment(session: Session, organization_id: int) -> tuple[Components, Assessment]:
-    """The organization's components and every asset's findings, up to date."""
+def current_decisions(session: Session, organization_id: int, components: Components) -> Decisions:
+    """The manufacturers' VEX (for the versions the assets link to: the components are part
+    of the key) and the organization's triage, reloaded when either changed."""
     state = _state(session)
-    known = current_knowledge(session)
-    components = current_components(session, organization_id)
-    # Decisions are loaded for the versions the assets link to: components are part of
-    # their key.
     stamp = (*fleet.decisions_fingerprint(session, organization_id), components.fingerprint)
     with state.lock:
         decisions = state.decisions.get(organization_id)
@@ -89,6 +86,16 @@ def assessment(session: Session, organization_id: int) -> tuple[Components, Asse
             decisions = state.decisions[organization_id] = fleet.load_decisions(
                 session, organization_id, components, stamp
             )
+        return decisions
+
+
+def assessment(session: Session, organization_id: int) -> tuple[Components, Assessment]:
+    """The organization's components and every asset's findings, up to date."""
+    state = _state(session)
+    known = current_knowledge(session)
+    components = current_components(session, organization_id)
+    decisions = current_decisions(session, organization_id, components)
+    with state.lock:
         key = (known.fingerprint, components.fingerprint, decisions.fingerprint)
         found = state.assessments.get(organization_id)
         if found is None or found.key != key:

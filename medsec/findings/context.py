@@ -17,16 +17,22 @@ internet's):
 
 **Manufacturer priority** of a vulnerability on an asset: the priority of a published
 update release of the asset's product (the product of its linked profile version) whose
-``fixes`` list the vulnerability id (or an alias); the highest when several do. A
-release's priority is a level of the profile's own scale; it counts when its name is one
-of ``critical``, ``high``, ``medium`` (or ``moderate``), ``low``, case-blind — any other
-name (``Routine``) gives no factor.
+``fixes`` list the vulnerability id (or an alias), and the priority stated in the
+manufacturer's CSAF advisories about the asset's product
+(:mod:`medsec.findings.advisory_priority`); the highest when several do (:func:`merged`),
+named with where it was stated. A release's priority is a level of the profile's own
+scale; it counts when its name is one of ``critical``, ``high`` (or ``important``),
+``medium`` (or ``moderate``), ``low``, case-blind — any other name (``Routine``) gives no
+factor.
 
 >>> found = exposures({1: False, 2: True, 3: False, 4: False}, [(2, 1, False), (1, 3, False)])
 >>> {zone: exposure.value for zone, exposure in found.items()}
 {1: 'internet', 2: 'internet', 3: 'enterprise', 4: 'isolated'}
->>> level_of(" Moderate"), level_of("Routine")
-(<Level.MEDIUM: 'medium'>, None)
+>>> level_of(" Moderate"), level_of("Important"), level_of("Routine")
+(<Level.MEDIUM: 'medium'>, <Level.HIGH: 'high'>, None)
+>>> merged(Priorities({"CVE-1": Stated(Level.LOW, "update release 2")}),
+...        Priorities({"CVE-1": Stated(Level.HIGH, "advisory A-1")}))["CVE-1"].source
+'advisory A-1'
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from medsec.inventory.models import Site, Zone
 from medsec.network.models import Conduit, ZoneNetwork
 from medsec.updates.kinds import Status
 from medsec.updates.models import UpdateRelease
-from medsec.vulns.priority import Exposure, Level
+from medsec.vulns.priority import Exposure, Level, Stated
 
 #: A conduit as :func:`exposures` reads it: (from zone id, to zone id, bidirectional).
 Link = tuple[int, int, bool]
@@ -48,6 +54,7 @@ Link = tuple[int, int, bool]
 _LEVELS = {
     "critical": Level.CRITICAL,
     "high": Level.HIGH,
+    "important": Level.HIGH,
     "medium": Level.MEDIUM,
     "moderate": Level.MEDIUM,
     "low": Level.LOW,
@@ -93,16 +100,16 @@ def level_of(name: str | None) -> Level | None:
     return _LEVELS.get((name or "").strip().casefold())
 
 
-class Priorities(Mapping[str, Level]):
-    """The manufacturer's priority by vulnerability id: an immutable, hashable mapping (a
-    priority is computed once per distinct context, see :func:`medsec.vulns.priority
-    .prioritise`)."""
+class Priorities(Mapping[str, Stated]):
+    """The manufacturer's priority by vulnerability id, with where it was stated: an
+    immutable, hashable mapping (a priority is computed once per distinct context, see
+    :func:`medsec.vulns.priority.prioritise`)."""
 
-    def __init__(self, items: Mapping[str, Level]) -> None:
+    def __init__(self, items: Mapping[str, Stated]) -> None:
         self._items = dict(items)
         self._hash = hash(frozenset(self._items.items()))
 
-    def __getitem__(self, key: str) -> Level:
+    def __getitem__(self, key: str) -> Stated:
         return self._items[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -123,29 +130,54 @@ class Priorities(Mapping[str, Level]):
         return f"Priorities({self._items!r})"
 
 
+def keep_highest(found: dict[str, Stated], vulnerability: str, stated: Stated) -> None:
+    """Keep ``stated`` for ``vulnerability`` unless a higher (or equal, earlier) level is."""
+    kept = found.get(vulnerability)
+    if kept is None or kept.level.rank < stated.level.rank:
+        found[vulnerability] = stated
+
+
+def merged(*priorities: Priorities | None) -> Priorities | None:
+    """The highest priority of each id over several sources (the earlier on a tie)."""
+    given = [p for p in priorities if p]
+    if len(given) < 2:
+        return given[0] if given else None
+    found: dict[str, Stated] = {}
+    for p in given:
+        for vulnerability, stated in p.items():
+            keep_highest(found, vulnerability, stated)
+    return Priorities(found)
+
+
 def release_priorities(session: Session, product_ids: Iterable[int]) -> dict[int, Priorities]:
     """By product id: the highest priority its published releases give each id they fix
     (products whose releases give none are absent)."""
     wanted = list(set(product_ids))
-    found: dict[int, dict[str, Level]] = {}
+    found: dict[int, dict[str, Stated]] = {}
     if not wanted:
         return {}
     rows = session.execute(
-        select(UpdateRelease.product_id, UpdateRelease.fixes, UpdateRelease.priority).where(
+        select(
+            UpdateRelease.product_id,
+            UpdateRelease.version,
+            UpdateRelease.fixes,
+            UpdateRelease.priority,
+        )
+        .where(
             UpdateRelease.product_id.in_(wanted),
             UpdateRelease.status == Status.PUBLISHED.value,
             UpdateRelease.priority.is_not(None),
         )
+        .order_by(UpdateRelease.id)
     )
-    for product_id, fixes, name in rows:
+    for product_id, version, fixes, name in rows:
         level = level_of(name)
         if level is None:
             continue
         by_id = found.setdefault(product_id, {})
+        stated = Stated(level, f"update release {version}")
         for vulnerability in fixes or ():
-            kept = by_id.get(vulnerability)
-            if kept is None or kept.rank < level.rank:
-                by_id[vulnerability] = level
+            keep_highest(by_id, vulnerability, stated)
     return {p: Priorities(v) for p, v in found.items() if v}
 
 

@@ -19,15 +19,16 @@ component + vulnerability (:mod:`medsec.vulns.vex.resolve`), never by CVE id alo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from medsec.findings import advisory_priority
 from medsec.findings import context as asset_context
-from medsec.findings.knowledge import Fingerprint, Knowledge, package_identity
+from medsec.findings.knowledge import Fingerprint, Knowledge, cpe_product, package_identity
 from medsec.findings.models import TriageRow, VexDocumentRow, VexStatementRow
 from medsec.inventory.fields import Criticality
 from medsec.inventory.models import Asset
@@ -88,15 +89,60 @@ class Components:
     boms: dict[int, Bom]
     #: asset id → the id of the SBOM it is scanned with.
     source_of: dict[int, int]
-    #: (ecosystem, name key) → package → ids of the SBOMs that hold it.
-    by_package: dict[tuple[str, str], dict[Package, set[int]]] = field(default_factory=dict)
+    #: (ecosystem, name key) → package → SBOM id → positions of the components that are
+    #: the package in ``boms[id].sbom.components``.
+    by_package: dict[tuple[str, str], dict[Package, dict[int, list[int]]]] = field(
+        default_factory=dict
+    )
+    #: CPE (vendor, product), case-folded → SBOM id → positions of the components with
+    #: such a CPE.
+    by_cpe: dict[tuple[str, str], dict[int, list[int]]] = field(default_factory=dict)
     #: profile version id → the manufacturer's priority by vulnerability id (its product's
     #: published releases; versions without any are absent).
     priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
+    #: asset id → the manufacturer's priority by vulnerability id stated in the advisories
+    #: about the asset's product (:mod:`medsec.findings.advisory_priority`).
+    advisory_priorities: dict[int, asset_context.Priorities] = field(default_factory=dict)
+
+    def priorities_of(self, asset: AssetInfo) -> asset_context.Priorities | None:
+        """The manufacturer's priorities for one asset: its version's releases' and its
+        product's advisories', the highest of each id."""
+        pv = asset.profile_version_id
+        return asset_context.merged(
+            self.priorities.get(pv) if pv is not None else None,
+            self.advisory_priorities.get(asset.id),
+        )
+
+    #: SBOM id → the assets scanned with it (built on first use).
+    _scanned_by: dict[int, list[int]] | None = field(default=None, repr=False)
 
     def assets_scanned_with(self, sbom_ids: Iterable[int]) -> list[int]:
-        wanted = set(sbom_ids)
-        return sorted(a for a, s in self.source_of.items() if s in wanted)
+        if self._scanned_by is None:
+            found: dict[int, list[int]] = {}
+            for asset_id, sbom_id in sorted(self.source_of.items()):
+                found.setdefault(sbom_id, []).append(asset_id)
+            self._scanned_by = found
+        by = self._scanned_by
+        return sorted(a for s in set(sbom_ids) for a in by.get(s, ()))
+
+    def via(self, sbom_id: int) -> str:
+        """``asset`` (an asset's own SBOM) or ``product-version`` (a version's)."""
+        return "asset" if self.boms[sbom_id].asset_id is not None else "product-version"
+
+    def index(self, bom: Bom) -> None:
+        """Add ``bom`` and index its components by package and by CPE vendor:product."""
+        self.boms[bom.id] = bom
+        self._scanned_by = None
+        for position, c in enumerate(bom.sbom.components):
+            package = package_identity(c.purl, c.cpe, c.name, c.version)
+            if package is None:
+                continue
+            if package.ecosystem is not None:
+                key = package_key(package.ecosystem, package.name)
+                held = self.by_package.setdefault(key, {}).setdefault(package, {})
+                held.setdefault(bom.id, []).append(position)
+            if package.cpe and (product := cpe_product(package.cpe)) is not None:
+                self.by_cpe.setdefault(product, {}).setdefault(bom.id, []).append(position)
 
 
 @dataclass(frozen=True)
@@ -134,7 +180,13 @@ def components_fingerprint(session: Session, organization_id: int) -> Fingerprin
     versions = session.execute(
         select(func.count(ProfileVersion.id), func.max(ProfileVersion.published_at))
     ).one()
-    return (*assets, *sboms, *versions, asset_context.fingerprint(session, organization_id))
+    return (
+        *assets,
+        *sboms,
+        *versions,
+        asset_context.fingerprint(session, organization_id),
+        advisory_priority.fingerprint(session, organization_id),
+    )
 
 
 def decisions_fingerprint(session: Session, organization_id: int) -> Fingerprint:
@@ -203,6 +255,19 @@ def bom_of(row: Any, components: list[Any], product: Component, **owner: int | N
     return Bom(row.id, sbom, tuple(c.id for c in components), row.filename, **owner)
 
 
+def product_of(row: Any, name: str, version: str | None) -> Component:
+    """The product a stored SBOM describes, with its purl and CPE (what identifies it
+    across versions, see :func:`medsec.vulns.triage.product_key`)."""
+    return Component(
+        ref=None,
+        type="device",
+        name=name,
+        version=version,
+        purl=row.product_purl,
+        cpe=row.product_cpe,
+    )
+
+
 _SBOM_COLUMNS = (
     StoredSbom.id,
     StoredSbom.format,
@@ -211,6 +276,8 @@ _SBOM_COLUMNS = (
     StoredSbom.filename,
     StoredSbom.product_name,
     StoredSbom.product_version,
+    StoredSbom.product_purl,
+    StoredSbom.product_cpe,
     StoredSbom.asset_id,
     StoredSbom.profile_version_id,
 )
@@ -275,7 +342,7 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
     for v in shared:
         name = str(v.product_name or v[-2])
         version = str(v.product_version or v[-1])
-        product = Component(ref=None, type="device", name=name, version=version)
+        product = product_of(v, name, version)
         boms[v.id] = bom_of(v, rows[v.id], product, profile_version_id=v.profile_version_id)
         by_version[v.profile_version_id] = v.id
     for r in own:
@@ -284,21 +351,17 @@ def load_components(session: Session, organization_id: int, stamp: Fingerprint) 
             continue
         name = r.product_name or f"{asset.vendor} {asset.model}"
         firmware = r.product_version or asset.firmware_version
-        product = Component(ref=None, type="device", name=name, version=firmware)
+        product = product_of(r, name, firmware)
         boms[r.id] = bom_of(r, rows[r.id], product, asset_id=r.asset_id)
         source_of[asset.id] = r.id
     for asset in assets.values():
         if asset.id not in source_of and asset.profile_version_id in by_version:
             source_of[asset.id] = by_version[asset.profile_version_id]
-    found = Components(stamp, assets, boms, source_of)
+    found = Components(stamp, assets, {}, source_of)
     found.priorities = version_priorities(session, linked)
+    found.advisory_priorities = advisory_priority.by_asset(session, organization_id)
     for bom in boms.values():
-        for c in bom.sbom.components:
-            package = package_identity(c.purl, c.cpe, c.name, c.version)
-            if package is None or package.ecosystem is None:
-                continue
-            key = package_key(package.ecosystem, package.name)
-            found.by_package.setdefault(key, {}).setdefault(package, set()).add(bom.id)
+        found.index(bom)
     return found
 
 
@@ -430,21 +493,30 @@ def scan_bom(
     return tuple((rows[id(f.component)], f) for f in found)
 
 
-def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
-    """Every asset's findings; each (SBOM, product version, criticality, exposure) scanned
-    once (the manufacturer's priorities follow from the product version)."""
-    memo: dict[tuple[int, int | None, str, Exposure | None], Scanned] = {}
+def scan_assets(
+    components: Components,
+    decisions: Decisions,
+    knowledge: Knowledge,
+    asset_ids: Iterable[int],
+    boms: Mapping[int, Bom] | None = None,
+) -> dict[int, Scanned]:
+    """The findings of each asset of ``asset_ids``, scanned with its SBOM (or with the part
+    of it ``boms`` holds); each (SBOM, product version, criticality, exposure,
+    manufacturer's priorities) scanned once."""
+    boms = components.boms if boms is None else boms
+    memo: dict[tuple[Any, ...], Scanned] = {}
     by_asset: dict[int, Scanned] = {}
-    for asset_id, sbom_id in components.source_of.items():
+    for asset_id in asset_ids:
+        sbom_id = components.source_of[asset_id]
         asset = components.assets[asset_id]
         pv = asset.profile_version_id
-        key = (sbom_id, pv, asset.criticality, asset.exposure)
+        priorities = components.priorities_of(asset)
+        key = (sbom_id, pv, asset.criticality, asset.exposure, priorities)
         scanned = memo.get(key)
         if scanned is None:
             vex = decisions.vex.get(pv, ()) if pv is not None else ()
-            priorities = components.priorities.get(pv) if pv is not None else None
             scanned = memo[key] = scan_bom(
-                components.boms[sbom_id],
+                boms[sbom_id],
                 pv,
                 asset.criticality,
                 knowledge,
@@ -454,5 +526,11 @@ def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -
                 priorities,
             )
         by_asset[asset_id] = scanned
+    return by_asset
+
+
+def assess(components: Components, decisions: Decisions, knowledge: Knowledge) -> Assessment:
+    """Every asset's findings (:func:`scan_assets` over every asset with an SBOM)."""
+    by_asset = scan_assets(components, decisions, knowledge, components.source_of)
     stamp = (knowledge.fingerprint, components.fingerprint, decisions.fingerprint)
     return Assessment(stamp, by_asset, knowledge.distinct_packages)

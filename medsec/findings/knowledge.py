@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from medsec.sbom.model import Component
+from medsec.vulns.cpe import parse_cpe
 from medsec.vulns.errors import InvalidCpe
 from medsec.vulns.findings import matches_of, package_of
 from medsec.vulns.matcher import Index, Match
@@ -48,6 +49,17 @@ def package_identity(
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def cpe_product(cpe: str) -> tuple[str, str] | None:
+    """The (vendor, product) of a CPE 2.3 name, case-folded: the key NVD configurations
+    are looked up by (None for a CPE that does not parse)."""
+    try:
+        parsed = parse_cpe(cpe)
+    except InvalidCpe:
+        return None
+    return parsed.vendor.casefold(), parsed.product.casefold()
+
+
 def fingerprint(session: Session) -> Fingerprint:
     """Changes whenever the vulnerability store does."""
     records = session.execute(
@@ -68,7 +80,8 @@ def fingerprint(session: Session) -> Fingerprint:
     return (*records, *kev)
 
 
-def _kev(session: Session) -> KevCatalog | None:
+def kev_catalog(session: Session) -> KevCatalog | None:
+    """The stored KEV catalog (None when none was imported)."""
     rows = session.scalars(select(KevEntryRow).order_by(KevEntryRow.cve_id)).all()
     if not rows:
         return None
@@ -155,4 +168,4 @@ def load(session: Session, stamp: Fingerprint | None = None) -> Knowledge:
                 summaries[record.id] = record.summary
         elif source == "nvd":
             cves.append(NvdCve.model_validate(document))
-    return Knowledge(stamp, index, tuple(cves), _kev(session), summaries)
+    return Knowledge(stamp, index, tuple(cves), kev_catalog(session), summaries)

@@ -48,6 +48,8 @@ class FactorOut(BaseModel):
     name: str
     value: str
     contribution: float
+    #: Where the value was stated (the manufacturer's advisory or update release), if any.
+    source: str | None = None
 
 
 class FindingOut(BaseModel):
@@ -117,10 +119,23 @@ class TriageOut(BaseModel):
 class AffectedOut(BaseModel):
     asset_id: int
     asset_serial: str
-    #: ``affected`` or ``unknown-version``.
+    #: The finding's state: ``affected``, ``under_investigation``, ``unknown-version``, or
+    #: (suppressed, listed with ``suppressed=true``) ``not_affected``, ``fixed``.
     status: str
+    #: What matching alone says: ``affected`` or ``unknown-version``.
+    match_status: str
+    #: ``high`` (ecosystem, name and version order) or ``low`` (CPE).
+    confidence: str
     component: str
+    component_id: int
+    #: Why it matched: the range, listed version or CPE criterion and bounds.
     explanation: str
+    #: The statement that decided the state (manufacturer VEX or hospital triage), if any.
+    decided_by: StatementOut | None
+    priority: str
+    priority_explanation: str
+    #: ``asset`` (its own SBOM) or ``product-version`` (its linked version's SBOM).
+    via: str
 
 
 class VexDocumentOut(BaseModel):
@@ -175,7 +190,9 @@ def finding_out(component_id: int, f: Finding, item: AssetFinding | None = None)
         ),
         statements=[statement_out(s) for s in f.statements],
         factors=[
-            FactorOut(name=x.name, value=x.value, contribution=x.contribution)
+            FactorOut(
+                name=x.name, value=x.value, contribution=x.contribution, source=x.source or None
+            )
             for x in f.priority.factors
         ],
         priority_explanation=f.priority.explanation(),
@@ -184,6 +201,24 @@ def finding_out(component_id: int, f: Finding, item: AssetFinding | None = None)
         asset_serial=item.asset.serial if item else None,
         sbom_id=item.sbom_id if item else None,
         via=item.via if item else None,
+    )
+
+
+def affected_out(a: AssetFinding) -> AffectedOut:
+    f, c = a.finding, a.finding.component
+    return AffectedOut(
+        asset_id=a.asset.id,
+        asset_serial=a.asset.serial,
+        status=f.state.value,
+        match_status=f.match.status.value,
+        confidence=f.match.confidence.value,
+        component=f"{c.name}@{c.version}" if c.version else c.name,
+        component_id=a.component_id,
+        explanation=f.match.explanation,
+        decided_by=statement_out(f.decisive) if f.decisive is not None else None,
+        priority=f.priority.level.value,
+        priority_explanation=f.priority.explanation(),
+        via=a.via,
     )
 
 

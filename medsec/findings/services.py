@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
@@ -31,12 +30,8 @@ from medsec.findings.fleet import AssetInfo, Bom
 from medsec.inventory import services as inventory
 from medsec.products import services as products
 from medsec.sbom import services as sboms
-from medsec.sbom.model import Component
 from medsec.vulns.findings import Finding, FindingState
-from medsec.vulns.matcher import Index, MatchStatus, match, package_key
-from medsec.vulns.models import VulnRecord
 from medsec.vulns.priority import Level
-from medsec.vulns.records import Record
 
 
 @dataclass(frozen=True)
@@ -132,10 +127,6 @@ def _listing(
     )
 
 
-def _via(components: fleet.Components, sbom_id: int) -> str:
-    return "asset" if components.boms[sbom_id].asset_id is not None else "product-version"
-
-
 def _rows(
     components: fleet.Components,
     assessment: fleet.Assessment,
@@ -149,7 +140,7 @@ def _rows(
             continue
         asset = components.assets[asset_id]
         sbom_id = components.source_of[asset_id]
-        via = _via(components, sbom_id)
+        via = components.via(sbom_id)
         out.extend(
             AssetFinding(asset, sbom_id, cid, f, via)
             for cid, f in scanned
@@ -218,7 +209,7 @@ def finding(
         if cid == component_id and f.vulnerability == vulnerability:
             sbom_id = components.source_of[asset.id]
             item = AssetFinding(
-                components.assets[asset.id], sbom_id, cid, f, _via(components, sbom_id)
+                components.assets[asset.id], sbom_id, cid, f, components.via(sbom_id)
             )
             also = [
                 components.assets[a]
@@ -263,11 +254,10 @@ def version_findings(
     if stored is not None:
         version = products.get_version(session, actor, version_id)
         rows = fleet.component_rows(session, [stored.id])
-        product = Component(
-            ref=None,
-            type="device",
-            name=stored.product_name or version.product.name,
-            version=stored.product_version or version.version,
+        product = fleet.product_of(
+            stored,
+            stored.product_name or version.product.name,
+            stored.product_version or version.version,
         )
         bom = fleet.bom_of(stored, rows[stored.id], product, profile_version_id=version_id)
         triage = (
@@ -289,72 +279,6 @@ def version_findings(
         {state: states[state] for state in FindingState},
         {level: open_levels[level] for level in Level},
     )
-
-
-# --------------------------------------------------------------------------- advisories
-
-
-@dataclass(frozen=True)
-class Affected:
-    asset: AssetInfo
-    status: MatchStatus
-    component: str
-    explanation: str
-
-
-def affected_assets(session: Session, actor: Actor, record: Record) -> list[Affected]:
-    """The hospital's assets one (new) OSV record concerns, by package: matched against
-    the component index only (no VEX or triage yet: it is the first answer to "are we
-    affected?"; the fleet page applies them once the record is imported)."""
-    inventory.require(actor, Permission.INVENTORY_READ)
-    components = cache.current_components(session, actor.organization_id)
-    return affected_in(components, record)
-
-
-def affected_by_stored(session: Session, actor: Actor, record_id: str) -> list[Affected]:
-    """:func:`affected_assets` for an OSV record of the store (NotFound if absent)."""
-    inventory.require(actor, Permission.INVENTORY_READ)
-    document = session.scalar(
-        select(VulnRecord.document).where(
-            VulnRecord.source == "osv", VulnRecord.record_id == record_id
-        )
-    )
-    if document is None:
-        raise NotFound(
-            f"no OSV record {record_id} in the vulnerability store",
-            hint="import it with `medsec vulns import osv PATH`",
-        )
-    return affected_assets(session, actor, Record.model_validate(document))
-
-
-def affected_in(components: fleet.Components, record: Record) -> list[Affected]:
-    """:func:`affected_assets` on a loaded component index (the benchmark's entry)."""
-    index = Index()
-    index.add(record)
-    hits: dict[int, tuple[MatchStatus, str, str]] = {}
-    keys = {
-        package_key(a.package.ecosystem, a.package.name)
-        for a in record.affected
-        if a.package is not None
-    }
-    for key in keys:
-        for package, sbom_ids in components.by_package.get(key, {}).items():
-            found = match(index, package)
-            if not found:
-                continue
-            best = next((m for m in found if m.status is MatchStatus.AFFECTED), found[0])
-            for sbom_id in sbom_ids:
-                kept = hits.get(sbom_id)
-                if kept is None or (
-                    kept[0] is MatchStatus.UNKNOWN_VERSION and best.status is MatchStatus.AFFECTED
-                ):
-                    hits[sbom_id] = (best.status, package.describe(), best.explanation)
-    out = [
-        Affected(components.assets[a], *hits[components.source_of[a]])
-        for a in components.assets_scanned_with(hits)
-    ]
-    out.sort(key=lambda x: (x.status is not MatchStatus.AFFECTED, x.asset.serial))
-    return out
 
 
 def open_ids(session: Session, actor: Actor, asset_ids: Sequence[int]) -> dict[int, frozenset[str]]:

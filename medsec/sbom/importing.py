@@ -129,6 +129,20 @@ def source_of_bytes(data: bytes, filename: str) -> Source:
     return _from_sbom(read_sbom_bytes(data, filename))
 
 
+def product_of_stored(gzipped: bytes, filename: str) -> Component | None:
+    """The product (``metadata.component``…) of a document kept gzip-compressed in
+    ``sboms.document`` (migration ``0021`` reads the purl and CPE of SBOMs stored before
+    they had columns of their own). Raises :class:`~medsec.errors.Error` for a document it
+    cannot read."""
+    try:
+        data = zlib.decompress(gzipped, 31)
+    except zlib.error as e:
+        raise Error(f"{filename}: the stored copy is not gzip data ({e})") from e
+    if sniff(data, filename) is SbomFormat.CYCLONEDX_JSON:
+        return _BytesStream(data, filename).header().product
+    return read_sbom_bytes(data, filename).product
+
+
 def source_of_file(path: Path, filename: str, progress: Progress | None = None) -> Source:
     """The SBOM in ``path`` (``filename`` names it in messages). CycloneDX JSON is
     streamed whatever its size (see the module documentation for why); other formats

@@ -62,6 +62,10 @@ class StoredSbom(Base):
     document_stored: Mapped[bool] = mapped_column(default=False)
     product_name: Mapped[str | None] = mapped_column(String(400))
     product_version: Mapped[str | None] = mapped_column(String(200))
+    #: The product's own identifiers (migration ``0021``): what identifies it across its
+    #: versions (hospital triage is keyed by them, see :mod:`medsec.vulns.triage`).
+    product_purl: Mapped[str | None] = mapped_column(Text)
+    product_cpe: Mapped[str | None] = mapped_column(Text)
     ntia: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ntia_passed: Mapped[bool] = mapped_column(default=False)
     component_count: Mapped[int] = mapped_column(Integer, default=0)

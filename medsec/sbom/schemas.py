@@ -25,6 +25,8 @@ class SbomOut(BaseModel):
     document_stored: bool
     product_name: str | None
     product_version: str | None
+    product_purl: str | None = None
+    product_cpe: str | None = None
     component_count: int
     ntia_passed: bool
     source: str

@@ -109,6 +109,8 @@ def store(
         document_stored=document.gzipped is not None,
         product_name=product.name[:400] if product is not None else None,
         product_version=product.version[:200] if product and product.version else None,
+        product_purl=product.purl if product is not None else None,
+        product_cpe=product.cpe if product is not None else None,
         source=origin,
         uploaded_by=uploaded_by,
         uploaded_at=utcnow(),

@@ -10,7 +10,9 @@ CVSS base score            the score, 0–10 (CVSS 4.0 when a 4.0 vector is give
                            vector: 5.0, and the explanation says it was assumed
 KEV                        +2.0 when CISA lists the id or an alias as exploited
 EPSS                       +2.0 × the probability (0–1) from the EPSS file
-manufacturer priority      critical +2.0, high +1.0, medium 0, low −1.0
+manufacturer priority      critical +2.0, high +1.0, medium 0, low −1.0 (the factor names
+                           where the manufacturer stated it: an advisory, an update
+                           release)
 zone exposure              internet +1.5, enterprise 0, isolated −1.0
 clinical criticality       life-sustaining +1.5, high +1.0, medium 0, low −0.5
 =========================  ===============================================================
@@ -92,10 +94,21 @@ class Factor:
     name: str
     value: str
     contribution: float
+    #: Where the value was stated (``advisory ACME-2024-1 2 of Acme: impact threat``).
+    source: str = ""
 
     def describe(self) -> str:
         sign = "+" if self.contribution >= 0 else "−"
-        return f"{self.name} {self.value}: {sign}{abs(self.contribution):g}"
+        where = f" ({self.source})" if self.source else ""
+        return f"{self.name} {self.value}{where}: {sign}{abs(self.contribution):g}"
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A manufacturer's priority for a vulnerability, and where it stated it."""
+
+    level: Level
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,7 @@ class AssetContext:
     exposure: Exposure | None = None
     criticality: Criticality | None = None
     #: The manufacturer's priority per vulnerability id (from an advisory or update).
-    manufacturer_priority: Mapping[str, Level] | None = None
+    manufacturer_priority: Mapping[str, Level | Stated] | None = None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -173,7 +186,7 @@ def prioritise(
     *,
     kev: bool = False,
     epss: float | None = None,
-    manufacturer: Level | None = None,
+    manufacturer: Level | Stated | None = None,
     context: AssetContext | None = None,
     suppressed: str | None = None,
 ) -> Priority:
@@ -199,7 +212,7 @@ def _prioritise_once(
     vectors: tuple[str, ...],
     kev: bool,
     epss: float | None,
-    manufacturer: Level | None,
+    manufacturer: Level | Stated | None,
     context: AssetContext | None,
     suppressed: str | None,
 ) -> Priority:
@@ -218,7 +231,7 @@ def _prioritise(
     *,
     kev: bool = False,
     epss: float | None = None,
-    manufacturer: Level | None = None,
+    manufacturer: Level | Stated | None = None,
     context: AssetContext | None = None,
     suppressed: str | None = None,
 ) -> Priority:
@@ -236,10 +249,10 @@ def _prioritise(
         factors.append(Factor("KEV", "known exploited", KEV_POINTS))
     if epss is not None:
         factors.append(Factor("EPSS", f"{epss:.3f}", round(EPSS_WEIGHT * epss, 2)))
-    if manufacturer is not None and manufacturer in MANUFACTURER_POINTS:
-        factors.append(
-            Factor("manufacturer priority", manufacturer.value, MANUFACTURER_POINTS[manufacturer])
-        )
+    stated = Stated(manufacturer) if isinstance(manufacturer, Level) else manufacturer
+    if stated is not None and stated.level in MANUFACTURER_POINTS:
+        points = MANUFACTURER_POINTS[stated.level]
+        factors.append(Factor("manufacturer priority", stated.level.value, points, stated.source))
     if context is not None and context.exposure is not None:
         factors.append(
             Factor("zone exposure", context.exposure.value, EXPOSURE_POINTS[context.exposure])

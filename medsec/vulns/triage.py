@@ -2,8 +2,11 @@
 
 A :class:`TriageRecord` is an analyst's decision (a VEX status with a justification and a
 note) about one vulnerability in one component of one product. It is keyed by the
-product (its purl without version, else its name), the component (its purl without
-version, else its name) and the vulnerability id.
+**identity** of the product and of the component — the purl without version (and
+qualifiers) where there is one, else the CPE's vendor and product (``cpe:vendor:product``,
+lower-cased), else the name (with its group) — and the vulnerability id. The identity
+leaves the version out, so the record meets the component again in the next SBOM of the
+product.
 
 **"Unchanged" rule.** A record applies to a component of a later SBOM when product,
 component and vulnerability keys are equal *and* the component is unchanged:
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from medsec.sbom.model import NO_HASHES, Component, Sbom
+from medsec.vulns.cpe import parse_cpe
+from medsec.vulns.errors import InvalidCpe
 from medsec.vulns.vex.model import (
     Justification,
     SourceKind,
@@ -39,9 +44,27 @@ __all__ = ["TriageRecord", "carried_over", "component_key", "product_key", "reco
 
 
 def component_key(component: Component) -> str:
-    """The component's identity across versions: purl without version, else its name."""
+    """The component's identity across versions: purl without version, else CPE vendor and
+    product, else its name.
+
+    >>> component_key(Component(ref=None, type="library", name="zlib",
+    ...     purl="pkg:deb/debian/zlib@1.2?arch=amd64"))
+    'pkg:deb/debian/zlib'
+    >>> component_key(Component(ref=None, type="firmware", name="RTOS",
+    ...     cpe="cpe:2.3:o:Acme:RTOS:4.1:*:*:*:*:*:*:*"))
+    'cpe:acme:rtos'
+    >>> component_key(Component(ref=None, type="library", name="libx", group="acme"))
+    'acme/libx'
+    """
     if component.purl:
         return purl_without_version(component.purl)
+    if component.cpe:
+        try:
+            cpe = parse_cpe(component.cpe)
+        except InvalidCpe:
+            pass  # not a CPE the matcher reads either: the name identifies it
+        else:
+            return f"cpe:{cpe.vendor}:{cpe.product}".casefold()
     return (f"{component.group}/" if component.group else "") + component.name
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from medsec.findings.context import Link, Priorities, exposures, level_of
-from medsec.vulns.priority import Level
+from medsec.findings.context import Link, Priorities, exposures, level_of, merged
+from medsec.vulns.priority import Level, Stated
 
 NET, DMZ, WARD, LAB = 1, 2, 3, 4
 ZONES = {NET: True, DMZ: False, WARD: False, LAB: False}
@@ -40,6 +40,7 @@ def test_exposure_of_each_zone(conduits: list[Link], expected: dict[int, str]) -
     [
         ("Critical", Level.CRITICAL),
         ("HIGH", Level.HIGH),
+        ("Important", Level.HIGH),
         ("medium", Level.MEDIUM),
         (" Moderate ", Level.MEDIUM),
         ("low", Level.LOW),
@@ -55,8 +56,33 @@ def test_a_release_priority_counts_when_it_names_a_level_of_the_formula(
     assert level_of(name) is level
 
 
+HIGH = Stated(Level.HIGH, "update release 2")
+
+
 def test_priorities_are_hashable_and_equal_by_content() -> None:
-    first = Priorities({"CVE-1": Level.HIGH})
-    assert first == Priorities({"CVE-1": Level.HIGH}) == {"CVE-1": Level.HIGH}
-    assert hash(first) == hash(Priorities({"CVE-1": Level.HIGH}))
-    assert first != Priorities({"CVE-1": Level.LOW})
+    first = Priorities({"CVE-1": HIGH})
+    assert first == Priorities({"CVE-1": HIGH}) == {"CVE-1": HIGH}
+    assert hash(first) == hash(Priorities({"CVE-1": HIGH}))
+    assert first != Priorities({"CVE-1": Stated(Level.LOW, "update release 2")})
+    # Where it was stated is part of the priority (the finding names it).
+    assert first != Priorities({"CVE-1": Stated(Level.HIGH, "advisory A-1")})
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        ([], None),
+        ([{"CVE-1": HIGH}], {"CVE-1": HIGH}),
+        # The highest of each id; on a tie the earlier source (releases come first).
+        (
+            [{"CVE-1": HIGH, "CVE-2": Stated(Level.LOW, "r")},
+             {"CVE-1": Stated(Level.HIGH, "a"), "CVE-2": Stated(Level.CRITICAL, "a")}],
+            {"CVE-1": HIGH, "CVE-2": Stated(Level.CRITICAL, "a")},
+        ),
+    ],
+)  # fmt: skip
+def test_merged_priorities_keep_the_highest_of_each_id(
+    sources: list[dict[str, Stated]], expected: dict[str, Stated] | None
+) -> None:
+    found = merged(*(Priorities(s) for s in sources), None)
+    assert (dict(found) if found is not None else None) == expected

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from medsec.sbom import read_sbom_bytes
-from medsec.sbom.model import Sbom
+from medsec.sbom.model import Component, Sbom
 from medsec.vulns.findings import FindingState, scan
 from medsec.vulns.matcher import Index
 from medsec.vulns.priority import AssetContext, EpssScores, Exposure, Level
 from medsec.vulns.records import Record
 from medsec.vulns.sarif import to_sarif
 from medsec.vulns.sources.kev import KevCatalog
-from medsec.vulns.triage import record, unchanged
+from medsec.vulns.triage import component_key, record, unchanged
 from medsec.vulns.vex import SourceKind, VexStatus, cyclonedx, openvex, read_vex_bytes
 from medsec.vulns.vex.model import Justification
 
@@ -266,6 +266,28 @@ def test_unchanged_rule(
         hashes=[{"alg": "SHA-256", "content": new_hashes}] if new_hashes else None,
     )
     assert unchanged(t, next(c for c in new.components if c.name == "jinja2")) is expected
+
+
+@pytest.mark.parametrize(
+    ("purl", "cpe", "name", "group", "identity"),
+    [
+        # A purl identifies it: version, qualifiers and subpath are left out.
+        ("pkg:deb/debian/zlib@1.2.13?arch=amd64", None, "zlib", None, "pkg:deb/debian/zlib"),
+        ("pkg:pypi/jinja2@2.10", "cpe:2.3:a:pallets:jinja:2.10:*:*:*:*:*:*:*", "Jinja", None,
+         "pkg:pypi/jinja2"),
+        # No purl: the CPE's vendor and product (the name may be spelt differently).
+        (None, "cpe:2.3:o:Acme:RTOS:4.1:*:*:*:*:*:*:*", "Acme RTOS", None, "cpe:acme:rtos"),
+        (None, "cpe:2.3:o:acme:rtos:4.2:*:*:*:*:*:*:*", "rtos", None, "cpe:acme:rtos"),
+        # Neither (or a CPE that does not parse): the name, with its group.
+        (None, None, "libfoo", "acme", "acme/libfoo"),
+        (None, "not a cpe", "libfoo", None, "libfoo"),
+    ],
+)  # fmt: skip
+def test_a_component_is_identified_by_purl_else_cpe_else_name(
+    purl: str | None, cpe: str | None, name: str, group: str | None, identity: str
+) -> None:
+    c = Component(ref=None, type="library", name=name, purl=purl, cpe=cpe, group=group)
+    assert component_key(c) == identity
 
 
 def test_later_manufacturer_statement_replaces_older_triage() -> None:

@@ -22,6 +22,8 @@ from medsec.inventory.schemas import SiteIn
 from medsec.network.models import Conduit, ZoneNetwork
 from medsec.products import services as products
 from medsec.sbom import services as sboms
+from medsec.vulns.sources.csaf import parse_advisory
+from medsec.vulns.store import import_csaf
 
 from .conftest import EXAMPLES, Browser, Site, csrf_of, text_of
 
@@ -158,3 +160,54 @@ def test_a_finding_page_lists_the_zone_exposure_among_the_priority_factors(
     assert link
     text = text_of(browser.follow(link.group(1)).text)
     assert "zone exposure internet: +1.5" in text and "clinical criticality high: +1" in text
+
+
+def test_a_finding_page_names_the_manufacturers_advisory_its_priority_came_from(
+    fleet: Fleet,
+) -> None:
+    advisory = {
+        "document": {
+            "category": "csaf_security_advisory",
+            "csaf_version": "2.0",
+            "publisher": {
+                "category": "vendor",
+                "name": "Northwind PSIRT",
+                "namespace": "https://northwind.example",
+            },
+            "title": "zlib in the LVP 3000",
+            "tracking": {
+                "id": "NW-2026-07",
+                "current_release_date": "2026-11-01T00:00:00Z",
+                "initial_release_date": "2026-11-01T00:00:00Z",
+                "revision_history": [],
+                "status": "final",
+                "version": "3",
+            },
+        },
+        "product_tree": {
+            "branches": [
+                {"category": "vendor", "name": "Northwind Infusion Systems", "branches": [
+                    {"category": "product_name", "name": "LVP-3000", "branches": [
+                        {"category": "product_version", "name": "4.2.1",
+                         "product": {"name": "LVP-3000 4.2.1", "product_id": "P"}}]}]}
+            ]
+        },
+        "vulnerabilities": [
+            {
+                "cve": "CVE-2026-40011",
+                "product_status": {"known_affected": ["P"]},
+                "threats": [{"category": "impact", "details": "Critical", "product_ids": ["P"]}],
+            }
+        ],
+    }  # fmt: skip
+    with fleet.site.instance.db.session() as session:
+        import_csaf(session, [parse_advisory(advisory, "nw-2026-07.json")])
+    browser = signed_in(fleet, "analyst")
+    listing = browser.follow("/findings").text
+    link = re.search(r'href="(/inventory/assets/\d+/findings/\d+/CVE-2026-40011)"', listing)
+    assert link
+    text = text_of(browser.follow(link.group(1)).text)
+    assert (
+        "manufacturer priority critical (advisory NW-2026-07 version 3 of Northwind PSIRT: "
+        'impact threat "Critical"): +2'
+    ) in text

@@ -21,7 +21,9 @@ from medsec.vulns.store import import_osv
 PUMP_PURL = "pkg:generic/northwind/lvp-3000@4.2.1"
 
 
-def cyclonedx(components: list[dict[str, Any]], product: str = "Pump firmware") -> bytes:
+def cyclonedx(
+    components: list[dict[str, Any]], product: str = "Pump firmware", purl: str = PUMP_PURL
+) -> bytes:
     return json.dumps(
         {
             "bomFormat": "CycloneDX",
@@ -31,8 +33,8 @@ def cyclonedx(components: list[dict[str, Any]], product: str = "Pump firmware") 
                     "type": "firmware",
                     "bom-ref": "fw",
                     "name": product,
-                    "version": "4.2.1",
-                    "purl": PUMP_PURL,
+                    "version": purl.rpartition("@")[2] if "@" in purl else "4.2.1",
+                    "purl": purl,
                 }
             },
             "components": components,

@@ -143,7 +143,8 @@ def test_the_finding_shows_the_zone_exposure_among_its_factors(
     url = f"/api/v1/assets/{asset}/findings/{item.path}"
     one = client.get(url, headers=auth_header(token)).json()
 
-    assert {"name": "zone exposure", "value": "internet", "contribution": 1.5} in one["factors"]
+    zone = {"name": "zone exposure", "value": "internet", "contribution": 1.5, "source": None}
+    assert zone in one["factors"]
 
 
 def test_a_new_conduit_changes_the_exposure_on_the_next_request(world: World) -> None:
@@ -172,10 +173,10 @@ def test_assets_of_one_context_share_one_scan_and_zones_apart_do_not(world: Worl
 @pytest.mark.parametrize(
     ("priority", "publish", "factor", "level"),
     [
-        ("Critical", True, "manufacturer priority critical: +2", Level.HIGH),
-        ("high", True, "manufacturer priority high: +1", Level.HIGH),
-        ("Moderate", True, "manufacturer priority medium: +0", Level.MEDIUM),
-        ("Low", True, "manufacturer priority low: −1", Level.MEDIUM),
+        ("Critical", True, "manufacturer priority critical (update release 4.2.2): +2", Level.HIGH),
+        ("high", True, "manufacturer priority high (update release 4.2.2): +1", Level.HIGH),
+        ("Moderate", True, "manufacturer priority medium (update release 4.2.2): +0", Level.MEDIUM),
+        ("Low", True, "manufacturer priority low (update release 4.2.2): −1", Level.MEDIUM),
         ("Routine", True, None, Level.MEDIUM),  # not a level of the formula
         ("Critical", False, None, Level.MEDIUM),  # a draft says nothing yet
         (None, True, None, Level.MEDIUM),
@@ -198,7 +199,9 @@ def test_the_highest_priority_of_the_releases_fixing_it_counts(world: World) -> 
 
     item = finding_of(world, world.pumps[1], "PYSEC-T-3")
 
-    assert factors(item)["manufacturer priority"] == "manufacturer priority critical: +2"
+    assert factors(item)["manufacturer priority"] == (
+        "manufacturer priority critical (update release 4.2.3): +2"
+    )
 
 
 def test_the_product_versions_own_findings_carry_the_manufacturers_priority(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from medsec.errors import NotFound, PermissionDenied
-from medsec.findings import services
+from medsec.findings import affected, services
 from medsec.findings.services import FindingFilter
 from medsec.vulns.findings import FindingState
 from medsec.vulns.priority import Level
@@ -133,13 +133,13 @@ def test_a_replaced_sbom_is_scanned_again(world: World) -> None:
 def test_a_new_advisory_lists_the_assets_it_concerns(world: World) -> None:
     advisory = record("PYSEC-T-9", "jinja2", "3.1.0")
     with world.make.session() as session:
-        found = services.affected_assets(session, world.analyst, advisory)
-    assert [(a.asset.serial, a.status.value) for a in found] == [
+        found = affected.affected_assets(session, world.analyst, advisory)
+    assert [(a.asset.serial, a.finding.match.status.value) for a in found] == [
         ("LVP-1", "affected"),
         ("LVP-2", "affected"),
         ("LVP-OWN", "affected"),
     ]
-    assert found[0].explanation == "ECOSYSTEM range: every version, fixed in 3.1.0"
+    assert found[0].finding.match.explanation == "ECOSYSTEM range: every version, fixed in 3.1.0"
 
 
 def test_open_finding_ids_include_aliases_for_update_planning(world: World) -> None:

@@ -158,9 +158,9 @@ MITIGATED = decisions.TriageDecision(
 
 def test_a_triage_decision_applies_to_every_device_with_that_component(world: World) -> None:
     row = triage(world, world.pumps[0], "PYSEC-T-1", MITIGATED)
-    # The product as the stored SBOM names it (its metadata component's name).
+    # The product by its identity: the stored SBOM's product purl, without version.
     assert (row.product_key, row.component_key, row.component_version) == (
-        "Pump firmware",
+        "pkg:generic/northwind/lvp-3000",
         "pkg:pypi/jinja2",
         "2.10",
     )
@@ -181,6 +181,33 @@ def test_triage_carries_over_to_a_new_sbom_while_the_component_is_unchanged(worl
     assert state_of(world, "LVP-OWN", "PYSEC-T-3")[0] == "not_affected"
     world.attach_asset(world.own, cyclonedx([pypi("pydicom", "2.4.1")]))
     assert state_of(world, "LVP-OWN", "PYSEC-T-3") == ("affected", None)
+
+
+@pytest.mark.parametrize(
+    ("product", "purl", "pydicom", "carried"),
+    [
+        # The product renamed in its next SBOM, its purl (without version) the same:
+        # the same product, the same component: carried over.
+        ("LVP-3000 firmware", "pkg:generic/northwind/lvp-3000@4.2.2", "2.4.0", True),
+        # The component's purl changed (another version): a changed component.
+        ("Pump firmware", "pkg:generic/northwind/lvp-3000@4.2.2", "2.4.1", False),
+        # Another product (another purl), even under the same name: not carried.
+        ("Pump firmware", "pkg:generic/northwind/lvp-5000@1.0", "2.4.0", False),
+    ],
+)
+def test_triage_is_keyed_by_the_identity_of_product_and_component(
+    world: World, product: str, purl: str, pydicom: str, carried: bool
+) -> None:
+    row = triage(world, world.own, "PYSEC-T-3", MITIGATED)
+    assert (row.product_key, row.component_key) == (
+        "pkg:generic/northwind/lvp-3000",
+        "pkg:pypi/pydicom",
+    )
+    world.attach_asset(world.own, cyclonedx([pypi("pydicom", pydicom)], product, purl))
+    expected = (
+        ("not_affected", "inline_mitigations_already_exist") if carried else ("affected", None)
+    )
+    assert state_of(world, "LVP-OWN", "PYSEC-T-3") == expected
 
 
 def test_deciding_again_replaces_the_decision(world: World) -> None:
