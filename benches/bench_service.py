@@ -11,7 +11,9 @@ access log off. Loads, each for ``--seconds`` with 64 connections:
   how much of each request is medsec's own work.
 
 Prints requests/s and p99 latency, and the ratio to the goals stated in issue 3
-(≥ 2,000 requests/s with p99 ≤ 50 ms public; ≥ 500 requests/s authenticated).
+(≥ 2,000 requests/s with p99 ≤ 50 ms public; ≥ 500 requests/s authenticated), and the
+CPU time per request of the server's workers and of the database's backends: wall clock
+swings with whatever else runs on the machine, CPU per request much less.
 
     python3 -m uv run python benches/bench_service.py [--seconds 15]
 """
@@ -63,6 +65,11 @@ class Result:
     non_2xx: int
     #: wrk's socket errors: connect, read, write, and requests unanswered after 2 s.
     socket_errors: int
+    #: CPU time (user + system) per request of the server's workers and of the database's
+    #: backends, in ms: what one request costs, much less noisy than wall clock on a
+    #: shared machine.
+    server_cpu_ms: float
+    database_cpu_ms: float
 
 
 def free_port() -> int:
@@ -126,11 +133,74 @@ def parse_latency(value: str) -> float:
     return number
 
 
-def run_wrk(name: str, url: str, seconds: int, header: str | None = None) -> Result:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (the server's workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@dataclass
+class CpuMeter:
+    """CPU time of the server's processes and of the PostgreSQL backends serving the
+    bench database (found in ``pg_stat_activity``; a backend that exits during a run is
+    not counted, so the database figure is a lower bound)."""
+
+    server_pid: int
+    admin_url: str
+    database: str
+
+    def backends(self) -> list[int]:
+        engine = create_engine(self.admin_url)
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": self.database}
+            ).scalars()
+            found = [int(p) for p in pids]
+        engine.dispose()
+        return found
+
+    def sample(self) -> tuple[dict[int, float], dict[int, float]]:
+        server = {p: cpu_seconds(p) for p in [self.server_pid, *descendants(self.server_pid)]}
+        return server, {p: cpu_seconds(p) for p in self.backends()}
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(p, 0.0) for p, t in after.items())
+
+
+def run_wrk(
+    name: str, url: str, seconds: int, meter: CpuMeter, header: str | None = None
+) -> Result:
     command = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", url]
     if header:
         command[1:1] = ["-H", header]
+    server_before, database_before = meter.sample()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    server_after, database_after = meter.sample()
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = parse_latency(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     non_2xx = socket_errors = 0
@@ -140,7 +210,15 @@ def run_wrk(name: str, url: str, seconds: int, header: str | None = None) -> Res
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
         socket_errors = sum(int(g) for g in match.groups())
-    return Result(name, rps, p99, non_2xx, socket_errors)
+    return Result(
+        name,
+        rps,
+        p99,
+        non_2xx,
+        socket_errors,
+        1000 * _spent(server_before, server_after) / max(total, 1),
+        1000 * _spent(database_before, database_after) / max(total, 1),
+    )
 
 
 def main() -> None:
@@ -148,6 +226,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[
+            "public guide",
+            "public security.txt",
+            "authenticated list",
+            "health check (floor)",
+        ],
+        help="run only this load (repeatable)",
+    )
     parser.add_argument(
         "--ready-timeout", type=int, default=300, help="seconds to wait for the server to start"
     )
@@ -194,16 +283,17 @@ def main() -> None:
         for url in (guide, txt):  # warm the per-process caches of both workers
             for _ in range(20):
                 urllib.request.urlopen(url, timeout=5).read()  # noqa: S310 (loopback)
+        meter = CpuMeter(server.pid, admin_url, database)
+        loads = {
+            "public guide": (guide, None),
+            "public security.txt": (txt, None),
+            "authenticated list": (f"{base}/api/v1/products", f"Authorization: Bearer {token}"),
+            "health check (floor)": (f"{base}/healthz", None),
+        }
         results = [
-            run_wrk("public guide", guide, args.seconds),
-            run_wrk("public security.txt", txt, args.seconds),
-            run_wrk(
-                "authenticated list",
-                f"{base}/api/v1/products",
-                args.seconds,
-                f"Authorization: Bearer {token}",
-            ),
-            run_wrk("health check (floor)", f"{base}/healthz", args.seconds),
+            run_wrk(name, url, args.seconds, meter, header)
+            for name, (url, header) in loads.items()
+            if not args.only or name in args.only
         ]
     finally:
         if server is not None:
@@ -220,7 +310,7 @@ def main() -> None:
     print(f"medsec serve --workers {args.workers} on PostgreSQL; wrk -t2 -c64 -d{args.seconds}s")
     print(
         f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}{'sock/timeout':>14}"
-        f"{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}"
+        f"{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}{'server CPU ms':>15}{'db CPU ms':>11}"
     )
     for r in results:
         goal_rps, goal_p99 = GOALS.get(r.name, (None, None))
@@ -229,7 +319,7 @@ def main() -> None:
         print(
             f"{r.name:<22}{r.requests_per_second:>10.0f}{r.p99_ms:>10.1f}{r.non_2xx:>9}"
             f"{r.socket_errors:>14}"
-            f"{rps_ratio:>15}{p99_ratio:>12}"
+            f"{rps_ratio:>15}{p99_ratio:>12}{r.server_cpu_ms:>15.2f}{r.database_cpu_ms:>11.2f}"
         )
     if args.json:
         print(json.dumps([vars(r) for r in results], indent=2))

@@ -12,8 +12,9 @@ import secrets
 from collections.abc import Sequence
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import token_hash
@@ -26,6 +27,8 @@ from medsec.errors import AuthenticationRequired, Error, NotFound
 
 PREFIX = "msk_"
 MAX_DAYS = 366
+#: How precisely a token's ``last_used_at`` is kept: written at most this often.
+USE_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def create_token(
@@ -124,6 +127,34 @@ def resolve_token(session: Session, value: str) -> tuple[User, ApiToken] | None:
     token, user = found
     if token.revoked_at is not None or token.expires_at < now or not user.active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at > USE_RESOLUTION:
+        _note_use(session, token, now)
     return user, token
+
+
+def _note_use(session: Session, token: ApiToken, now: dt.datetime) -> None:
+    """Set ``last_used_at`` if no other request has done so within the resolution.
+
+    Every request that read the token before the first writer committed finds it due,
+    so the write must not queue them on the row's lock (an ORM update would, each one
+    holding the lock until its request commits: under load a convoy of seconds once a
+    minute). One conditional statement instead: the first request locks and writes,
+    the others skip the locked row (PostgreSQL's ``SKIP LOCKED``; SQLite has one writer
+    anyway) or find it already fresh."""
+    due = (
+        select(ApiToken.id)
+        .where(
+            ApiToken.id == token.id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - USE_RESOLUTION),
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    written = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == due)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount:  # type: ignore[attr-defined]
+        set_committed_value(token, "last_used_at", now)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from medsec.accounts.actor import Actor
@@ -123,19 +124,25 @@ def _own(product: Product, actor: Actor) -> bool:
     return product.organization_id == actor.organization_id
 
 
+@cache
+def _products_query() -> Select[Product]:
+    """The products an organization owns or holds. Built once: it backs the API's list
+    page, among the most frequent authenticated requests, and building the statement
+    (and its cache key) each time cost more than running its cached compiled SQL."""
+    organization: BindParameter[int] = bindparam("organization_id")
+    held = select(Holding.product_id).where(Holding.organization_id == organization)
+    return (
+        select(Product)
+        .where((Product.organization_id == organization) | Product.id.in_(held))
+        .order_by(Product.name)
+    )
+
+
 def list_products(session: Session, actor: Actor) -> Sequence[Product]:
     """The actor's own products and the products it holds."""
     actor.require(Permission.PRODUCTS_READ)
-    held = select(Holding.product_id).where(Holding.organization_id == actor.organization_id)
-    return (
-        session.execute(
-            select(Product)
-            .where((Product.organization_id == actor.organization_id) | Product.id.in_(held))
-            .order_by(Product.name)
-        )
-        .scalars()
-        .all()
-    )
+    found = session.execute(_products_query(), {"organization_id": actor.organization_id})
+    return found.scalars().all()
 
 
 def versions(session: Session, actor: Actor, product_id: int) -> Sequence[ProfileVersion]:
