@@ -843,11 +843,13 @@ def fresh_alert(w: World, own: bool) -> Call:
 
     org = w.orgs["clinic" if own else "clinic2"]
     with w.make.session() as session:
-        rule = AlertRule(organization_id=org.id, name=f"rule {next(w.counter)}", kind="event",
+        n = next(w.counter)
+        rule = AlertRule(organization_id=org.id, name=f"rule {n}", kind="event",
                          event_ids=["AUTH-FAIL"])  # fmt: skip
         session.add(rule)
         session.flush()
-        alert = Alert(organization_id=org.id, rule_id=rule.id, dedup_key="k", summary="s")
+        # Its own key: an organization has one open alert per key (a unique index).
+        alert = Alert(organization_id=org.id, rule_id=rule.id, dedup_key=f"k{n}", summary="s")
         session.add(alert)
         session.flush()
         return Call({"alert_id": alert.id})
