@@ -25,7 +25,8 @@ def _broken(tmp_path: Path) -> Path:
 def test_a_valid_advisory_exits_0() -> None:
     result = runner.invoke(app, ["csaf", "validate", str(FIXTURE)])
     assert result.exit_code == 0, result.output
-    assert "valid (0 errors" in result.output
+    # Rich wraps at the terminal's width: a long checkout path split "valid (0 / errors".
+    assert "valid (0 errors" in " ".join(result.output.split())
 
 
 def test_an_invalid_advisory_exits_1_and_explains_in_plain_words(tmp_path: Path) -> None:
