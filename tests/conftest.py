@@ -122,10 +122,22 @@ class Rsyslog:
             time.sleep(0.05)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (for servers the tests start)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class Mailbox:
+    """The handler of a loopback aiosmtpd ``Controller``: keeps every envelope it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
 
 
 def _ca(run: Path, name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -228,7 +240,7 @@ def rsyslog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rsyslog]:
         _unavailable(f"{GTLS} is missing; install the Debian package rsyslog-gnutls")
     run = tmp_path_factory.mktemp("rsyslog")
     make_pki(run)
-    tcp, tls = _free_port(), _free_port()
+    tcp, tls = free_port(), free_port()
     conf = run / "rsyslog.conf"
     conf.write_text(RSYSLOG_CONF.format(run=run, tcp=tcp, tls=tls))
     log = run / "rsyslogd.log"

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import socket
 from collections.abc import Callable
-from typing import Any
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -21,23 +19,9 @@ from medsec.service import Instance
 from medsec.worker import tasks as worker_tasks
 from medsec.worker.queue import build_huey
 
+from ..conftest import Mailbox, free_port
+
 InstanceFactory = Callable[..., Instance]
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_the_job_runs_every_minute(make_instance: InstanceFactory) -> None:
@@ -52,7 +36,7 @@ def test_the_job_runs_every_minute(make_instance: InstanceFactory) -> None:
 
 def test_due_deliveries_go_out_with_the_instance_settings(make_instance: InstanceFactory) -> None:
     base = make_instance()
-    port = _free_port()
+    port = free_port()
     settings = base.settings.model_copy(update={
         "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none",
         "smtp_from": "alerts@hospital.example", "alert_delivery_max_attempts": 2,

@@ -30,6 +30,8 @@ from medsec.monitoring.store import DatabaseStore
 from medsec.monitoring.syslog.framing import Deframer
 from medsec.monitoring.webhooks import WebhookPolicy
 
+from ...conftest import Mailbox, free_port
+
 AUTH_FAIL = ('<36>1 2026-03-02T10:00:00Z LVP-3000 pumpd 812 AUTH-FAIL [northwind@55555 '
              'serial="NW123"] service login failed for user tech')  # fmt: skip
 LIB_SIG_FAIL = "<34>1 2026-03-02T10:00:00Z LVP-3000 pumpd 812 LIB-SIG-FAIL - library rejected"
@@ -38,26 +40,10 @@ SECRET = "a-webhook-secret-of-some-length"
 LOOPBACK_HOOKS = WebhookPolicy.of(allow_http_loopback=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield box, controller.port

@@ -5,7 +5,6 @@ maximum of attempts, the state visible on the alert, and a URL re-checked at del
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,26 +25,12 @@ from medsec.monitoring.schemas import AlertRuleIn
 from medsec.monitoring.store import DatabaseStore
 from medsec.monitoring.webhooks import WebhookPolicy
 
+from ...conftest import Mailbox, free_port
+
 LIB_SIG_FAIL = "<34>1 2026-03-02T10:00:00Z LVP-3000 pumpd 812 LIB-SIG-FAIL - library rejected"
 SECRET = "a-webhook-secret-of-some-length"
 LOOPBACK = WebhookPolicy.of(allow_http_loopback=True)
 RETRY = RetryPolicy(max_attempts=3, backoff=dt.timedelta(minutes=1))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 class Hook:
@@ -108,7 +93,7 @@ def raise_alert(ward: Any, config: NotifierConfig, **channels: Any) -> AlertEngi
 
 
 def test_an_email_is_retried_until_the_smtp_server_is_up(ward: Any) -> None:
-    port = _free_port()  # nothing listens there yet: the server is down
+    port = free_port()  # nothing listens there yet: the server is down
     config = NotifierConfig(smtp_host="127.0.0.1", smtp_port=port, timeout=15)
     engine = raise_alert(ward, config, email_to=["soc@h.example"])
     (first,) = deliveries(ward)

@@ -6,7 +6,6 @@ opted out meanwhile, audited; the setting in the API."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
@@ -28,22 +27,8 @@ from medsec.notifications import tasks
 from medsec.notifications.models import Notification
 from medsec.service import Instance
 
+from ...conftest import Mailbox, free_port
 from ..conftest import FAST_HASHER, GOOD_PASSWORD, build_instance
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 @dataclass
