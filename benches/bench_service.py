@@ -15,7 +15,8 @@ Prints requests/s and p99 latency, and the ratio to the goals stated in issue 3
 CPU time per request of the server's workers and of the database's backends: wall clock
 swings with whatever else runs on the machine, CPU per request much less.
 
-    python3 -m uv run python benches/bench_service.py [--seconds 15]
+    python3 -m uv run python benches/bench_service.py [--seconds 15] [--only LOAD]
+        [--threads N] [--repeat K]
 """
 
 from __future__ import annotations
@@ -111,8 +112,10 @@ def prepare(settings: Settings) -> tuple[int, str]:
     return version_id, token
 
 
-def wait_ready(url: str, deadline: float) -> None:
+def wait_ready(url: str, deadline: float, server: subprocess.Popen[bytes]) -> None:
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited (code {server.returncode}); its log follows")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
                 if response.status == 200:
@@ -199,6 +202,8 @@ def run_wrk(
         command[1:1] = ["-H", header]
     server_before, database_before = meter.sample()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if not re.search(r"99%\s+[\d.]+", out):
+        raise SystemExit(f"{name}: wrk reported no latency distribution:\n{out}")
     server_after, database_after = meter.sample()
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -238,6 +243,12 @@ def main() -> None:
         help="run only this load (repeatable)",
     )
     parser.add_argument(
+        "--threads", type=int, help="MEDSEC_THREADS of the server (default: its own default)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each load this many times, one after another"
+    )
+    parser.add_argument(
         "--ready-timeout", type=int, default=300, help="seconds to wait for the server to start"
     )
     args = parser.parse_args()
@@ -260,6 +271,8 @@ def main() -> None:
             "MEDSEC_DATABASE_URL": database_url,
             "MEDSEC_BASE_URL": base,
         }
+        if args.threads is not None:
+            env["MEDSEC_THREADS"] = str(args.threads)
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -277,7 +290,7 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         # Importing the app takes seconds per worker, minutes on a heavily loaded machine.
-        wait_ready(f"{base}/readyz", time.monotonic() + args.ready_timeout)
+        wait_ready(f"{base}/readyz", time.monotonic() + args.ready_timeout, server)
         guide = f"{base}/public/profiles/{version_id}/guide.html"
         txt = f"{base}/public/profiles/{version_id}/security.txt"
         for url in (guide, txt):  # warm the per-process caches of both workers
@@ -294,6 +307,7 @@ def main() -> None:
             run_wrk(name, url, args.seconds, meter, header)
             for name, (url, header) in loads.items()
             if not args.only or name in args.only
+            for _ in range(args.repeat)
         ]
     finally:
         if server is not None:
@@ -307,7 +321,11 @@ def main() -> None:
         sys.stderr.write((data_dir / "server.log").read_text()[-2000:])
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"medsec serve --workers {args.workers} on PostgreSQL; wrk -t2 -c64 -d{args.seconds}s")
+    threads = args.threads if args.threads is not None else Settings().threads
+    print(
+        f"medsec serve --workers {args.workers} on PostgreSQL, MEDSEC_THREADS={threads}; "
+        f"wrk -t2 -c64 -d{args.seconds}s"
+    )
     print(
         f"{'load':<22}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}{'sock/timeout':>14}"
         f"{'req/s ÷ goal':>15}{'p99 ÷ goal':>12}{'server CPU ms':>15}{'db CPU ms':>11}"

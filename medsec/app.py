@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
@@ -21,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from medsec.accounts.dependencies import public
 from medsec.api import problems
 from medsec.api.routes import ROUTERS
+from medsec.api.routing import OneThreadRoute
 from medsec.db.engine import UnstorableValue
 from medsec.db.migrate import is_current
 from medsec.errors import Error
@@ -113,6 +117,23 @@ class AdmissionLimit:
             await self.app(scope, receive, send)
 
 
+def _thread_limit(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: at most ``threads`` thread-pool threads at once for the
+    process's sync work (endpoints, access checks: the database work), fewer than anyio's
+    default 40. Under load every runnable thread competes for the GIL and each hand-over
+    costs CPU: benchmark P6's authenticated list costs less CPU per request with fewer
+    threads (BENCHMARKS.md has the figures); more threads let more slow requests run side
+    by side. Requests on the event loop (the cached public documents) do not wait for a
+    thread. Fewer threads than the database pool has connections (medsec.db.engine)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
     inst = instance or Instance.from_settings(settings)
     app = FastAPI(
@@ -122,7 +143,9 @@ def create_app(settings: Settings, instance: Instance | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=_thread_limit(settings.threads),
     )
+    app.router.route_class = OneThreadRoute  # for the routes added here (health checks)
     app.state.instance = inst
     problems.install(app)
 

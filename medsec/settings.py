@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         default=5, description="How recent a login a sensitive action needs."
     )
     cookie_secure: bool = True
+    threads: int = Field(
+        default=8,
+        ge=1,
+        le=32,
+        description="Threads per server process for database work; more requests wait.",
+    )
     setup_link_hours: int = 24
     dormant_days: int = 90
     login_rate_per_minute: int = Field(default=10, description="Login attempts per IP per minute.")

@@ -25,8 +25,9 @@ from medsec.accounts.schemas import (
 )
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=OneThreadRoute)
 
 Authenticated = Annotated[Actor, authenticated()]
 

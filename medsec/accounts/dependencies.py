@@ -4,13 +4,19 @@ Every route declares its access policy with exactly one of :func:`requires` (a
 :class:`Permission`), :func:`authenticated` (any logged-in user) or :func:`public`; the
 authorization-matrix test reads those declarations from the route table, so a route
 without one fails the suite.
+
+The check of :func:`requires` and :func:`authenticated` reads the database, so it runs in
+a thread-pool thread: on a route of :class:`medsec.api.routing.OneThreadRoute` with a
+plain (sync) endpoint, in the endpoint's own thread just before it (see
+:func:`checked`); elsewhere in a thread-pool call of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -25,6 +31,8 @@ from medsec.accounts.tokens import resolve_token
 from medsec.audit.services import Context
 from medsec.errors import AuthenticationRequired, Error, PermissionDenied
 from medsec.service import Instance
+
+T = TypeVar("T")
 
 SESSION_COOKIE = "medsec_session"
 CSRF_COOKIE = "medsec_csrf"
@@ -68,7 +76,9 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
 
     A coroutine, so that FastAPI does not run it in the thread pool: creating a session
     does no I/O (its connection is checked out by the first query, in the route's or the
-    caller's thread), and the end of the transaction is one thread-pool call, not two.
+    caller's thread), and the end of the transaction is one thread-pool call, not two. A
+    sync endpoint of a :class:`~medsec.api.routing.OneThreadRoute` ends the transaction
+    in its own thread (:func:`end_transaction`); then nothing is left to do here.
 
     The teardown runs in a threadpool thread while the request still holds its pooled
     connection, so the app admits fewer requests at once than the pool has connections
@@ -76,6 +86,7 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     connection that only a waiting teardown would return.
     """
     session = instance(request).db.sessions()
+    request.state.db_session = session
     try:
         yield session
     except Error as e:
@@ -92,6 +103,14 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
 # default ("request") the commit ran after the response, so a browser following a
 # redirect could ask for a row that was not committed yet (a flaky 404 in CI).
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def end_transaction(request: Request) -> None:
+    """Commit and close the request's session, if it has one (in the calling thread: the
+    thread of a sync endpoint that has just returned)."""
+    session = getattr(request.state, "db_session", None)
+    if isinstance(session, Session):
+        _end(session, commit=True)
 
 
 def request_context(request: Request) -> Context:
@@ -178,23 +197,80 @@ class SignInFirst(AuthenticationRequired):
     keep_changes = True
 
 
+class Deferred(Generic[T]):
+    """A check a route declared that reads the database (who the caller is, may they do
+    this), for one request: run once, in a thread-pool thread."""
+
+    def __init__(self, check: Callable[[], T]) -> None:
+        self._check = check
+        self._result: list[T] = []  # empty until run
+
+    def run(self) -> T:
+        if not self._result:
+            self._result.append(self._check())
+        return self._result[0]
+
+
+def _deferred(request: Request) -> list[Deferred[Any]]:
+    checks: list[Deferred[Any]] | None = getattr(request.state, "deferred_checks", None)
+    if checks is None:
+        checks = request.state.deferred_checks = []
+    return checks
+
+
+async def checked(request: Request, check: Callable[[], T]) -> T | Deferred[T]:
+    """For a dependency: ``check`` run in the endpoint's thread when the route does that
+    (:class:`~medsec.api.routing.OneThreadRoute` with a sync endpoint: the dependency's
+    value is then a :class:`Deferred` the route replaces before the endpoint sees it),
+    else run now in a thread-pool call of its own (an async endpoint, a plain route).
+    Only for dependencies whose value goes to the endpoint or nowhere: another dependency
+    would be given the :class:`Deferred`."""
+    if getattr(request.scope.get("route"), "runs_access_checks", False):
+        deferred = Deferred(check)
+        _deferred(request).append(deferred)
+        return deferred
+    return await run_in_threadpool(check)
+
+
+def run_deferred_checks(request: Request, arguments: dict[str, Any]) -> None:
+    """Run the checks left for the endpoint's thread, in the order the route declared
+    them, and put each one's result in ``arguments`` in its place. Called by
+    :class:`~medsec.api.routing.OneThreadRoute` before the endpoint, so an endpoint never
+    runs while a check it declared has not passed."""
+    for check in _deferred(request):
+        check.run()
+    for name, value in arguments.items():
+        if isinstance(value, Deferred):
+            arguments[name] = value.run()
+
+
+def _access_check(
+    request: Request, session: Session, permission: Permission | None, form_token: str | None
+) -> Actor:
+    """A caller who finished signing in, the CSRF token of a browser's state-changing
+    request, and ``permission`` when given."""
+    who = caller(request, session)
+    if who.actor is None:
+        raise SignInFirst("log in or send an API token (Authorization: Bearer)")
+    if who.state is not SessionState.OK:
+        raise SignInFirst(
+            f"finish signing in first ({who.state.value if who.state else 'unknown'})"
+        )
+    check_csrf(request, who, form_token)
+    if permission is not None:
+        who.actor.require(permission)
+    return who.actor
+
+
 def _actor_dependency(permission: Permission | None) -> Callable[..., Any]:
-    def dependency(
+    async def dependency(
         request: Request,
         session: DbSession,
         form_token: Annotated[str | None, Depends(form_csrf_token)],
-    ) -> Actor:
-        who = caller(request, session)
-        if who.actor is None:
-            raise SignInFirst("log in or send an API token (Authorization: Bearer)")
-        if who.state is not SessionState.OK:
-            raise SignInFirst(
-                f"finish signing in first ({who.state.value if who.state else 'unknown'})"
-            )
-        check_csrf(request, who, form_token)
-        if permission is not None:
-            who.actor.require(permission)
-        return who.actor
+    ) -> Actor | Deferred[Actor]:
+        return await checked(
+            request, functools.partial(_access_check, request, session, permission, form_token)
+        )
 
     return dependency
 

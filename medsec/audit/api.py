@@ -14,10 +14,11 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
+from medsec.api.routing import OneThreadRoute
 from medsec.audit import services
 from medsec.audit.tags import Tag
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=OneThreadRoute)
 
 Auditor = Annotated[Actor, requires(Permission.AUDIT_READ)]
 

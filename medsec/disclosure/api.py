@@ -21,6 +21,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.db.base import utcnow
 from medsec.disclosure import intake, services
 from medsec.disclosure.encryption import ReportSealer
@@ -39,8 +40,8 @@ from medsec.disclosure.schemas import (
 from medsec.disclosure.securitytxt import PATH, instance_security_txt
 from medsec.errors import Error
 
-router = APIRouter(prefix="/api/v1/disclosure", tags=["disclosure"])
-wellknown_router = APIRouter(tags=["disclosure"])
+router = APIRouter(prefix="/api/v1/disclosure", tags=["disclosure"], route_class=OneThreadRoute)
+wellknown_router = APIRouter(tags=["disclosure"], route_class=OneThreadRoute)
 
 Triage = Annotated[Actor, requires(Permission.DISCLOSURE_TRIAGE)]
 

@@ -12,6 +12,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.education import risk, training
 from medsec.education.schemas import (
     AttestationIn,
@@ -23,7 +24,7 @@ from medsec.education.schemas import (
     WorksheetOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["education"])
+router = APIRouter(prefix="/api/v1", tags=["education"], route_class=OneThreadRoute)
 
 Attester = Annotated[Actor, requires(Permission.TRAINING_ATTEST)]
 ReportReader = Annotated[Actor, requires(Permission.TRAINING_READ)]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.db.base import utcnow
 from medsec.education import risk, training
 from medsec.education.models import RiskWorksheet
@@ -25,7 +26,7 @@ from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Attester = Annotated[Viewer, page(Permission.TRAINING_ATTEST)]
 ReportReader = Annotated[Viewer, page(Permission.TRAINING_READ)]

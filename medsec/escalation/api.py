@@ -11,6 +11,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.escalation import presenting, services
 from medsec.escalation.kinds import Severity, State
 from medsec.escalation.schemas import (
@@ -24,7 +25,7 @@ from medsec.escalation.schemas import (
     TransitionIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["escalation"])
+router = APIRouter(prefix="/api/v1", tags=["escalation"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.CASES_READ)]
 Writer = Annotated[Actor, requires(Permission.CASES_WRITE)]

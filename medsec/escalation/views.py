@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.escalation import presenting, services
 from medsec.escalation.kinds import SEVERITY_MEANING, PatientSafety, Severity, State
@@ -24,7 +25,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.CASES_READ)]
 Writer = Annotated[Viewer, page(Permission.CASES_WRITE)]

@@ -23,6 +23,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.feeds import publishing, receiving, subscriptions
 from medsec.feeds.advisories import advisory_leg
 from medsec.feeds.index import Kind, index_bytes
@@ -30,8 +31,10 @@ from medsec.feeds.interfaces import Transport
 from medsec.feeds.schemas import EntryDetailOut, EntryOut, SubscribeIn, SubscriptionOut
 from medsec.feeds.transport import HttpTransport
 
-router = APIRouter(prefix="/api/v1", tags=["feeds"])
-public_router = APIRouter(prefix="/public/feeds", tags=["public documents"])
+router = APIRouter(prefix="/api/v1", tags=["feeds"], route_class=OneThreadRoute)
+public_router = APIRouter(
+    prefix="/public/feeds", tags=["public documents"], route_class=OneThreadRoute
+)
 
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 Manager = Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)]

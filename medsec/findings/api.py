@@ -20,6 +20,7 @@ from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import PageParams, page_params
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.findings import affected, decisions, exports, services, vex
 from medsec.findings.schemas import (
     AffectedOut,
@@ -39,7 +40,7 @@ from medsec.vulns.findings import FindingState
 from medsec.vulns.priority import Level
 from medsec.vulns.vex.documents import MAX_VEX_BYTES
 
-router = APIRouter(prefix="/api/v1", tags=["findings"])
+router = APIRouter(prefix="/api/v1", tags=["findings"], route_class=OneThreadRoute)
 
 AssetReader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Triager = Annotated[Actor, requires(Permission.FINDINGS_TRIAGE)]

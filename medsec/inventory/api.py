@@ -12,6 +12,7 @@ from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import MAX_ID, ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.inventory import identity, importer, services
 from medsec.inventory.fields import Criticality
 from medsec.inventory.rows import MAX_FILE_BYTES, parse_mapping, read_rows
@@ -30,7 +31,7 @@ from medsec.inventory.schemas import (
     ZoneOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["inventory"])
+router = APIRouter(prefix="/api/v1", tags=["inventory"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Writer = Annotated[Actor, requires(Permission.INVENTORY_WRITE)]

@@ -11,12 +11,13 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import MAX_ID, ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.mds2 import fleet, services
 from medsec.mds2.export import to_json
 from medsec.mds2.importer import MAX_FILE_BYTES
 from medsec.mds2.schemas import Mds2DocumentOut, PresetOut
 
-router = APIRouter(prefix="/api/v1/mds2", tags=["mds2"])
+router = APIRouter(prefix="/api/v1/mds2", tags=["mds2"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 Manager = Annotated[Actor, requires(Permission.HOLDINGS_MANAGE)]

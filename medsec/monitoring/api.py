@@ -14,6 +14,7 @@ from medsec.accounts.dependencies import DbSession, instance, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import MAX_ID, ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.monitoring import services
 from medsec.monitoring.models import Alert, DeviceEvent
 from medsec.monitoring.notify import webhook_policy
@@ -28,7 +29,7 @@ from medsec.monitoring.schemas import (
 from medsec.monitoring.webhooks import WebhookPolicy
 from medsec.service import Instance
 
-router = APIRouter(prefix="/api/v1", tags=["monitoring"])
+router = APIRouter(prefix="/api/v1", tags=["monitoring"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Writer = Annotated[Actor, requires(Permission.INVENTORY_WRITE)]

@@ -12,6 +12,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import NotFound
 from medsec.flows import services as flow_checks
 from medsec.flows.schemas import FlowCheckOut, FlowCheckSummary
@@ -21,7 +22,7 @@ from medsec.network.firewall.targets import Target
 from medsec.network.schemas import BindingIn, BindingOut, ConduitIn, ConduitOut, SiteImportOut
 from medsec.network.site_import import import_site
 
-router = APIRouter(prefix="/api/v1", tags=["network"])
+router = APIRouter(prefix="/api/v1", tags=["network"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Writer = Annotated[Actor, requires(Permission.INVENTORY_WRITE)]

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict
 
 from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, authenticated, instance
+from medsec.api.routing import OneThreadRoute
 from medsec.notifications import services
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"], route_class=OneThreadRoute)
 
 
 class NotificationOut(BaseModel):

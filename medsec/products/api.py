@@ -13,13 +13,14 @@ from medsec.accounts.dependencies import DbSession, instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.products import services
 from medsec.products.artifacts import parse_artifact
 from medsec.products.public import document_of
 from medsec.products.schemas import CatalogOut, HoldingIn, ProductOut, VersionOut
 
-router = APIRouter(prefix="/api/v1", tags=["products"])
-public_router = APIRouter(prefix="/public", tags=["public documents"])
+router = APIRouter(prefix="/api/v1", tags=["products"], route_class=OneThreadRoute)
+public_router = APIRouter(prefix="/public", tags=["public documents"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 

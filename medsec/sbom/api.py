@@ -18,12 +18,13 @@ from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.pagination import Page, PageParams, page_params
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.sbom import services
 from medsec.sbom.models import StoredSbom
 from medsec.sbom.schemas import ComponentOut, NtiaElementOut, NtiaOut, SbomOut
 from medsec.sbom.uploads import spooled
 
-router = APIRouter(prefix="/api/v1", tags=["sbom"])
+router = APIRouter(prefix="/api/v1", tags=["sbom"], route_class=OneThreadRoute)
 
 ProductReader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 ProductWriter = Annotated[Actor, requires(Permission.PRODUCTS_WRITE)]

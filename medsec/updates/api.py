@@ -11,6 +11,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import NotFound
 from medsec.updates import services
 from medsec.updates.schemas import (
@@ -23,7 +24,7 @@ from medsec.updates.schemas import (
     SettingsIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["updates"])
+router = APIRouter(prefix="/api/v1", tags=["updates"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 Writer = Annotated[Actor, requires(Permission.UPDATES_WRITE)]

@@ -13,6 +13,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import DbSession, requires
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.findings.open_findings import ServiceFindings
 from medsec.updates import exposure, fleet, planning, planning_changes
 from medsec.updates.planning_models import UpdatePlan
@@ -33,7 +34,7 @@ from medsec.updates.planning_schemas import (
     WindowPatch,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["update planning"])
+router = APIRouter(prefix="/api/v1", tags=["update planning"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Planner = Annotated[Actor, requires(Permission.INVENTORY_WRITE)]

@@ -16,6 +16,10 @@ authorization-matrix test reads:
 The page dependencies also check the CSRF token of POST forms (the session's token, in the
 ``csrf_token`` field), so no view can forget it. Forms shown before login use the
 double-submit cookie instead: :func:`check_login_csrf`.
+
+Like the API's, these checks read the database, so they run in a thread: in the view's own
+thread on a :class:`~medsec.api.routing.OneThreadRoute` (see
+:func:`medsec.accounts.dependencies.checked`).
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from medsec.accounts.dependencies import (
     SESSION_COOKIE,
     Caller,
     DbSession,
+    Deferred,
     caller,
     check_csrf,
+    checked,
     instance,
 )
 from medsec.accounts.interfaces import AuthenticationFailed
@@ -148,16 +154,21 @@ def _declare(dependency: Callable[..., Any], policy: str) -> Any:
 def page(permission: Permission | None = None) -> Any:
     """Route dependency: a finished sign-in (and ``permission`` when given) → :class:`Viewer`."""
 
-    async def dependency(request: Request, session: DbSession) -> Viewer:
-        who, viewer = _browser_session(request, session)
-        if viewer.state is not SessionState.OK:
-            here = request.url.path if request.method == "GET" else None
-            raise SignInRequired(step_url(viewer.state, here))
-        check_csrf(request, who, await posted_csrf(request))
-        request.state.viewer = viewer
-        if permission is not None:
-            viewer.actor.require(permission)
-        return viewer
+    async def dependency(request: Request, session: DbSession) -> Viewer | Deferred[Viewer]:
+        form_token = await posted_csrf(request)
+
+        def check() -> Viewer:
+            who, viewer = _browser_session(request, session)
+            if viewer.state is not SessionState.OK:
+                here = request.url.path if request.method == "GET" else None
+                raise SignInRequired(step_url(viewer.state, here))
+            check_csrf(request, who, form_token)
+            request.state.viewer = viewer
+            if permission is not None:
+                viewer.actor.require(permission)
+            return viewer
+
+        return await checked(request, check)
 
     policy = f"permission:{permission.value}" if permission else "authenticated"
     return _declare(dependency, policy)
@@ -169,13 +180,18 @@ def signing_in(*states: SessionState) -> Any:
     A session in another state is sent to its own step (a finished one to the home page).
     """
 
-    async def dependency(request: Request, session: DbSession) -> Viewer:
-        who, viewer = _browser_session(request, session)
-        if viewer.state not in states:
-            raise SignInRequired(step_url(viewer.state, request.query_params.get("next")))
-        check_csrf(request, who, await posted_csrf(request))
-        request.state.viewer = viewer
-        return viewer
+    async def dependency(request: Request, session: DbSession) -> Viewer | Deferred[Viewer]:
+        form_token = await posted_csrf(request)
+
+        def check() -> Viewer:
+            who, viewer = _browser_session(request, session)
+            if viewer.state not in states:
+                raise SignInRequired(step_url(viewer.state, request.query_params.get("next")))
+            check_csrf(request, who, form_token)
+            request.state.viewer = viewer
+            return viewer
+
+        return await checked(request, check)
 
     return _declare(dependency, "authenticated")
 

@@ -19,13 +19,14 @@ from medsec.accounts import authentication, tokens
 from medsec.accounts.dependencies import DbSession, instance
 from medsec.accounts.interfaces import AuthenticationFailed
 from medsec.accounts.roles import ROLE_PERMISSIONS, Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.notifications import services as notifications
 from medsec.web.access import Viewer, clear_session_cookie, discard, page, safe_next
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Text = Annotated[str, Form()]
 SignedIn = Annotated[Viewer, page()]

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from medsec.accounts import authentication, services
 from medsec.accounts.dependencies import DbSession, instance
 from medsec.accounts.roles import ROLE_DESCRIPTIONS, Permission, Role
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import AuthenticationRequired, Conflict, Error
 from medsec.web.access import Viewer, discard, page
 from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Text = Annotated[str, Form()]
 Reader = Annotated[Viewer, page(Permission.USERS_READ)]

@@ -26,6 +26,7 @@ from medsec.advisories.publishing import publish, services
 from medsec.advisories.publishing.models import Advisory
 from medsec.advisories.publishing.provider import ProviderTarget
 from medsec.advisories.readability import DEFAULT_TARGET_GRADE
+from medsec.api.routing import OneThreadRoute
 from medsec.db.base import utcnow
 from medsec.errors import AuthenticationRequired, Error, NotFound
 from medsec.web import advisory_form as af
@@ -34,7 +35,7 @@ from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 Writer = Annotated[Viewer, page(Permission.PRODUCTS_WRITE)]

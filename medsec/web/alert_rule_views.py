@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission, Role
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Conflict, Error
 from medsec.inventory import services as inventory
 from medsec.monitoring import services
@@ -24,7 +25,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.audit import services
 from medsec.audit.models import AuditEvent
 from medsec.audit.tags import Outcome
@@ -23,7 +24,7 @@ from medsec.web.access import Viewer, page
 from medsec.web.forms import FormErrors
 from medsec.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 PAGE_SIZE = 50
 Auditor = Annotated[Viewer, page(Permission.AUDIT_READ)]

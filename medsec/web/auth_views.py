@@ -21,6 +21,7 @@ from medsec.accounts.dependencies import DbSession, instance, public, request_co
 from medsec.accounts.interfaces import AuthenticationFailed
 from medsec.accounts.passwords import WeakPassword
 from medsec.accounts.roles import OrganizationKind
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Conflict, Error, RateLimited
 from medsec.web.access import (
     Viewer,
@@ -39,7 +40,7 @@ from medsec.web.access import (
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Text = Annotated[str, Form()]
 

@@ -18,13 +18,14 @@ from medsec.advisories.consumer import services
 from medsec.advisories.consumer.download import Downloader, http_client
 from medsec.advisories.consumer.integrity import Reason
 from medsec.advisories.validation import default_validator
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.service import Instance
 from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from medsec.accounts.dependencies import DbSession, instance, public
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.disclosure import intake, services
 from medsec.disclosure.api import attachment_response, limit_key, sealer_of
 from medsec.disclosure.states import FLAG_LABELS, Flag
@@ -32,7 +33,7 @@ from medsec.web.access import (
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Triage = Annotated[Viewer, page(Permission.DISCLOSURE_TRIAGE)]
 Text = Annotated[str, Form()]

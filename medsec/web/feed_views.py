@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts.dependencies import DbSession, instance
 from medsec.accounts.models import Organization
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.feeds import publishing, receiving, subscriptions
 from medsec.feeds.advisories import advisory_leg
@@ -28,7 +29,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 Manager = Annotated[Viewer, page(Permission.HOLDINGS_MANAGE)]

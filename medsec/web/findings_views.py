@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.findings import decisions, services, vex
 from medsec.findings.chart import priority_svg
@@ -27,7 +28,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 AssetReader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Triager = Annotated[Viewer, page(Permission.FINDINGS_TRIAGE)]

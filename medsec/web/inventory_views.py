@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.inventory import importer, matching, services
 from medsec.inventory.drafts import AssetInvalid
@@ -26,7 +27,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]

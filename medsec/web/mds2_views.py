@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.inventory import services as inventory
 from medsec.inventory.services import AssetFilter
@@ -26,7 +27,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 Holder = Annotated[Viewer, page(Permission.HOLDINGS_MANAGE)]

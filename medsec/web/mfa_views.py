@@ -15,13 +15,14 @@ from medsec.accounts import authentication, mfa
 from medsec.accounts.authentication import SessionState
 from medsec.accounts.dependencies import DbSession, instance
 from medsec.accounts.interfaces import AuthenticationFailed
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.web import enrolment
 from medsec.web.access import Viewer, discard, next_step, safe_next, signing_in
 from medsec.web.forms import explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Text = Annotated[str, Form()]
 

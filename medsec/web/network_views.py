@@ -13,6 +13,7 @@ from markupsafe import Markup
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import DocumentError, Error
 from medsec.flows import services as flow_checks
 from medsec.inventory import services as inventory
@@ -26,7 +27,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]

@@ -26,6 +26,7 @@ from medsec.accounts.interfaces import AuthenticationFailed
 from medsec.accounts.providers.config import OIDC_CALLBACK_PATH
 from medsec.accounts.providers.oidc import new_login_secrets
 from medsec.accounts.sealing import Sealer
+from medsec.api.routing import OneThreadRoute
 from medsec.audit.services import record
 from medsec.audit.tags import Outcome, Tag
 from medsec.errors import ConfigurationError, NotFound, RateLimited
@@ -39,7 +40,7 @@ from medsec.web.access import (
 from medsec.web.auth_views import Text, login_form
 from medsec.web.forms import explain
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 PENDING_COOKIE = "medsec_oidc"
 #: How long a person may take at the provider before the pending sign-in lapses.

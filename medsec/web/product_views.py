@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import AuthenticationRequired, DocumentError, Error
 from medsec.products import services
 from medsec.products.artifacts import Artifact
@@ -25,7 +26,7 @@ from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 Writer = Annotated[Viewer, page(Permission.PRODUCTS_WRITE)]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import DocumentError, Error
 from medsec.inventory.models import Asset
 from medsec.products.models import ProfileVersion
@@ -26,7 +27,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 ProductReader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 ProductWriter = Annotated[Viewer, page(Permission.PRODUCTS_WRITE)]

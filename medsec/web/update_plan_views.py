@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error
 from medsec.findings.open_findings import ServiceFindings
 from medsec.inventory import services as inventory
@@ -34,7 +35,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.INVENTORY_READ)]
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]

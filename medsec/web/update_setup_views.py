@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import Error, NotFound
 from medsec.inventory import services as inventory
 from medsec.products import services as products
@@ -28,7 +29,7 @@ from medsec.web.access import Viewer, discard, page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Writer = Annotated[Viewer, page(Permission.INVENTORY_WRITE)]
 

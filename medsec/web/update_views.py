@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from medsec.accounts.dependencies import DbSession
 from medsec.accounts.roles import Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import AuthenticationRequired, DocumentError, Error, NotFound
 from medsec.products import services as products
 from medsec.updates import services
@@ -24,7 +25,7 @@ from medsec.web.account_views import reauth_page
 from medsec.web.forms import FormErrors, explain
 from medsec.web.rendering import render, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 Reader = Annotated[Viewer, page(Permission.PRODUCTS_READ)]
 Writer = Annotated[Viewer, page(Permission.UPDATES_WRITE)]

@@ -26,6 +26,7 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.authentication import SessionState
 from medsec.accounts.dependencies import DbSession, public
 from medsec.accounts.roles import ROLE_DESCRIPTIONS, Permission
+from medsec.api.routing import OneThreadRoute
 from medsec.education import views as education_views
 from medsec.errors import Error
 from medsec.escalation import views as escalation_views
@@ -58,7 +59,7 @@ from medsec.web.rendering import STATIC, render
 #: URL prefixes answered by the API with problem+json (as in ``medsec.app``).
 API_PREFIXES = ("/api/", "/public/", "/healthz", "/readyz")
 
-home_router = APIRouter(include_in_schema=False)
+home_router = APIRouter(include_in_schema=False, route_class=OneThreadRoute)
 
 ROUTERS: list[APIRouter] = [
     home_router,

@@ -29,9 +29,10 @@ from medsec.advisories.consumer.schemas import (
 )
 from medsec.advisories.validation import default_validator
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.service import Instance
 
-router = APIRouter(prefix="/api/v1/csaf", tags=["csaf subscriptions"])
+router = APIRouter(prefix="/api/v1/csaf", tags=["csaf subscriptions"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.INVENTORY_READ)]
 Writer = Annotated[Actor, requires(Permission.INVENTORY_WRITE)]

@@ -30,10 +30,11 @@ from medsec.accounts.actor import Actor
 from medsec.accounts.dependencies import instance, public, requires
 from medsec.accounts.roles import Permission
 from medsec.advisories.provider.layout import PUBLIC, RESTRICTED
+from medsec.api.routing import OneThreadRoute
 from medsec.errors import NotFound
 from medsec.service import Instance
 
-router = APIRouter(tags=["csaf provider"])
+router = APIRouter(tags=["csaf provider"], route_class=OneThreadRoute)
 
 #: Where ``medsec csaf provider build`` writes by default and the service reads.
 PROVIDER_DIR: Final = Path("csaf") / "provider"

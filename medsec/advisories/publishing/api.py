@@ -28,9 +28,10 @@ from medsec.advisories.publishing.schemas import (
 )
 from medsec.advisories.readability import DEFAULT_TARGET_GRADE
 from medsec.api.params import ObjectId
+from medsec.api.routing import OneThreadRoute
 from medsec.service import Instance
 
-router = APIRouter(prefix="/api/v1", tags=["advisories"])
+router = APIRouter(prefix="/api/v1", tags=["advisories"], route_class=OneThreadRoute)
 
 Reader = Annotated[Actor, requires(Permission.PRODUCTS_READ)]
 Writer = Annotated[Actor, requires(Permission.PRODUCTS_WRITE)]
