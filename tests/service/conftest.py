@@ -7,7 +7,7 @@ in CI). Each test gets its own database: migrations run once per session into a 
 or ``CREATE DATABASE … TEMPLATE``. Under CI (``CI=true``) a missing PostgreSQL URL is a
 failure, not a skip.
 
-Shared helpers are fixtures (tests import nothing from here): ``make`` builds
+Shared helpers are mostly fixtures (a few constants and builders are imported): ``make`` builds
 organizations, users, actors, tokens and profile versions through the services.
 """
 
@@ -89,7 +89,8 @@ def _with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def _admin_connection(server_url: str) -> Iterator[psycopg.Connection[Any]]:
+def admin_connection(server_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A psycopg connection (autocommit) to the database at the SQLAlchemy URL ``server_url``."""
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
         yield connection
 
@@ -100,12 +101,12 @@ def postgres_database(template: str | None = None) -> Iterator[str]:
     server = postgres_server_url()
     name = f"medsec_t_{secrets.token_hex(6)}"
     clause = f" TEMPLATE {template}" if template else ""
-    with _admin_connection(server) as connection:
+    with admin_connection(server) as connection:
         connection.execute(f"CREATE DATABASE {name}{clause}".encode())
     try:
         yield _with_database(server, name)
     finally:
-        with _admin_connection(server) as connection:
+        with admin_connection(server) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from sqlalchemy import Engine, exc, make_url, text
+from sqlalchemy import Engine, exc, text
 
 from medsec.db import engine as engine_module
 from medsec.db.engine import make_engine
+
+from ..conftest import admin_connection
 
 pytestmark = pytest.mark.parametrize(
     "database_kind", [pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -37,8 +38,7 @@ def _backend_pid(engine: Engine) -> int:
 
 def _terminate(engine: Engine, pid: int) -> None:
     """Drop the server side of a pooled connection, as a server restart would."""
-    libpq = make_url(str(engine.url)).set(drivername="postgresql")
-    with psycopg.connect(libpq.render_as_string(hide_password=False), autocommit=True) as admin:
+    with admin_connection(engine.url.render_as_string(hide_password=False)) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
